@@ -1,0 +1,86 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "llm-client",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "llm-client", targets: ["llm-client"]),
+        .library(name: "LLMClientKit", targets: ["LLMClientKit"]),
+        .library(name: "LLMExperiment", targets: ["LLMExperiment"]),
+        .library(name: "LLMSimulator", targets: ["LLMSimulator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    ],
+    targets: [
+        // OpenAI-compatible wire types shared by the client and the simulator.
+        .target(name: "OpenAIAPI"),
+        // The HTTP client: requests, SSE streaming, timing, batches.
+        .target(
+            name: "LLMClientKit",
+            dependencies: [
+                "OpenAIAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Workloads in, results out: prompt files, statistics, JSON/JSONL/CSV writers, summaries.
+        .target(name: "LLMExperiment", dependencies: ["LLMClientKit"]),
+        // The OpenAI-compatible simulator server with a latency model and fault injection.
+        .target(
+            name: "LLMSimulator",
+            dependencies: [
+                "OpenAIAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The thin command-line front end.
+        .executableTarget(
+            name: "llm-client",
+            dependencies: [
+                "LLMClientKit", "LLMExperiment", "LLMSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Benchmarks: print numbers, assert nothing.
+        .executableTarget(
+            name: "llm-client-benchmarks",
+            dependencies: [
+                "LLMClientKit", "LLMSimulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Benchmarks/llm-client-benchmarks"
+        ),
+        .testTarget(
+            name: "LLMClientKitTests",
+            dependencies: ["LLMClientKit", "LLMSimulator", "TestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "LLMExperimentTests", dependencies: ["LLMExperiment", "TestSupport"]),
+        .testTarget(
+            name: "LLMSimulatorTests",
+            dependencies: [
+                "LLMSimulator", "LLMClientKit", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(name: "CommandLineTests", dependencies: ["LLMSimulator", "LLMExperiment", "TestSupport"]),
+        // Helpers shared by the test targets: running the simulator, finding the real model server.
+        .target(
+            name: "TestSupport",
+            dependencies: ["LLMSimulator", "LLMClientKit"],
+            path: "Tests/TestSupport"
+        ),
+    ]
+)

@@ -1,0 +1,316 @@
+import Foundation
+public import LLMClientKit
+public import OpenAIAPI
+
+/// One prompt read from a prompt file.
+public struct PromptEntry: Sendable, Hashable {
+    /// The prompt's `id` from the file, if it had one.
+    public var id: String?
+    public var prompt: PromptInput
+    /// Parameters set for this prompt alone; they override the command line.
+    public var parameters: GenerationParameters
+    /// The line of the file the prompt starts on.
+    public var line: Int
+
+    public init(id: String?, prompt: PromptInput, parameters: GenerationParameters, line: Int) {
+        self.id = id
+        self.prompt = prompt
+        self.parameters = parameters
+        self.line = line
+    }
+}
+
+/// What is wrong with a prompt file, and where.
+public struct PromptFileError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    /// The 1-based line, when the problem has one.
+    public var line: Int?
+    public var message: String
+
+    public var description: String {
+        let name = (path as NSString).lastPathComponent
+        return line.map { "\(name):\($0): \(message)" } ?? "\(name): \(message)"
+    }
+}
+
+/// The prompt file formats, chosen by extension.
+public enum PromptFileFormat: String, Sendable {
+    case txt, json, jsonl, csv
+
+    /// The format for `path`'s extension; anything unknown is read as plain text.
+    public init(path: String) {
+        switch (path as NSString).pathExtension.lowercased() {
+        case "json": self = .json
+        case "jsonl", "ndjson": self = .jsonl
+        case "csv": self = .csv
+        default: self = .txt
+        }
+    }
+}
+
+/// Reads prompt files: TXT (one prompt per line), JSON, JSONL and CSV.
+public enum PromptFile {
+    /// Loads every prompt of `path`, or throws an error naming the file and line.
+    public static func load(path: String) throws(PromptFileError) -> [PromptEntry] {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
+            throw PromptFileError(path: path, line: nil, message: reason)
+        }
+        let entries = try parse(Array(data), format: PromptFileFormat(path: path), path: path)
+        guard !entries.isEmpty else { throw PromptFileError(path: path, line: nil, message: "no prompts in the file") }
+        return entries
+    }
+
+    /// Parses the bytes of a prompt file of the given format (`path` names it in errors).
+    public static func parse(_ bytes: [UInt8], format: PromptFileFormat, path: String) throws(PromptFileError) -> [PromptEntry] {
+        var body = bytes[...]
+        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+        guard let text = String(validating: body, as: UTF8.self) else {
+            throw PromptFileError(path: path, line: firstInvalidUTF8Line(Array(body)), message: "the file is not valid UTF-8")
+        }
+        switch format {
+        case .txt: return parseText(text)
+        case .jsonl: return try parseJSONLines(text, path: path)
+        case .json: return try parseJSON(text, path: path)
+        case .csv: return try parseCSV(text, path: path)
+        }
+    }
+
+    private static func lines(_ text: String) -> [(Int, Substring)] {
+        var result: [(Int, Substring)] = []
+        var number = 0
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
+            number += 1
+            result.append((number, line))
+        }
+        return result
+    }
+
+    private static func parseText(_ text: String) -> [PromptEntry] {
+        lines(text).compactMap { number, line in
+            let prompt = line.trimmingCharacters(in: .whitespaces)
+            return prompt.isEmpty ? nil : PromptEntry(id: nil, prompt: .text(prompt), parameters: .init(), line: number)
+        }
+    }
+
+    private static func parseJSONLines(_ text: String, path: String) throws(PromptFileError) -> [PromptEntry] {
+        var entries: [PromptEntry] = []
+        for (number, line) in lines(text) where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            let value: JSONValue
+            do {
+                value = try JSONDecoder().decode(JSONValue.self, from: Data(line.utf8))
+            } catch {
+                throw PromptFileError(path: path, line: number, message: "invalid JSON: \(describe(error))")
+            }
+            entries.append(try entry(value, line: number, path: path))
+        }
+        return entries
+    }
+
+    private static func parseJSON(_ text: String, path: String) throws(PromptFileError) -> [PromptEntry] {
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        } catch {
+            throw PromptFileError(path: path, line: nil, message: "invalid JSON: \(describe(error))")
+        }
+        guard let items = value.arrayValue else {
+            throw PromptFileError(path: path, line: 1, message: "expected a JSON array of prompts, found \(value.typeName)")
+        }
+        let starts = topLevelElementLines(text)
+        var entries: [PromptEntry] = []
+        for (position, item) in items.enumerated() {
+            let line = position < starts.count ? starts[position] : 1
+            entries.append(try entry(item, line: line, path: path))
+        }
+        return entries
+    }
+
+    /// The line where each element of a top-level JSON array starts, found by a small scanner.
+    private static func topLevelElementLines(_ text: String) -> [Int] {
+        var starts: [Int] = []
+        var line = 1
+        var depth = 0
+        var inString = false
+        var escaped = false
+        var expectingElement = false
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "\n") { line += 1 }
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            let isSpace = byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+            if expectingElement, !isSpace, byte != UInt8(ascii: "]") {
+                starts.append(line)
+                expectingElement = false
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                if depth == 1 { expectingElement = true }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            case UInt8(ascii: ","): if depth == 1 { expectingElement = true }
+            default: break
+            }
+        }
+        return starts
+    }
+
+    private static let knownKeys: Set<String> = ["id", "prompt", "messages", "model", "temperature", "max_tokens", "top_p", "stop", "seed", "extra_body"]
+
+    /// One prompt from a JSON value: a string, or an object with `prompt` or `messages`.
+    private static func entry(_ value: JSONValue, line: Int, path: String) throws(PromptFileError) -> PromptEntry {
+        func fail(_ message: String) -> PromptFileError { PromptFileError(path: path, line: line, message: message) }
+        if let text = value.stringValue {
+            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw fail("the prompt is empty") }
+            return PromptEntry(id: nil, prompt: .text(text), parameters: .init(), line: line)
+        }
+        guard let object = value.objectValue else {
+            throw fail("expected a prompt string or an object with \"prompt\" or \"messages\", found \(value.typeName)")
+        }
+        if let unknown = object.keys.sorted().first(where: { !knownKeys.contains($0) }) {
+            throw fail("unknown key \"\(unknown)\" (known: \(knownKeys.sorted().joined(separator: ", ")))")
+        }
+        let prompt: PromptInput
+        switch (object["prompt"], object["messages"]) {
+        case (.string(let text)?, nil):
+            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw fail("\"prompt\" is empty") }
+            prompt = .text(text)
+        case (nil, .array(let items)?):
+            var messages: [ChatMessage] = []
+            for (position, item) in items.enumerated() {
+                guard let role = item["role"]?.stringValue, let content = item["content"]?.stringValue else {
+                    throw fail("\"messages\"[\(position)] needs a string \"role\" and a string \"content\"")
+                }
+                messages.append(ChatMessage(role: role, content: content))
+            }
+            guard !messages.isEmpty else { throw fail("\"messages\" is empty") }
+            prompt = .messages(messages)
+        case (nil, nil): throw fail("needs \"prompt\" or \"messages\"")
+        case (.some, .some): throw fail("has both \"prompt\" and \"messages\"; give one")
+        case (.some(let other), nil): throw fail("\"prompt\" must be a string, found \(other.typeName)")
+        case (nil, .some(let other)): throw fail("\"messages\" must be an array, found \(other.typeName)")
+        }
+
+        var id: String?
+        switch object["id"] {
+        case nil, .null?: id = nil
+        case .string(let text)?: id = text
+        case .number(let number)?: id = number.rounded() == number ? String(Int(number)) : String(number)
+        case let other?: throw fail("\"id\" must be a string or a number, found \(other.typeName)")
+        }
+
+        func number(_ key: String) throws(PromptFileError) -> Double? {
+            switch object[key] {
+            case nil, .null?: return nil
+            case .number(let value)?: return value
+            case let other?: throw fail("\"\(key)\" must be a number, found \(other.typeName)")
+            }
+        }
+        func integer(_ key: String) throws(PromptFileError) -> Int? {
+            guard let value = try number(key) else { return nil }
+            guard value.rounded() == value, abs(value) < 1e15 else { throw fail("\"\(key)\" must be an integer, found \(value)") }
+            return Int(value)
+        }
+        var parameters = GenerationParameters()
+        switch object["model"] {
+        case nil, .null?: break
+        case .string(let model)?: parameters.model = model
+        case let other?: throw fail("\"model\" must be a string, found \(other.typeName)")
+        }
+        parameters.temperature = try number("temperature")
+        parameters.maxTokens = try integer("max_tokens")
+        parameters.topP = try number("top_p")
+        parameters.seed = try integer("seed")
+        switch object["stop"] {
+        case nil, .null?: break
+        case .string(let stop)?: parameters.stop = [stop]
+        case .array(let items)?:
+            let stops = items.compactMap(\.stringValue)
+            guard stops.count == items.count else { throw fail("\"stop\" must be a string or an array of strings") }
+            parameters.stop = stops
+        case let other?: throw fail("\"stop\" must be a string or an array of strings, found \(other.typeName)")
+        }
+        switch object["extra_body"] {
+        case nil, .null?: break
+        case .object(let extra)?: parameters.extraBody = extra
+        case let other?: throw fail("\"extra_body\" must be an object, found \(other.typeName)")
+        }
+        return PromptEntry(id: id, prompt: prompt, parameters: parameters, line: line)
+    }
+
+    private static func parseCSV(_ text: String, path: String) throws(PromptFileError) -> [PromptEntry] {
+        let records: [(line: Int, fields: [String])]
+        do {
+            records = try CSV.parse(text)
+        } catch {
+            throw PromptFileError(path: path, line: error.line, message: "invalid CSV: \(error.message)")
+        }
+        guard let header = records.first else { return [] }
+        let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard let promptColumn = columns.firstIndex(of: "prompt") else {
+            throw PromptFileError(path: path, line: header.line, message: "the header has no \"prompt\" column (found: \(columns.joined(separator: ", ")))")
+        }
+        func column(_ name: String) -> Int? { columns.firstIndex(of: name) }
+        var entries: [PromptEntry] = []
+        for record in records.dropFirst() {
+            func cell(_ index: Int?) -> String? {
+                guard let index, index < record.fields.count else { return nil }
+                let value = record.fields[index]
+                return value.isEmpty ? nil : value
+            }
+            func number(_ name: String) throws(PromptFileError) -> Double? {
+                guard let text = cell(column(name)) else { return nil }
+                guard let value = Double(text.trimmingCharacters(in: .whitespaces)) else {
+                    throw PromptFileError(path: path, line: record.line, message: "column \"\(name)\": \"\(text)\" is not a number")
+                }
+                return value
+            }
+            func integer(_ name: String) throws(PromptFileError) -> Int? {
+                guard let value = try number(name) else { return nil }
+                guard value.rounded() == value else {
+                    throw PromptFileError(path: path, line: record.line, message: "column \"\(name)\": \(value) is not an integer")
+                }
+                return Int(value)
+            }
+            guard let prompt = cell(promptColumn), !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw PromptFileError(path: path, line: record.line, message: "the prompt is empty")
+            }
+            var parameters = GenerationParameters()
+            parameters.model = cell(column("model"))
+            parameters.temperature = try number("temperature")
+            parameters.maxTokens = try integer("max_tokens")
+            parameters.topP = try number("top_p")
+            parameters.seed = try integer("seed")
+            parameters.stop = cell(column("stop")).map { [$0] }
+            entries.append(PromptEntry(id: cell(column("id")), prompt: .text(prompt), parameters: parameters, line: record.line))
+        }
+        return entries
+    }
+
+    private static func firstInvalidUTF8Line(_ bytes: [UInt8]) -> Int {
+        var line = 1
+        var start = 0
+        for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
+            if String(validating: bytes[start..<index], as: UTF8.self) == nil { return line }
+            line += 1
+            start = index + 1
+        }
+        return line
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if case DecodingError.dataCorrupted(let context) = error {
+            if let underlying = context.underlyingError as NSError?, let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String {
+                return detail
+            }
+            return context.debugDescription
+        }
+        return "\(error)"
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+public import LLMClientKit
+import Synchronization
+
+/// The result file formats.
+public enum OutputFormat: String, Sendable, CaseIterable {
+    case json, jsonl, csv
+
+    /// The format for `path`'s extension, or nil when the extension is not one of them.
+    public init?(path: String) {
+        self.init(rawValue: (path as NSString).pathExtension.lowercased())
+    }
+}
+
+/// Writes results to a file as they arrive. JSONL lines and CSV rows are written and flushed at
+/// once, so an interrupted run keeps every finished request; JSON is written whole at the end.
+public final class ResultWriter: Sendable {
+    public let path: String
+    public let format: OutputFormat
+    private struct State {
+        var handle: FileHandle?
+        var buffered: [RequestResult] = []
+    }
+    private let state: Mutex<State>
+
+    /// The CSV columns, in order.
+    public static let csvColumns = [
+        "index", "repeat", "prompt_id", "prompt", "output", "success", "error", "error_kind", "http_status", "finish_reason",
+        "prompt_tokens", "completion_tokens", "tokens_estimated", "content_chunks", "latency_s", "ttft_s", "itl_mean_s", "tpot_s",
+        "tokens_per_second", "model", "temperature", "max_tokens", "top_p", "seed", "started_at",
+    ]
+
+    /// Creates (or replaces) the file at `path`.
+    public init(path: String, format: OutputFormat) throws {
+        self.path = path
+        self.format = format
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        guard FileManager.default.createFile(atPath: path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "cannot create \(path)"])
+        }
+        let handle = try FileHandle(forWritingTo: url)
+        if format == .csv {
+            try handle.write(contentsOf: [0xEF, 0xBB, 0xBF] + Array(CSV.row(Self.csvColumns).utf8))
+        }
+        state = Mutex(State(handle: handle))
+    }
+
+    /// Saves one result (at once for JSONL and CSV).
+    public func append(_ result: RequestResult) throws {
+        try state.withLock { state in
+            switch format {
+            case .json: state.buffered.append(result)
+            case .jsonl: try state.handle?.write(contentsOf: Self.lineEncoder.encode(result) + Data("\n".utf8))
+            case .csv: try state.handle?.write(contentsOf: Data(CSV.row(Self.csvFields(result)).utf8))
+            }
+        }
+    }
+
+    /// Ends the file: for JSON writes `{"run", "summary", "results"}`; then closes it.
+    public func finish(run: RunInfo, summary: RunSummary) throws {
+        try state.withLock { state in
+            if format == .json {
+                let document = RunDocument(run: run, summary: summary, results: state.buffered.sorted { $0.index < $1.index })
+                try state.handle?.write(contentsOf: Self.documentEncoder.encode(document) + Data("\n".utf8))
+            }
+            try state.handle?.close()
+            state.handle = nil
+        }
+    }
+
+    private static var lineEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    private static var documentEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    private static func csvFields(_ result: RequestResult) -> [String] {
+        func text(_ value: Double?) -> String { value.map { String($0) } ?? "" }
+        func text(_ value: Int?) -> String { value.map { String($0) } ?? "" }
+        let itlMean = result.itlS.isEmpty ? nil : result.itlS.reduce(0, +) / Double(result.itlS.count)
+        return [
+            String(result.index), String(result.repeat), result.promptID ?? "", result.prompt, result.output,
+            String(result.success), result.error ?? "", result.errorKind?.rawValue ?? "", text(result.httpStatus),
+            result.finishReason ?? "", text(result.promptTokens), text(result.completionTokens), String(result.tokensEstimated),
+            String(result.contentChunks), String(result.latencyS), text(result.ttftS), text(itlMean), text(result.tpotS),
+            text(result.tokensPerSecond), result.model ?? "", text(result.temperature), text(result.maxTokens), text(result.topP),
+            text(result.seed), result.startedAt,
+        ]
+    }
+
+    /// The results of a JSON or JSONL result file.
+    public static func readResults(path: String) throws -> [RequestResult] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let decoder = JSONDecoder()
+        if OutputFormat(path: path) == .json {
+            return try decoder.decode(RunDocument.self, from: data).results
+        }
+        return try String(decoding: data, as: UTF8.self).split(separator: "\n").map {
+            try decoder.decode(RequestResult.self, from: Data($0.utf8))
+        }
+    }
+
+    /// The rows of a CSV result file, keyed by column name.
+    public static func readCSV(path: String) throws -> [[String: String]] {
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        let records = try CSV.parse(String(decoding: bytes, as: UTF8.self))
+        guard let header = records.first?.fields else { return [] }
+        return records.dropFirst().map { record in
+            Dictionary(uniqueKeysWithValues: zip(header, record.fields))
+        }
+    }
+}
+
+/// The whole JSON result file.
+public struct RunDocument: Codable, Sendable {
+    public var run: RunInfo
+    public var summary: RunSummary
+    public var results: [RequestResult]
+}

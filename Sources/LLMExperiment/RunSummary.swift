@@ -1,0 +1,122 @@
+public import LLMClientKit
+
+/// The configuration of a run, recorded with its results. The base URL is stored without
+/// credentials and the API key is never part of it.
+public struct RunInfo: Codable, Sendable, Hashable {
+    public var baseURL: String
+    public var api: String
+    public var model: String
+    public var stream: Bool
+    public var temperature: Double?
+    public var maxTokens: Int?
+    public var topP: Double?
+    public var seed: Int?
+    public var concurrency: Int
+    public var `repeat`: Int
+    public var promptFile: String?
+    public var promptCount: Int
+    public var startedAt: String
+    public var finishedAt: String?
+    public var toolVersion: String
+
+    public init(
+        baseURL: String, api: String, model: String, stream: Bool, temperature: Double?, maxTokens: Int?, topP: Double?,
+        seed: Int?, concurrency: Int, repeat: Int, promptFile: String?, promptCount: Int, startedAt: String,
+        finishedAt: String?, toolVersion: String
+    ) {
+        self.baseURL = baseURL
+        self.api = api
+        self.model = model
+        self.stream = stream
+        self.temperature = temperature
+        self.maxTokens = maxTokens
+        self.topP = topP
+        self.seed = seed
+        self.concurrency = concurrency
+        self.repeat = `repeat`
+        self.promptFile = promptFile
+        self.promptCount = promptCount
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.toolVersion = toolVersion
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case api, model, stream, temperature, seed, concurrency, `repeat`
+        case baseURL = "base_url"
+        case maxTokens = "max_tokens"
+        case topP = "top_p"
+        case promptFile = "prompt_file"
+        case promptCount = "prompt_count"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case toolVersion = "tool_version"
+    }
+}
+
+/// The summary of a run: counts, latency distributions and throughput.
+public struct RunSummary: Codable, Sendable, Hashable {
+    public var totalRequests: Int
+    public var successful: Int
+    public var failed: Int
+    /// Failed requests by ``ErrorKind`` raw value.
+    public var errorsByKind: [String: Int]
+    /// Wall-clock seconds from the first request sent to the last one finished.
+    public var durationS: Double
+    public var latencyS: DistributionSummary?
+    public var ttftS: DistributionSummary?
+    public var itlS: DistributionSummary?
+    public var tpotS: DistributionSummary?
+    /// Successful requests per second of the run.
+    public var requestsPerSecond: Double
+    /// Completion tokens of successful requests per second of the run.
+    public var outputTokensPerSecond: Double
+    /// Prompt and completion tokens of successful requests per second of the run.
+    public var totalTokensPerSecond: Double
+    public var totalPromptTokens: Int
+    public var totalCompletionTokens: Int
+    /// True when some token counts were estimated (the server sent no `usage`).
+    public var tokensEstimated: Bool
+
+    /// Summarises `results` of a run that took `durationSeconds`. Latencies are over successful requests.
+    public init(results: [RequestResult], durationSeconds: Double) {
+        let succeeded = results.filter(\.success)
+        totalRequests = results.count
+        successful = succeeded.count
+        failed = results.count - succeeded.count
+        var errors: [String: Int] = [:]
+        for result in results where !result.success {
+            errors[(result.errorKind ?? .connection).rawValue, default: 0] += 1
+        }
+        errorsByKind = errors
+        durationS = durationSeconds
+        latencyS = DistributionSummary(values: succeeded.map(\.latencyS))
+        ttftS = DistributionSummary(values: succeeded.compactMap(\.ttftS))
+        itlS = DistributionSummary(values: succeeded.flatMap(\.itlS))
+        tpotS = DistributionSummary(values: succeeded.compactMap(\.tpotS))
+        totalPromptTokens = succeeded.reduce(0) { $0 + ($1.promptTokens ?? 0) }
+        totalCompletionTokens = succeeded.reduce(0) { $0 + ($1.completionTokens ?? 0) }
+        let duration = max(durationSeconds, .leastNonzeroMagnitude)
+        requestsPerSecond = durationSeconds > 0 ? Double(successful) / duration : 0
+        outputTokensPerSecond = durationSeconds > 0 ? Double(totalCompletionTokens) / duration : 0
+        totalTokensPerSecond = durationSeconds > 0 ? Double(totalPromptTokens + totalCompletionTokens) / duration : 0
+        tokensEstimated = results.contains(where: \.tokensEstimated)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case successful, failed
+        case totalRequests = "total_requests"
+        case errorsByKind = "errors_by_kind"
+        case durationS = "duration_s"
+        case latencyS = "latency_s"
+        case ttftS = "ttft_s"
+        case itlS = "itl_s"
+        case tpotS = "tpot_s"
+        case requestsPerSecond = "requests_per_second"
+        case outputTokensPerSecond = "output_tokens_per_second"
+        case totalTokensPerSecond = "total_tokens_per_second"
+        case totalPromptTokens = "total_prompt_tokens"
+        case totalCompletionTokens = "total_completion_tokens"
+        case tokensEstimated = "tokens_estimated"
+    }
+}

@@ -1,0 +1,36 @@
+/// Mean, extremes and percentiles of a set of values.
+///
+/// Percentiles use linear interpolation between closest ranks (numpy's default, which vLLM's
+/// `bench serve` uses): the p-th percentile of n sorted values sits at rank `(n - 1) * p / 100`.
+public struct DistributionSummary: Codable, Sendable, Hashable {
+    public var count: Int
+    public var mean: Double
+    public var min: Double
+    public var max: Double
+    public var p50: Double
+    public var p90: Double
+    public var p95: Double
+    public var p99: Double
+
+    /// The summary of `values`, or nil when there are none.
+    public init?(values: [Double]) {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        count = sorted.count
+        mean = sorted.reduce(0, +) / Double(sorted.count)
+        min = sorted[0]
+        max = sorted[sorted.count - 1]
+        p50 = Self.percentile(sorted, 50)
+        p90 = Self.percentile(sorted, 90)
+        p95 = Self.percentile(sorted, 95)
+        p99 = Self.percentile(sorted, 99)
+    }
+
+    /// The `p`-th percentile of already sorted values.
+    public static func percentile(_ sorted: [Double], _ p: Double) -> Double {
+        let rank = Double(sorted.count - 1) * p / 100
+        let lower = Int(rank)
+        let upper = Swift.min(lower + 1, sorted.count - 1)
+        return sorted[lower] + (sorted[upper] - sorted[lower]) * (rank - Double(lower))
+    }
+}

@@ -1,0 +1,84 @@
+import NIOCore
+import OpenAIAPI
+
+/// Writes the Server-Sent Events of one streamed answer, byte for byte as vLLM does, without a
+/// JSON encoder on the hot path: the fixed parts of every chunk are prepared once per request.
+struct ChunkEncoder {
+    private let api: APIKind
+    private let prefix: [UInt8]
+    private let header: [UInt8]
+
+    init(api: APIKind, id: String, created: Int, model: String) {
+        self.api = api
+        let object = api == .completions ? "text_completion" : "chat.completion.chunk"
+        header = Array(#"{"id":"\#(id)","object":"\#(object)","created":\#(created),"model":"\#(jsonEscaped(model))","#.utf8)
+        prefix = Array("data: ".utf8) + header
+    }
+
+    /// The chat role chunk that opens an OpenAI chat stream (no text).
+    func writeRoleChunk(into buffer: inout ByteBuffer) {
+        guard api == .chat else { return }
+        buffer.writeBytes(prefix)
+        buffer.writeString(#""choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}"#)
+        buffer.writeString("\n\n")
+    }
+
+    /// One token; the last one carries the finish reason.
+    func writeToken(_ token: String, finishReason: String?, into buffer: inout ByteBuffer) {
+        buffer.writeBytes(prefix)
+        let finish = finishReason.map { "\"\($0)\"" } ?? "null"
+        switch api {
+        case .completions:
+            buffer.writeString(#""choices":[{"index":0,"text":""#)
+            buffer.writeString(jsonEscaped(token))
+            buffer.writeString(#"","logprobs":null,"finish_reason":\#(finish),"stop_reason":null}]}"#)
+        case .chat:
+            buffer.writeString(#""choices":[{"index":0,"delta":{"content":""#)
+            buffer.writeString(jsonEscaped(token))
+            buffer.writeString(#""},"logprobs":null,"finish_reason":\#(finish)}]}"#)
+        }
+        buffer.writeString("\n\n")
+    }
+
+    /// A chunk whose JSON breaks off: what the `malformed` fault sends in place of a token.
+    func writeMalformedChunk(into buffer: inout ByteBuffer) {
+        buffer.writeBytes(prefix)
+        buffer.writeString(#""choices":[{"index":0,"text":"unterminated"#)
+        buffer.writeString("\n\n")
+    }
+
+    /// The usage chunk (`choices` empty) sent when the request asked for `include_usage`.
+    func writeUsage(promptTokens: Int, completionTokens: Int, into buffer: inout ByteBuffer) {
+        buffer.writeBytes(prefix)
+        buffer.writeString(
+            #""choices":[],"usage":{"prompt_tokens":\#(promptTokens),"total_tokens":\#(promptTokens + completionTokens),"completion_tokens":\#(completionTokens)}}"#
+        )
+        buffer.writeString("\n\n")
+    }
+
+    /// The stream's end marker.
+    func writeDone(into buffer: inout ByteBuffer) {
+        buffer.writeString("data: [DONE]\n\n")
+    }
+}
+
+/// `text` as the inside of a JSON string literal.
+func jsonEscaped(_ text: String) -> String {
+    guard text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+        return text
+    }
+    var escaped = ""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": escaped += "\\\""
+        case "\\": escaped += "\\\\"
+        case "\n": escaped += "\\n"
+        case "\r": escaped += "\\r"
+        case "\t": escaped += "\\t"
+        case _ where scalar.value < 0x20:
+            escaped += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+        default: escaped.unicodeScalars.append(scalar)
+        }
+    }
+    return escaped
+}

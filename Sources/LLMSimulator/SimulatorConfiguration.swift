@@ -1,0 +1,32 @@
+/// Everything `llm-client serve-sim` can be told.
+public struct SimulatorConfiguration: Sendable {
+    /// Address to bind; loopback unless asked otherwise.
+    public var host: String
+    /// Port to bind; 0 picks a free one.
+    public var port: Int
+    /// Model ids served; the first is the default for requests that name none.
+    public var models: [String]
+    /// Seed for generated text and timings.
+    public var seed: UInt64
+    /// When set, requests must carry `Authorization: Bearer <key>`.
+    public var apiKey: String?
+    /// Sequences generated at once; requests beyond wait in a FIFO queue. 0 means no limit.
+    public var maxConcurrency: Int
+    public var latency: LatencyModel
+    public var faults: FaultConfiguration
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8000, models: [String] = ["llm-sim"], seed: UInt64 = 0,
+        apiKey: String? = nil, maxConcurrency: Int = 256, latency: LatencyModel = LatencyModel(),
+        faults: FaultConfiguration = FaultConfiguration()
+    ) {
+        self.host = host
+        self.port = port
+        self.models = models
+        self.seed = seed
+        self.apiKey = apiKey
+        self.maxConcurrency = maxConcurrency
+        self.latency = latency
+        self.faults = faults
+    }
+}

@@ -1,0 +1,346 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import OpenAIAPI
+import Synchronization
+
+/// An OpenAI-compatible HTTP server that answers like vLLM or llama.cpp, with a latency model and
+/// fault injection. Start it with ``run(onBound:)`` (until cancelled or signalled) or, in tests and
+/// tools, with ``withRunning(_:_:)``, which always stops it.
+public final class SimulatorServer: Sendable {
+    public let configuration: SimulatorConfiguration
+    let metrics = SimulatorMetrics()
+    private let slots: SequenceSlots
+    private let generator: TextGenerator
+    private let requestCounter = Atomic<Int>(0)
+    private let startTime = Int(Date().timeIntervalSince1970)
+
+    public init(configuration: SimulatorConfiguration) {
+        precondition(!configuration.models.isEmpty, "the simulator needs at least one model id")
+        self.configuration = configuration
+        slots = SequenceSlots(limit: configuration.maxConcurrency)
+        generator = TextGenerator(seed: configuration.seed)
+    }
+
+    /// Serves until the task is cancelled (or, with `handleSignals`, until SIGINT or SIGTERM).
+    /// - Parameters:
+    ///   - handleSignals: shut down gracefully on SIGINT and SIGTERM (for the command line).
+    ///   - onBound: called once listening, with the host and the port actually bound.
+    public func run(handleSignals: Bool = false, onBound: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in }) async throws {
+        var logger = Logger(label: "llm-client.simulator")
+        logger.logLevel = .warning
+        let host = configuration.host
+        let app = Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(host, port: configuration.port), serverName: "llm-client-simulator"),
+            onServerRunning: { channel in await onBound(host, channel.localAddress?.port ?? 0) },
+            logger: logger)
+        if handleSignals {
+            try await app.runService()
+        } else {
+            try await app.run()
+        }
+    }
+
+    /// A simulator running on a free loopback port.
+    public struct Endpoint: Sendable {
+        public let host: String
+        public let port: Int
+        /// The OpenAI base URL, e.g. `http://127.0.0.1:54321/v1`.
+        public var baseURL: String { "http://\(host):\(port)/v1" }
+        /// The server root, e.g. `http://127.0.0.1:54321`.
+        public var rootURL: String { "http://\(host):\(port)" }
+    }
+
+    /// Starts a simulator (on a free port unless the configuration names one), runs `body` with its
+    /// address, and stops the server when `body` returns or throws.
+    public static func withRunning<T: Sendable>(
+        _ configuration: SimulatorConfiguration, _ body: @Sendable (Endpoint) async throws -> T
+    ) async throws -> T {
+        let server = SimulatorServer(configuration: configuration)
+        let (bound, continuation) = AsyncStream<Endpoint>.makeStream()
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                defer { continuation.finish() }
+                try await server.run { host, port in continuation.yield(Endpoint(host: host, port: port)) }
+                return nil
+            }
+            var iterator = bound.makeAsyncIterator()
+            guard let endpoint = await iterator.next() else {
+                _ = try await group.next()  // rethrows why the server stopped
+                throw SimulatorError(status: 500, message: "the simulator stopped before it was listening")
+            }
+            let result = try await body(endpoint)
+            group.cancelAll()
+            return result
+        }
+    }
+
+    // MARK: Routes
+
+    private func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.get("health") { _, _ in
+            Self.jsonResponse(status: .ok, bytes: Array(#"{"status":"ok"}"#.utf8))
+        }
+        router.get("metrics") { _, _ in
+            self.metrics.running.set(Double(self.slots.running))
+            self.metrics.waiting.set(Double(self.slots.waiting))
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: self.metrics.exposition())))
+        }
+        router.get("v1/models") { request, _ in
+            if let denied = self.checkAuthorization(request) { return denied }
+            let list = ModelList(data: self.configuration.models.map {
+                ModelList.Model(id: $0, created: self.startTime, ownedBy: "llm-client-simulator")
+            })
+            return Self.jsonResponse(status: .ok, bytes: Array(try JSONEncoder().encode(list)))
+        }
+        router.post("v1/completions") { request, _ in try await self.generate(request, api: .completions) }
+        router.post("v1/chat/completions") { request, _ in try await self.generate(request, api: .chat) }
+        return router
+    }
+
+    private func checkAuthorization(_ request: Request) -> Response? {
+        guard let key = configuration.apiKey else { return nil }
+        if request.headers[.authorization] == "Bearer \(key)" { return nil }
+        return Self.errorResponse(SimulatorError(status: 401, message: "Invalid or missing API key. Send 'Authorization: Bearer <key>'."))
+    }
+
+    // MARK: Generation
+
+    /// One planned answer: what to send and when.
+    private struct Plan {
+        var request: SimulatedRequest
+        var arrival: ContinuousClock.Instant
+        var tokens: [String]
+        var finishReason: String
+        var promptTokens: Int
+        var timeToFirstToken: Double
+        var fault: Fault?
+        var encoder: ChunkEncoder
+        var random: SeededRandom
+    }
+
+    private func generate(_ request: Request, api: APIKind) async throws -> Response {
+        let arrival = ContinuousClock.now
+        if let denied = checkAuthorization(request) {
+            metrics.countRequest(status: 401)
+            return denied
+        }
+        var request = request
+        let body = try await request.collectBody(upTo: 32 * 1024 * 1024)
+        let faultHeader = request.headers.first { $0.name.canonicalName == "x-sim-fault" }?.value
+        let validation = Result { () throws(SimulatorError) in
+            try RequestValidator.validate(body: Array(buffer: body), api: api, models: configuration.models, faultHeader: faultHeader)
+        }
+        let simulated: SimulatedRequest
+        switch validation {
+        case .success(let accepted): simulated = accepted
+        case .failure(let error):
+            metrics.countRequest(status: error.status)
+            return Self.errorResponse(error)
+        }
+
+        var random = SeededRandom(seed: .random(in: .min ... .max))
+        let fault = configuration.faults.choose(trigger: simulated.faultTrigger, using: &random)
+        switch fault {
+        case .error500?:
+            return countedError(SimulatorError(status: 500, message: "The simulator injected an internal server error."))
+        case .error429?:
+            return countedError(SimulatorError(status: 429, message: "Rate limit reached (injected by the simulator); retry after \(configuration.faults.retryAfterSeconds)s."), retryAfter: true)
+        case .error503?:
+            return countedError(SimulatorError(status: 503, message: "The server is overloaded (injected by the simulator); retry after \(configuration.faults.retryAfterSeconds)s."), retryAfter: true)
+        default: break
+        }
+
+        let plan = makePlan(simulated, arrival: arrival, fault: fault, random: random)
+        metrics.countRequest(status: 200)
+        metrics.promptTokens.increment(by: Int64(plan.promptTokens))
+        if simulated.stream {
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"],
+                body: ResponseBody { writer in
+                    try await self.stream(plan, to: &writer)
+                    try await writer.finish(nil)
+                })
+        }
+        return try await respondWhole(plan)
+    }
+
+    private func countedError(_ error: SimulatorError, retryAfter: Bool = false) -> Response {
+        metrics.countRequest(status: error.status)
+        var response = Self.errorResponse(error)
+        if retryAfter { response.headers[.retryAfter] = String(configuration.faults.retryAfterSeconds) }
+        return response
+    }
+
+    private func makePlan(_ request: SimulatedRequest, arrival: ContinuousClock.Instant, fault: Fault?, random: SeededRandom) -> Plan {
+        var random = random
+        let latency = configuration.latency
+        let length = generator.outputLength(
+            prompt: request.promptText, temperature: request.temperature, requestSeed: request.seed,
+            model: latency, maxTokens: nil)
+        let cappedLength = request.maxTokens.map { min($0, length) } ?? length
+        var tokens = generator.tokens(
+            prompt: request.promptText, temperature: request.temperature, requestSeed: request.seed, count: cappedLength)
+        var finishReason = cappedLength < length ? "length" : "stop"
+        if !request.stop.isEmpty {
+            var text = ""
+            for (position, token) in tokens.enumerated() {
+                text += token
+                if request.stop.contains(where: { text.contains($0) }) {
+                    tokens.removeSubrange(position...)
+                    finishReason = "stop"
+                    break
+                }
+            }
+        }
+        let promptTokens = TextGenerator.estimateTokens(request.promptText)
+        let number = requestCounter.add(1, ordering: .relaxed).newValue
+        let id = (request.api == .completions ? "cmpl-" : "chatcmpl-") + String(number, radix: 16)
+        return Plan(
+            request: request, arrival: arrival, tokens: tokens, finishReason: finishReason, promptTokens: promptTokens,
+            timeToFirstToken: latency.timeToFirstToken(promptTokens: promptTokens, using: &random), fault: fault,
+            encoder: ChunkEncoder(api: request.api, id: id, created: Int(Date().timeIntervalSince1970), model: request.model),
+            random: random)
+    }
+
+    /// Writes a streamed answer on the latency model's schedule. Tokens that are due are written
+    /// together, so with no latency the whole answer goes out in one write.
+    private func stream(_ plan: Plan, to writer: inout any ResponseBodyWriter) async throws {
+        var plan = plan
+        let admitted = await acquireSlot()
+        defer { releaseSlot() }
+        let faults = configuration.faults
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(512 + plan.tokens.count * 200)
+        plan.encoder.writeRoleChunk(into: &buffer)
+        // Prefill starts once the request has a slot: queueing adds to the time to first token.
+        var due = admitted + .seconds(plan.timeToFirstToken)
+        let faultPosition = plan.tokens.count / 2
+        for (position, token) in plan.tokens.enumerated() {
+            if position > 0 { due += .seconds(configuration.latency.interTokenLatency(using: &plan.random)) }
+            if due > .now {
+                try await send(&buffer, to: &writer, random: &plan.random)
+                try await Task.sleep(until: due, clock: .continuous)
+            }
+            if position == faultPosition, let fault = plan.fault {
+                switch fault {
+                case .drop:
+                    try await send(&buffer, to: &writer, random: &plan.random)
+                    throw SimulatedConnectionDrop()
+                case .stall:
+                    try await send(&buffer, to: &writer, random: &plan.random)
+                    try await Task.sleep(for: .seconds(faults.stallSeconds))
+                    due = .now
+                case .malformed:
+                    plan.encoder.writeMalformedChunk(into: &buffer)
+                default: break
+                }
+            }
+            let isLast = position == plan.tokens.count - 1
+            plan.encoder.writeToken(token, finishReason: isLast ? plan.finishReason : nil, into: &buffer)
+            if position == 0 {
+                metrics.timeToFirstToken.record((ContinuousClock.now - plan.arrival).seconds)
+            }
+        }
+        metrics.generationTokens.increment(by: Int64(plan.tokens.count))
+        if plan.request.includeUsage {
+            plan.encoder.writeUsage(promptTokens: plan.promptTokens, completionTokens: plan.tokens.count, into: &buffer)
+        }
+        plan.encoder.writeDone(into: &buffer)
+        try await send(&buffer, to: &writer, random: &plan.random)
+        metrics.endToEndLatency.record((ContinuousClock.now - plan.arrival).seconds)
+    }
+
+    /// Writes and empties `buffer`; with `--split-utf8`, in pieces of 1 to 7 bytes cut anywhere.
+    private func send(_ buffer: inout ByteBuffer, to writer: inout any ResponseBodyWriter, random: inout SeededRandom) async throws {
+        guard buffer.readableBytes > 0 else { return }
+        if configuration.faults.splitUTF8 {
+            while buffer.readableBytes > 0 {
+                let size = min(buffer.readableBytes, 1 + Int(random.next() % 7))
+                try await writer.write(buffer.readSlice(length: size)!)
+            }
+        } else {
+            try await writer.write(buffer)
+        }
+        buffer.clear()
+    }
+
+    /// Answers a non-streamed request once the whole answer would have been generated.
+    private func respondWhole(_ plan: Plan) async throws -> Response {
+        var plan = plan
+        let admitted = await acquireSlot()
+        var duration = plan.timeToFirstToken
+        for _ in plan.tokens.dropFirst() { duration += configuration.latency.interTokenLatency(using: &plan.random) }
+        if plan.fault == .stall { duration += configuration.faults.stallSeconds }
+        try? await Task.sleep(until: admitted + .seconds(duration), clock: .continuous)
+        releaseSlot()
+        metrics.generationTokens.increment(by: Int64(plan.tokens.count))
+        metrics.endToEndLatency.record((ContinuousClock.now - plan.arrival).seconds)
+
+        let text = plan.tokens.joined()
+        let request = plan.request
+        let choice = GenerationResponse.Choice(
+            index: 0, text: request.api == .completions ? text : nil,
+            message: request.api == .chat ? ChatMessage(role: "assistant", content: text) : nil,
+            finishReason: plan.finishReason)
+        let response = GenerationResponse(
+            id: (request.api == .completions ? "cmpl-" : "chatcmpl-") + String(requestCounter.load(ordering: .relaxed), radix: 16),
+            object: request.api == .completions ? "text_completion" : "chat.completion",
+            created: Int(Date().timeIntervalSince1970), model: request.model, choices: [choice],
+            usage: Usage(promptTokens: plan.promptTokens, completionTokens: plan.tokens.count))
+        var bytes = Array(try JSONEncoder().encode(response))
+        switch plan.fault {
+        case .malformed?:
+            bytes = Array(bytes.prefix(bytes.count / 2))
+        case .drop?:
+            let half = ByteBuffer(bytes: bytes.prefix(bytes.count / 2))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: ResponseBody { writer in
+                    try await writer.write(half)
+                    throw SimulatedConnectionDrop()
+                })
+        default: break
+        }
+        return Self.jsonResponse(status: .ok, bytes: bytes)
+    }
+
+    /// Waits for a sequence slot and returns when it was granted.
+    private func acquireSlot() async -> ContinuousClock.Instant {
+        metrics.waiting.increment()
+        await slots.acquire()
+        metrics.waiting.decrement()
+        metrics.running.increment()
+        return .now
+    }
+
+    private func releaseSlot() {
+        metrics.running.decrement()
+        slots.release()
+    }
+
+    private static func jsonResponse(status: HTTPResponse.Status, bytes: [UInt8]) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func errorResponse(_ error: SimulatorError) -> Response {
+        jsonResponse(status: HTTPResponse.Status(code: error.status), bytes: error.body)
+    }
+}
+
+/// Thrown inside a response body to make the server close the connection mid-response.
+struct SimulatedConnectionDrop: Error {}
+
+extension Duration {
+    /// This duration in seconds.
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) * 1e-18
+    }
+}

@@ -1,0 +1,199 @@
+/// The OpenAI-compatible wire format, as vLLM, llama.cpp, SGLang, TGI and Ollama speak it.
+///
+/// These types are decoded by the client and encoded by the simulator. Every field a server may
+/// leave out is optional, so responses from any of those servers decode.
+
+/// The two generation endpoints.
+public enum APIKind: String, Sendable, Codable, CaseIterable {
+    /// `POST /v1/completions`: a prompt string in, text out.
+    case completions
+    /// `POST /v1/chat/completions`: a list of messages in, an assistant message out.
+    case chat
+
+    /// The endpoint's path below the `/v1` base.
+    public var path: String {
+        switch self {
+        case .completions: "/completions"
+        case .chat: "/chat/completions"
+        }
+    }
+}
+
+/// One chat message.
+public struct ChatMessage: Sendable, Hashable, Codable {
+    public var role: String
+    public var content: String
+
+    public init(role: String, content: String) {
+        self.role = role
+        self.content = content
+    }
+}
+
+/// Token counts reported by the server.
+public struct Usage: Sendable, Hashable, Codable {
+    public var promptTokens: Int
+    public var completionTokens: Int
+    public var totalTokens: Int
+
+    public init(promptTokens: Int, completionTokens: Int) {
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.totalTokens = promptTokens + completionTokens
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case promptTokens = "prompt_tokens"
+        case completionTokens = "completion_tokens"
+        case totalTokens = "total_tokens"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        promptTokens = try container.decodeIfPresent(Int.self, forKey: .promptTokens) ?? 0
+        completionTokens = try container.decodeIfPresent(Int.self, forKey: .completionTokens) ?? 0
+        totalTokens = try container.decodeIfPresent(Int.self, forKey: .totalTokens) ?? (promptTokens + completionTokens)
+    }
+}
+
+/// The body of an OpenAI-shaped error: `{"error": {"message", "type", "code"}}`.
+public struct APIErrorEnvelope: Sendable, Hashable, Codable {
+    public struct Body: Sendable, Hashable, Codable {
+        public var message: String
+        public var type: String?
+        /// Servers send a number (llama.cpp), a string (OpenAI) or null.
+        public var code: JSONValue?
+
+        public init(message: String, type: String?, code: JSONValue?) {
+            self.message = message
+            self.type = type
+            self.code = code
+        }
+    }
+
+    public var error: Body
+
+    public init(message: String, type: String, code: JSONValue?) {
+        self.error = Body(message: message, type: type, code: code)
+    }
+}
+
+/// `GET /v1/models`.
+public struct ModelList: Sendable, Hashable, Codable {
+    public struct Model: Sendable, Hashable, Codable {
+        public var id: String
+        public var object: String?
+        public var created: Int?
+        public var ownedBy: String?
+
+        public init(id: String, created: Int, ownedBy: String) {
+            self.id = id
+            self.object = "model"
+            self.created = created
+            self.ownedBy = ownedBy
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, object, created
+            case ownedBy = "owned_by"
+        }
+    }
+
+    public var object: String?
+    public var data: [Model]
+
+    public init(data: [Model]) {
+        self.object = "list"
+        self.data = data
+    }
+}
+
+/// A non-streamed response of either endpoint. Completions fill `text`, chat fills `message`.
+public struct GenerationResponse: Sendable, Codable {
+    public struct Choice: Sendable, Codable {
+        public var index: Int?
+        public var text: String?
+        public var message: ChatMessage?
+        public var finishReason: String?
+
+        public init(index: Int, text: String?, message: ChatMessage?, finishReason: String?) {
+            self.index = index
+            self.text = text
+            self.message = message
+            self.finishReason = finishReason
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case index, text, message
+            case finishReason = "finish_reason"
+        }
+    }
+
+    public var id: String?
+    public var object: String?
+    public var created: Int?
+    public var model: String?
+    public var choices: [Choice]
+    public var usage: Usage?
+    /// llama.cpp's server-side timings (prompt and generation speed), kept as sent.
+    public var timings: JSONValue?
+
+    public init(id: String, object: String, created: Int, model: String, choices: [Choice], usage: Usage?) {
+        self.id = id
+        self.object = object
+        self.created = created
+        self.model = model
+        self.choices = choices
+        self.usage = usage
+        self.timings = nil
+    }
+
+    /// The generated text of the first choice, from whichever endpoint.
+    public var firstText: String {
+        guard let choice = choices.first else { return "" }
+        return choice.text ?? choice.message?.content ?? ""
+    }
+}
+
+/// One `data:` event of a streamed response. Only the fields a client needs are decoded.
+public struct StreamChunk: Sendable, Decodable {
+    public struct Choice: Sendable, Decodable {
+        public struct Delta: Sendable, Decodable {
+            public var content: String?
+            /// Reasoning models (vLLM's reasoning parsers, llama.cpp) stream thoughts here.
+            public var reasoningContent: String?
+
+            enum CodingKeys: String, CodingKey {
+                case content
+                case reasoningContent = "reasoning_content"
+            }
+        }
+
+        public var text: String?
+        public var delta: Delta?
+        public var finishReason: String?
+
+        enum CodingKeys: String, CodingKey {
+            case text, delta
+            case finishReason = "finish_reason"
+        }
+    }
+
+    public var choices: [Choice]?
+    public var usage: Usage?
+    public var model: String?
+    /// An error reported inside the stream (vLLM and others send `data: {"error": {...}}`).
+    public var error: APIErrorEnvelope.Body?
+    public var timings: JSONValue?
+
+    /// The text this chunk adds to the output (completion text or chat delta content).
+    public var text: String {
+        guard let choice = choices?.first else { return "" }
+        return choice.text ?? choice.delta?.content ?? choice.delta?.reasoningContent ?? ""
+    }
+
+    /// The finish reason of the first choice, if this chunk ends the generation.
+    public var finishReason: String? {
+        choices?.first?.finishReason
+    }
+}

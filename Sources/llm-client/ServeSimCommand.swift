@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import LLMSimulator
+
+extension Fault: ExpressibleByArgument {}
+
+/// `llm-client serve-sim`: the OpenAI-compatible simulator.
+struct ServeSimCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve-sim",
+        abstract: "Run an OpenAI-compatible simulator server with a latency model and fault injection.",
+        discussion: """
+            A request can trigger a fault itself with the header 'X-Sim-Fault: NAME' or the body member \
+            "sim_fault": "NAME" (e.g. --extra-body '{"sim_fault":"drop"}'), NAME being 500, 429, 503, drop, stall or malformed.
+            """)
+
+    @Option(help: "Address to bind.") var host = "127.0.0.1"
+    @Option(help: "Port to bind; 0 picks a free one.") var port = 8000
+    @Option(name: .customLong("model"), help: "Model id to serve (repeat for several; the first is the default).")
+    var models: [String] = []
+    @Option(help: "Seed for generated text.") var seed: UInt64 = 0
+    @Option(help: "Require 'Authorization: Bearer KEY'.") var apiKey: String?
+    @Option(help: "Sequences generated at once; more requests wait in a FIFO queue (0: no limit).")
+    var maxConcurrency = 256
+
+    @Option(help: "Mean time to first token, milliseconds.") var ttftMs = 50.0
+    @Option(help: "Standard deviation of the time to first token, milliseconds.") var ttftJitterMs = 10.0
+    @Option(help: "Prefill time per prompt token, milliseconds.") var prefillMsPerToken = 0.1
+    @Option(help: "Mean inter-token latency, milliseconds.") var itlMs = 10.0
+    @Option(help: "Standard deviation of the inter-token latency, milliseconds.") var itlJitterMs = 2.0
+    @Option(help: "Mean answer length in tokens (max_tokens caps it).") var outputTokens = 64
+    @Option(help: "Standard deviation of the answer length in tokens (0: fixed length).") var outputTokensStddev = 0.0
+    @Flag(help: "No latency at all: answers are written as fast as possible.") var noLatency = false
+
+    @Option(help: "Share of requests answered with HTTP 500.") var rate500 = 0.0
+    @Option(help: "Share of requests answered with HTTP 429 and Retry-After.") var rate429 = 0.0
+    @Option(help: "Share of requests answered with HTTP 503 and Retry-After.") var rate503 = 0.0
+    @Option(help: "Share of streams whose connection is dropped halfway.") var dropRate = 0.0
+    @Option(help: "Share of streams that stall halfway for --stall-seconds.") var stallRate = 0.0
+    @Option(help: "Share of streams with one malformed chunk.") var malformedRate = 0.0
+    @Option(help: "Length of a stall, seconds.") var stallSeconds = 5.0
+    @Option(help: "Retry-After sent with 429 and 503, seconds.") var retryAfter = 1
+    @Flag(help: "Cut streamed bytes at random points, inside UTF-8 characters and data: lines.") var splitUtf8 = false
+
+    func validate() throws {
+        for (name, rate) in [("--rate-500", rate500), ("--rate-429", rate429), ("--rate-503", rate503),
+                             ("--drop-rate", dropRate), ("--stall-rate", stallRate), ("--malformed-rate", malformedRate)]
+        where !(0...1).contains(rate) {
+            throw ValidationError("\(name) must be between 0 and 1, got \(rate).")
+        }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
+        guard outputTokens >= 1 else { throw ValidationError("--output-tokens must be at least 1.") }
+        guard maxConcurrency >= 0 else { throw ValidationError("--max-concurrency must not be negative.") }
+        for value in [ttftMs, ttftJitterMs, prefillMsPerToken, itlMs, itlJitterMs, outputTokensStddev, stallSeconds] where value < 0 {
+            throw ValidationError("latency options must not be negative, got \(value).")
+        }
+    }
+
+    var simulatorConfiguration: SimulatorConfiguration {
+        let latency = noLatency
+            ? LatencyModel.instant(outputTokens: outputTokens)
+            : LatencyModel(
+                ttftMean: ttftMs / 1000, ttftJitter: ttftJitterMs / 1000, prefillPerToken: prefillMsPerToken / 1000,
+                itlMean: itlMs / 1000, itlJitter: itlJitterMs / 1000, outputTokensMean: outputTokens,
+                outputTokensStddev: outputTokensStddev)
+        let faults = FaultConfiguration(
+            rates: [.error500: rate500, .error429: rate429, .error503: rate503, .drop: dropRate, .stall: stallRate, .malformed: malformedRate],
+            retryAfterSeconds: retryAfter, stallSeconds: stallSeconds, splitUTF8: splitUtf8)
+        return SimulatorConfiguration(
+            host: host, port: port, models: models.isEmpty ? ["llm-sim"] : models, seed: seed, apiKey: apiKey,
+            maxConcurrency: maxConcurrency, latency: latency, faults: faults)
+    }
+
+    func run() async throws {
+        let server = SimulatorServer(configuration: simulatorConfiguration)
+        try await server.run(handleSignals: true) { host, port in
+            FileHandle.standardOutput.write(Data("llm-client simulator listening on http://\(host):\(port)/v1\n".utf8))
+        }
+    }
+}

@@ -1,0 +1,197 @@
+import Foundation
+import LLMClientKit
+import LLMSimulator
+import OpenAIAPI
+import TestSupport
+import Testing
+
+/// The client against the simulator over real loopback HTTP, faults included.
+@Suite struct ClientSimulatorTests {
+    private func withSimulator<T: Sendable>(
+        _ configuration: SimulatorConfiguration = testSimulatorConfiguration(), idleTimeout: Double? = nil,
+        _ body: @Sendable (LLMClient, SimulatorServer.Endpoint) async throws -> T
+    ) async throws -> T {
+        try await SimulatorServer.withRunning(configuration) { endpoint in
+            try await LLMClient.withClient(
+                ClientConfiguration(baseURL: endpoint.baseURL, requestTimeout: 30, idleTimeout: idleTimeout, maxConnections: 8)
+            ) { client in try await body(client, endpoint) }
+        }
+    }
+
+    @Test(arguments: [APIKind.completions, .chat], [true, false])
+    func generatesWithEveryEndpointAndMode(api: APIKind, stream: Bool) async throws {
+        try await withSimulator { client, _ in
+            let request = GenerationRequest(prompt: .text("인공지능을 설명해주세요"), parameters: .init(temperature: 0, maxTokens: 12), api: api, stream: stream)
+            let result = await client.generate(request)
+            #expect(result.success, "\(result.error ?? "")")
+            #expect(result.httpStatus == 200)
+            #expect(result.model == "llm-sim")  // resolved from /v1/models
+            #expect(result.completionTokens == 12)
+            #expect(result.promptTokens == TextGenerator.estimateTokens("인공지능을 설명해주세요"))
+            #expect(!result.tokensEstimated)
+            #expect(result.finishReason == "length")
+            #expect(TextGenerator.isKorean(result.output))
+            if stream {
+                #expect(result.contentChunks == 12)
+                #expect(result.ttftS != nil)
+                #expect(result.itlS.count == 11)
+                #expect(result.tpotS != nil)
+            } else {
+                #expect(result.ttftS == nil)
+            }
+        }
+    }
+
+    @Test func splitUTF8StreamsReassembleToTheSameText() async throws {
+        let request = GenerationRequest(prompt: .text("광합성을 설명해주세요"), parameters: .init(temperature: 0, maxTokens: 40))
+        let plain = try await withSimulator { client, _ in await client.generate(request) }
+        var split = testSimulatorConfiguration()
+        split.faults.splitUTF8 = true
+        let pieces = try await withSimulator(split) { client, _ in await client.generate(request) }
+        #expect(plain.success && pieces.success)
+        #expect(pieces.output == plain.output)
+        #expect(pieces.output.unicodeScalars.allSatisfy { $0 != "\u{FFFD}" })
+        #expect(pieces.completionTokens == 16)  // the simulator's answer length; max_tokens 40 does not cut it
+        #expect(pieces.contentChunks == 16)
+    }
+
+    @Test func aDroppedStreamKeepsThePartialOutputAndFails() async throws {
+        try await withSimulator { client, _ in
+            let request = GenerationRequest(prompt: .text("hello"), parameters: .init(maxTokens: 10, extraBody: ["sim_fault": "drop"]))
+            let result = await client.generate(request)
+            #expect(!result.success)
+            #expect(result.errorKind == .streamCut)
+            #expect(result.contentChunks == 5)
+            #expect(!result.output.isEmpty)
+            #expect(result.error?.isEmpty == false)
+        }
+    }
+
+    @Test func aMalformedChunkFailsAsMalformed() async throws {
+        try await withSimulator { client, _ in
+            let result = await client.generate(GenerationRequest(prompt: .text("hello"), parameters: .init(extraBody: ["sim_fault": "malformed"])))
+            #expect(!result.success)
+            #expect(result.errorKind == .malformedChunk)
+            #expect(result.error?.contains("malformed") == true)
+        }
+    }
+
+    @Test func aStalledStreamEndsAsATimeoutNotAHang() async throws {
+        var configuration = testSimulatorConfiguration()
+        configuration.faults.stallSeconds = 30
+        let started = ContinuousClock.now
+        try await withSimulator(configuration, idleTimeout: 0.5) { client, _ in
+            let result = await client.generate(GenerationRequest(prompt: .text("hello"), parameters: .init(extraBody: ["sim_fault": "stall"])))
+            #expect(!result.success)
+            #expect(result.errorKind == .timeout)
+            #expect(result.contentChunks == 8)
+        }
+        #expect(ContinuousClock.now - started < .seconds(20))
+    }
+
+    @Test func aShortStallIsWaitedOut() async throws {
+        var configuration = testSimulatorConfiguration()
+        configuration.faults.stallSeconds = 0.3
+        try await withSimulator(configuration) { client, _ in
+            let result = await client.generate(GenerationRequest(prompt: .text("hello"), parameters: .init(extraBody: ["sim_fault": "stall"])))
+            #expect(result.success)
+            #expect(result.itlS.max() ?? 0 >= 0.25)  // the 0.3 s pause shows as one long gap
+        }
+    }
+
+    @Test func httpErrorsCarryTheServersMessage() async throws {
+        try await withSimulator { client, _ in
+            for (fault, status) in [("429", 429), ("500", 500), ("503", 503)] {
+                let result = await client.generate(GenerationRequest(prompt: .text("x"), parameters: .init(extraBody: ["sim_fault": .string(fault)])))
+                #expect(!result.success)
+                #expect(result.httpStatus == status)
+                #expect(result.errorKind == .httpStatus)
+                #expect(result.error?.hasPrefix("HTTP \(status): ") == true)
+                #expect(result.error?.contains("injected") == true)
+            }
+            let badModel = await client.generate(GenerationRequest(prompt: .text("x"), parameters: .init(model: "missing")))
+            #expect(badModel.httpStatus == 404)
+            #expect(badModel.error?.contains("missing") == true)
+        }
+    }
+
+    @Test func apiKeyIsSentAsBearerToken() async throws {
+        let configuration = testSimulatorConfiguration(apiKey: "k-123")
+        try await SimulatorServer.withRunning(configuration) { endpoint in
+            let withKey = try await LLMClient.withClient(ClientConfiguration(baseURL: endpoint.baseURL, apiKey: "k-123")) {
+                await $0.generate(GenerationRequest(prompt: .text("x")))
+            }
+            #expect(withKey.success)
+            let without = try await LLMClient.withClient(ClientConfiguration(baseURL: endpoint.baseURL)) {
+                await $0.generate(GenerationRequest(prompt: .text("x"), parameters: .init(model: "llm-sim")))
+            }
+            #expect(without.httpStatus == 401)
+        }
+    }
+
+    @Test func batchesKeepInputOrderAndRecordFailuresInPlace() async throws {
+        try await withSimulator { client, _ in
+            let requests = (0..<20).map { index in
+                GenerationRequest(
+                    index: index, prompt: .text("prompt \(index)"),
+                    parameters: .init(maxTokens: 3 + index % 4, extraBody: index % 5 == 0 ? ["sim_fault": "500"] : nil))
+            }
+            let seen = ResultCollector()
+            let results = await client.generateBatch(requests, concurrency: 4, onResult: { seen.add($0) })
+            #expect(results.map(\.index) == Array(0..<20))
+            #expect(seen.count == 20)
+            for result in results {
+                #expect(result.success == (result.index % 5 != 0))
+                if result.success { #expect(result.completionTokens == 3 + result.index % 4) }
+            }
+        }
+    }
+
+    @Test func streamYieldsTextThenTheResult() async throws {
+        try await withSimulator { client, _ in
+            var texts: [String] = []
+            var final: RequestResult?
+            for await event in client.stream(GenerationRequest(prompt: .text("hi"), parameters: .init(maxTokens: 5))) {
+                switch event {
+                case .text(let text): texts.append(text)
+                case .completed(let result): final = result
+                }
+            }
+            #expect(texts.count == 5)
+            #expect(final?.output == texts.joined())
+        }
+    }
+
+    @Test func healthAndModels() async throws {
+        try await withSimulator(testSimulatorConfiguration(models: ["x", "y"])) { client, _ in
+            let health = await client.health()
+            #expect(health.healthy)
+            #expect(health.endpoint.hasSuffix("/health"))
+            let models = try await client.listModels()
+            #expect(models.map(\.id) == ["x", "y"])
+        }
+    }
+
+    @Test func anUnreachableServerFailsClearlyAndQuickly() async throws {
+        let port = try await SimulatorServer.withRunning(testSimulatorConfiguration()) { $0.port }  // now closed
+        let started = ContinuousClock.now
+        try await LLMClient.withClient(ClientConfiguration(baseURL: "http://127.0.0.1:\(port)/v1", connectTimeout: 2)) { client in
+            let result = await client.generate(GenerationRequest(prompt: .text("x"), parameters: .init(model: "m")))
+            #expect(!result.success)
+            #expect(result.errorKind == .connection)
+            #expect(result.error?.contains("127.0.0.1:\(port)") == true)
+            let health = await client.health()
+            #expect(!health.healthy)
+        }
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+}
+
+/// Counts results handed to a batch callback from concurrent tasks.
+final class ResultCollector: Sendable {
+    private let results = Mutex<[RequestResult]>([])
+    func add(_ result: RequestResult) { results.withLock { $0.append(result) } }
+    var count: Int { results.withLock { $0.count } }
+}
+
+import Synchronization

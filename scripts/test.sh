@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: unit tests, integration tests against the simulator, against a real
+# llama.cpp server with SmolLM2, and the OpenAI Python SDK against the simulator.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+ensure_venv
+log "building (debug) and the tests"
+swift build --build-tests
+trap stop_llama_server EXIT
+start_llama_server 4
+
+export LLM_CLIENT_LLAMA_URL="$LLAMA_URL"
+export LLM_CLIENT_PYTHON="$PY"
+export LLM_CLIENT_REQUIRE_REAL_SERVERS=1
+log "running swift test"
+swift test --skip-build "$@"
