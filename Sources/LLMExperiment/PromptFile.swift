@@ -1,6 +1,6 @@
 import Foundation
 public import LLMClientKit
-public import OpenAIAPI
+import OpenAIAPI
 
 /// One prompt read from a prompt file.
 public struct PromptEntry: Sendable, Hashable {

@@ -146,7 +146,11 @@ enum RequestValidator {
             case .string(let text)?: lines.append(text)
             case .array(let parts)?:
                 lines.append(parts.compactMap { $0["text"]?.stringValue }.joined())
-            case .null?, nil where role == "assistant": continue
+            case .null?, nil:
+                // Only an assistant turn (one that made tool calls) may come without content.
+                guard role == "assistant" else {
+                    throw .badRequest("'messages[\(position)].content' is required for role '\(role)'.")
+                }
             default: throw .badRequest("'messages[\(position)].content' must be a string or an array of text parts.")
             }
         }
