@@ -32,10 +32,10 @@ struct ServeSimCommand: AsyncParsableCommand {
     @Option(help: "Standard deviation of the answer length in tokens (0: fixed length).") var outputTokensStddev = 0.0
     @Flag(help: "No latency at all: answers are written as fast as possible.") var noLatency = false
 
-    @Option(help: "Share of requests answered with HTTP 500.") var rate500 = 0.0
-    @Option(help: "Share of requests answered with HTTP 429 and Retry-After.") var rate429 = 0.0
-    @Option(help: "Share of requests answered with HTTP 503 and Retry-After.") var rate503 = 0.0
-    @Option(help: "Share of streams whose connection is dropped halfway.") var dropRate = 0.0
+    @Option(name: .customLong("error-500-rate"), help: "Share of requests answered with HTTP 500.") var rate500 = 0.0
+    @Option(name: .customLong("error-429-rate"), help: "Share of requests answered with HTTP 429 and Retry-After.") var rate429 = 0.0
+    @Option(name: .customLong("error-503-rate"), help: "Share of requests answered with HTTP 503 and Retry-After.") var rate503 = 0.0
+    @Option(help: "Share of answers whose connection is dropped halfway.") var dropRate = 0.0
     @Option(help: "Share of streams that stall halfway for --stall-seconds.") var stallRate = 0.0
     @Option(help: "Share of streams with one malformed chunk.") var malformedRate = 0.0
     @Option(help: "Length of a stall, seconds.") var stallSeconds = 5.0
@@ -43,7 +43,7 @@ struct ServeSimCommand: AsyncParsableCommand {
     @Flag(help: "Cut streamed bytes at random points, inside UTF-8 characters and data: lines.") var splitUtf8 = false
 
     func validate() throws {
-        for (name, rate) in [("--rate-500", rate500), ("--rate-429", rate429), ("--rate-503", rate503),
+        for (name, rate) in [("--error-500-rate", rate500), ("--error-429-rate", rate429), ("--error-503-rate", rate503),
                              ("--drop-rate", dropRate), ("--stall-rate", stallRate), ("--malformed-rate", malformedRate)]
         where !(0...1).contains(rate) {
             throw ValidationError("\(name) must be between 0 and 1, got \(rate).")

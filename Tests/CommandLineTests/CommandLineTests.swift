@@ -213,6 +213,83 @@ import Testing
         }
     }
 
+    /// Starts `llm-client serve-sim` with `arguments` on a free port and runs `body` with its base URL.
+    private func withServeSim(_ arguments: [String], _ body: (String) async throws -> Void) async throws {
+        let process = Process()
+        process.executableURL = TestEnvironment.cliBinary
+        process.arguments = ["serve-sim", "--port", "0"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        defer { process.terminate(); process.waitUntilExit() }
+        let line = String(decoding: pipe.fileHandleForReading.availableData, as: UTF8.self)
+        #expect(line.hasPrefix("llm-client simulator listening on http://127.0.0.1:"))
+        try await body(String(line.split(separator: " ").last!.trimmingCharacters(in: .whitespacesAndNewlines)))
+    }
+
+    @Test(arguments: [
+        (["--error-500-rate", "1"], "http_status"), (["--error-429-rate", "1"], "http_status"), (["--error-503-rate", "1"], "http_status"),
+        (["--drop-rate", "1"], "stream_cut"), (["--malformed-rate", "1"], "malformed_chunk"),
+        (["--stall-rate", "1", "--stall-seconds", "30"], "timeout"),
+    ])
+    func everyFaultIsReachableFromAServeSimFlag(flags: [String], kind: String) async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await withServeSim(["--no-latency"] + flags) { baseURL in
+            let path = directory.appendingPathComponent("r.jsonl").path
+            let output = try await run(["--base-url", baseURL, "--prompt", "fault", "--repeat", "2", "--timeout", "2", "--output", path])
+            #expect(output.status == 1)
+            let results = try ResultWriter.readResults(path: path)
+            #expect(results.count == 2)
+            #expect(results.allSatisfy { !$0.success && $0.errorKind?.rawValue == kind }, "\(results.map(\.error))")
+        }
+    }
+
+    @Test func splitUTF8FromTheFlagReassembles() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var answers: [String] = []
+        for (number, flags) in [[], ["--split-utf8"]].enumerated() {
+            try await withServeSim(["--no-latency"] + flags) { baseURL in
+                let path = directory.appendingPathComponent("r\(number).jsonl").path
+                let output = try await run(["--base-url", baseURL, "--prompt", "한국어로 답해주세요", "--temperature", "0", "--quiet", "--output", path])
+                #expect(output.status == 0, "\(output.stderr)")
+                answers += try ResultWriter.readResults(path: path).map(\.output)
+            }
+        }
+        #expect(answers.count == 2)
+        #expect(answers[0] == answers[1])
+        #expect(TextGenerator.isKorean(answers[1]) && !answers[1].contains("\u{FFFD}"))
+    }
+
+    @Test func aBatchAgainstTheRealModelServerInEveryFormat() async throws {
+        guard let baseURL = TestEnvironment.llamaBaseURL else {
+            if TestEnvironment.requiresRealServers { Issue.record("LLM_CLIENT_LLAMA_URL is not set: run the tests with scripts/test.sh") }
+            return
+        }
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let paths = ["json", "jsonl", "csv"].map { directory.appendingPathComponent("llama.\($0)").path }
+        let output = try await run(
+            ["--base-url", baseURL, "--prompt-file", examples.appendingPathComponent("prompts.json").path, "--concurrent", "4",
+             "--repeat", "2", "--max-tokens", "12"] + paths.flatMap { ["--output", $0] })
+        #expect(output.status == 0, "\(output.stderr)")
+        let json = try ResultWriter.readResults(path: paths[0])
+        let jsonl = try ResultWriter.readResults(path: paths[1]).sorted { $0.index < $1.index }
+        let csv = try ResultWriter.readCSV(path: paths[2]).sorted { Int($0["index"]!)! < Int($1["index"]!)! }
+        #expect(json.count == 20 && jsonl == json && csv.count == 20)
+        for (result, row) in zip(json, csv) {
+            #expect(result.success, "\(result.error ?? "")")
+            #expect(result.model == "SmolLM2-135M-Instruct")
+            #expect((result.completionTokens ?? 0) > 0 && (result.completionTokens ?? 0) <= (result.maxTokens ?? 0) && !result.tokensEstimated)
+            #expect(result.ttftS != nil && result.serverTimings != nil)
+            #expect(row["output"] == result.output)
+            #expect(row["completion_tokens"] == result.completionTokens.map(String.init))
+        }
+        #expect(json.filter { $0.promptID == "robot-feelings-story" }.allSatisfy { $0.temperature == 0.9 && $0.maxTokens == 200 })
+        #expect(json.filter { $0.promptID == "ai-ethics" }.allSatisfy { $0.messages?.count == 2 })
+    }
+
     @Test func serveSimPrintsTheAddressItBound() async throws {
         let process = Process()
         process.executableURL = TestEnvironment.cliBinary
