@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-import Foundation
+public import Foundation
 import NIOCore
 import NIOHTTP1
 public import OpenAIAPI
@@ -122,7 +122,7 @@ public final class LLMClient: Sendable {
         do {
             model = try await resolveModel(request.parameters.model)
         } catch {
-            var result = RequestResult(request: request, model: request.parameters.model, startedAt: Self.timestamp())
+            var result = RequestResult(request: request, model: request.parameters.model, startedAt: iso8601Timestamp(Date()))
             result.error = error.description
             result.errorKind = error.kind
             return result
@@ -135,7 +135,7 @@ public final class LLMClient: Sendable {
         let body = (try? JSONEncoder().encode(JSONValue.object(request.body(model: model)))) ?? Data()
         httpRequest.body = .bytes(ByteBuffer(bytes: body))
 
-        var result = RequestResult(request: request, model: model, startedAt: Self.timestamp())
+        var result = RequestResult(request: request, model: model, startedAt: iso8601Timestamp(Date()))
         let started = ContinuousClock.now
         let deadline = started + .nanoseconds(Int64(configuration.requestTimeout * 1e9))
         var receivedHead = false
@@ -304,9 +304,6 @@ public final class LLMClient: Sendable {
         return "cannot reach \(url): \(text)"
     }
 
-    static func timestamp() -> String {
-        Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
-    }
 }
 
 /// What ``LLMClient/stream(_:)`` yields.
@@ -365,8 +362,13 @@ struct RequestFailure: Error {
 
 extension Duration {
     /// This duration in seconds.
-    var seconds: Double {
+    public var seconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) * 1e-18
     }
+}
+
+/// `date` in ISO 8601 with milliseconds, UTC (`2026-11-25T03:06:06.123Z`), as results record times.
+public func iso8601Timestamp(_ date: Date) -> String {
+    date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
 }

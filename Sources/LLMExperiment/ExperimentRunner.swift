@@ -80,7 +80,7 @@ public enum ExperimentRunner {
             temperature: plan.parameters.temperature, maxTokens: plan.parameters.maxTokens, topP: plan.parameters.topP,
             seed: plan.parameters.seed, concurrency: plan.concurrency, repeat: plan.repeatCount,
             promptFile: plan.promptFile, promptCount: plan.prompts.count,
-            startedAt: iso8601(startedAt), finishedAt: nil, toolVersion: toolVersion)
+            startedAt: iso8601Timestamp(startedAt), finishedAt: nil, toolVersion: toolVersion)
         let writers = try plan.outputs.map { try ResultWriter(path: $0.path, format: $0.format) }
         let progress = Mutex((done: 0, writeError: String?.none))
         let started = ContinuousClock.now
@@ -96,20 +96,13 @@ public enum ExperimentRunner {
             }
             onResult(result, done)
         }
-        let elapsed = ContinuousClock.now - started
-        run.finishedAt = iso8601(Date())
-        let summary = RunSummary(
-            results: results,
-            durationSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        run.finishedAt = iso8601Timestamp(Date())
+        let summary = RunSummary(results: results, durationSeconds: (ContinuousClock.now - started).seconds)
         for writer in writers { try writer.finish(run: run, summary: summary) }
         if let writeError = progress.withLock({ $0.writeError }) {
             throw ExperimentError.output(writeError)
         }
         return ExperimentOutcome(run: run, summary: summary, results: results)
-    }
-
-    private static func iso8601(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
 }
 
