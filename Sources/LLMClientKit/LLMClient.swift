@@ -25,6 +25,9 @@ public final class LLMClient: Sendable {
         // httplib): drop them sooner on our side so a request rarely lands on a closed one.
         httpConfiguration.connectionPool = .init(
             idleTimeout: .seconds(4), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maxConnections)
+        // A refused connection fails its request at once instead of being retried until the
+        // connect timeout: a server that is down is reported in milliseconds.
+        httpConfiguration.connectionPool.retryConnectionEstablishment = false
         httpConfiguration.decompression = .disabled
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
     }

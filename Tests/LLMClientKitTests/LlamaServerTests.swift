@@ -61,8 +61,10 @@ import Testing
             #expect(results.map(\.index) == Array(0..<9))
             for result in results {
                 #expect(result.success, "\(result.error ?? "")")
-                #expect(result.completionTokens == 12)
-                #expect(result.ttftS != nil)
+                // Sampled answers may end early (the model can emit its end token at once).
+                #expect((1...12).contains(result.completionTokens ?? 0))
+                #expect(result.finishReason == (result.completionTokens == 12 ? "length" : "stop"))
+                #expect((result.ttftS != nil) == !result.output.isEmpty)
             }
         }
     }
