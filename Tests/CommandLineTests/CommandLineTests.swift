@@ -291,17 +291,9 @@ import Testing
     }
 
     @Test func serveSimPrintsTheAddressItBound() async throws {
-        let process = Process()
-        process.executableURL = TestEnvironment.cliBinary
-        process.arguments = ["serve-sim", "--port", "0", "--no-latency"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        defer { process.terminate(); process.waitUntilExit() }
-        let line = String(decoding: pipe.fileHandleForReading.availableData, as: UTF8.self)
-        #expect(line.hasPrefix("llm-client simulator listening on http://127.0.0.1:"))
-        let baseURL = String(line.split(separator: " ").last!.trimmingCharacters(in: .whitespacesAndNewlines))
-        let output = try await run(["--base-url", baseURL, "--prompt", "hello", "--quiet"])
-        #expect(output.status == 0, "\(output.stderr)")
+        try await withServeSim(["--no-latency"]) { baseURL in
+            let output = try await run(["--base-url", baseURL, "--prompt", "hello", "--quiet"])
+            #expect(output.status == 0, "\(output.stderr)")
+        }
     }
 }
