@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "LLMClientKit", targets: ["LLMClientKit"]),
         .library(name: "LLMExperiment", targets: ["LLMExperiment"]),
         .library(name: "LLMSimulator", targets: ["LLMSimulator"]),
+        .library(name: "LLMBench", targets: ["LLMBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -17,10 +18,13 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // OpenAI-compatible wire types shared by the client and the simulator.
         .target(name: "OpenAIAPI"),
+        // Small concurrency tools shared by the simulator and the benchmark (a FIFO semaphore).
+        .target(name: "AsyncSupport"),
         // The HTTP client: requests, SSE streaming, timing, batches.
         .target(
             name: "LLMClientKit",
@@ -34,11 +38,19 @@ let package = Package(
         ),
         // Workloads in, results out: prompt files, statistics, JSON/JSONL/CSV writers, summaries.
         .target(name: "LLMExperiment", dependencies: ["LLMClientKit"]),
+        // Load generation and serving metrics: arrival schedules, workloads, histograms, SLOs, sweeps.
+        .target(
+            name: "LLMBench",
+            dependencies: [
+                "LLMClientKit", "LLMExperiment", "AsyncSupport",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
         // The OpenAI-compatible simulator server with a latency model and fault injection.
         .target(
             name: "LLMSimulator",
             dependencies: [
-                "OpenAIAPI",
+                "OpenAIAPI", "AsyncSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -49,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "llm-client",
             dependencies: [
-                "LLMClientKit", "LLMExperiment", "LLMSimulator",
+                "LLMClientKit", "LLMExperiment", "LLMSimulator", "LLMBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,6 +80,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "LLMExperimentTests", dependencies: ["LLMExperiment", "TestSupport"]),
+        .testTarget(name: "LLMBenchTests", dependencies: ["LLMBench", "LLMSimulator", "TestSupport"]),
         .testTarget(
             name: "LLMSimulatorTests",
             dependencies: [

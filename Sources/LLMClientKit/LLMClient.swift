@@ -98,6 +98,12 @@ public final class LLMClient: Sendable {
         }
     }
 
+    /// The server's Prometheus metrics (`GET /metrics` at the server root), or nil if it has none.
+    public func serverMetrics() async -> String? {
+        guard let (status, body) = try? await get(configuration.rootURL + "/metrics"), status == 200 else { return nil }
+        return String(decoding: body, as: UTF8.self)
+    }
+
     private func get(_ url: String) async throws(LLMClientError) -> (status: Int, body: [UInt8]) {
         var request = HTTPClientRequest(url: url)
         addAuthorization(to: &request)

@@ -27,6 +27,12 @@ public struct PromptFileError: Error, CustomStringConvertible, Sendable {
     public var line: Int?
     public var message: String
 
+    public init(path: String, line: Int?, message: String) {
+        self.path = path
+        self.line = line
+        self.message = message
+    }
+
     public var description: String {
         let name = (path as NSString).lastPathComponent
         return line.map { "\(name):\($0): \(message)" } ?? "\(name): \(message)"

@@ -1,3 +1,4 @@
+import AsyncSupport
 import Foundation
 import Hummingbird
 import Logging
@@ -11,7 +12,7 @@ import Synchronization
 public final class SimulatorServer: Sendable {
     public let configuration: SimulatorConfiguration
     let metrics = SimulatorMetrics()
-    private let slots: SequenceSlots
+    private let slots: FIFOSemaphore
     private let generator: TextGenerator
     private let requestCounter = Atomic<Int>(0)
     private let startTime = Int(Date().timeIntervalSince1970)
@@ -19,7 +20,7 @@ public final class SimulatorServer: Sendable {
     public init(configuration: SimulatorConfiguration) {
         precondition(!configuration.models.isEmpty, "the simulator needs at least one model id")
         self.configuration = configuration
-        slots = SequenceSlots(limit: configuration.maxConcurrency)
+        slots = FIFOSemaphore(limit: configuration.maxConcurrency)
         generator = TextGenerator(seed: configuration.seed)
     }
 

@@ -49,8 +49,8 @@ struct GenerationOptions: ParsableArguments {
     @Option(name: .long, help: "Endpoint: completions (/v1/completions) or chat (/v1/chat/completions); default completions, chat when interactive.")
     var api: APIKind?
 
-    @Option(name: .long, help: "Sampling temperature.")
-    var temperature: Double = 0.7
+    @Option(name: .long, help: "Sampling temperature (bench: a comma list sweeps them).")
+    var temperature: NumberList<Double> = NumberList(values: [0.7])
 
     @Option(name: .long, help: "Most tokens to generate per request.")
     var maxTokens: Int = 256
@@ -72,7 +72,7 @@ struct GenerationOptions: ParsableArguments {
 
     func validate() throws {
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1, got \(maxTokens).") }
-        guard temperature >= 0 else { throw ValidationError("--temperature must not be negative, got \(temperature).") }
+        guard temperature.values.allSatisfy({ $0 >= 0 }) else { throw ValidationError("--temperature must not be negative.") }
         if let topP, !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1], got \(topP).") }
         _ = try parsedExtraBody()
     }
@@ -87,7 +87,24 @@ struct GenerationOptions: ParsableArguments {
 
     var parameters: GenerationParameters {
         GenerationParameters(
-            model: model, temperature: temperature, maxTokens: maxTokens, topP: topP,
+            model: model, temperature: temperature.values[0], maxTokens: maxTokens, topP: topP,
             stop: stop.isEmpty ? nil : stop, seed: seed, extraBody: try? parsedExtraBody())
     }
+}
+
+/// A comma-separated list of numbers, such as `1,2,4,8` or `0.1,0.9`.
+struct NumberList<Number: LosslessStringConvertible & Sendable>: ExpressibleByArgument, Sendable {
+    var values: [Number]
+
+    init(values: [Number]) {
+        self.values = values
+    }
+
+    init?(argument: String) {
+        let parsed = argument.split(separator: ",").map { Number(String($0).trimmingCharacters(in: .whitespaces)) }
+        guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil }) else { return nil }
+        values = parsed.compactMap { $0 }
+    }
+
+    var defaultValueDescription: String { values.map(\.description).joined(separator: ",") }
 }

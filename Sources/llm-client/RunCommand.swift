@@ -3,7 +3,7 @@ import Foundation
 import LLMClientKit
 import LLMExperiment
 
-/// `llm-client`: the seed's command line (single prompt, batch file, interactive) plus subcommands.
+/// `llm-client`: the root command. Without a subcommand it runs `run` (the seed's command line).
 struct RootCommand: AsyncParsableCommand {
     static let version = "0.1.0"
 
@@ -16,9 +16,18 @@ struct RootCommand: AsyncParsableCommand {
               llm-client --prompt-file examples/prompts.txt --output results.json
               llm-client --prompt-file prompts.txt --concurrent 3 --repeat 5
               llm-client --interactive
+              llm-client bench --prompt-file examples/prompts.txt --concurrent 1,2,4,8
             """,
         version: version,
-        subcommands: [ChatCommand.self, HealthCommand.self, ModelsCommand.self, ServeSimCommand.self])
+        subcommands: [RunCommand.self, BenchCommand.self, ChatCommand.self, HealthCommand.self, ModelsCommand.self, ServeSimCommand.self],
+        defaultSubcommand: RunCommand.self)
+}
+
+/// `llm-client run` (the default): a single prompt, a prompt file, or an interactive chat.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Send a prompt or every prompt of a file (in parallel, repeated), save the results, print a summary (the default).")
 
     @OptionGroup(title: "Server") var server: ServerOptions
     @OptionGroup(title: "Generation") var generation: GenerationOptions
@@ -39,6 +48,9 @@ struct RootCommand: AsyncParsableCommand {
     func validate() throws {
         if [prompt != nil, promptFile != nil, interactive].filter({ $0 }).count > 1 {
             throw ValidationError("Give only one of --prompt, --prompt-file and --interactive.")
+        }
+        guard generation.temperature.values.count == 1 else {
+            throw ValidationError("--temperature takes one value here; `llm-client bench` sweeps a comma list.")
         }
         guard concurrent >= 1 else { throw ValidationError("--concurrent must be at least 1, got \(concurrent).") }
         guard self.repeat >= 1 else { throw ValidationError("--repeat must be at least 1, got \(self.repeat).") }
@@ -80,11 +92,11 @@ struct RootCommand: AsyncParsableCommand {
         do {
             outcome = try await LLMClient.withClient(server.clientConfiguration(maxConnections: concurrent)) { client in
                 if streamsToTerminal {
-                    return try await ExperimentRunner.run(plan, client: client, toolVersion: Self.version, onText: { text in
+                    return try await ExperimentRunner.run(plan, client: client, toolVersion: RootCommand.version, onText: { text in
                         FileHandle.standardOutput.write(Data(text.utf8))
                     })
                 }
-                return try await ExperimentRunner.run(plan, client: client, toolVersion: Self.version, onResult: { result, done in
+                return try await ExperimentRunner.run(plan, client: client, toolVersion: RootCommand.version, onResult: { result, done in
                     if !quiet { printError(Self.progressLine(result, done: done, total: total)) }
                 })
             }

@@ -1,8 +1,8 @@
 import Synchronization
 
-/// The simulated server's sequence slots: at most `limit` answers are generated at once, and
-/// requests beyond that wait in first-in, first-out order, as in a real server's scheduler.
-final class SequenceSlots: Sendable {
+/// A counting semaphore for async code whose waiters are served first in, first out: at most
+/// `limit` holders at once (the simulator's sequence slots, the benchmark's concurrency cap).
+public final class FIFOSemaphore: Sendable {
     private struct State {
         var running = 0
         var waiters: [CheckedContinuation<Void, Never>] = []
@@ -15,17 +15,17 @@ final class SequenceSlots: Sendable {
     private let state = Mutex(State())
 
     /// - Parameter limit: slots available; 0 means unlimited.
-    init(limit: Int) {
+    public init(limit: Int) {
         self.limit = limit
     }
 
-    /// Requests currently generating.
-    var running: Int { state.withLock { $0.running } }
-    /// Requests waiting for a slot.
-    var waiting: Int { state.withLock { $0.waiting } }
+    /// Current holders.
+    public var running: Int { state.withLock { $0.running } }
+    /// Tasks waiting for a slot.
+    public var waiting: Int { state.withLock { $0.waiting } }
 
     /// Waits for a free slot, in arrival order.
-    func acquire() async {
+    public func acquire() async {
         let admitted = state.withLock { state -> Bool in
             if limit == 0 || (state.running < limit && state.waiting == 0) {
                 state.running += 1
@@ -47,8 +47,8 @@ final class SequenceSlots: Sendable {
         }
     }
 
-    /// Frees a slot, handing it to the longest-waiting request if there is one.
-    func release() {
+    /// Frees a slot, handing it to the longest-waiting task if there is one.
+    public func release() {
         let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
             if state.waiting > 0 {
                 let continuation = state.waiters[state.head]

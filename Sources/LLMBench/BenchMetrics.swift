@@ -1,0 +1,228 @@
+public import LLMClientKit
+import Synchronization
+
+/// Service-level objectives: a request is "good" when it succeeded and met each limit given.
+public struct ServiceLevelObjective: Sendable, Hashable, Codable {
+    /// Most seconds to the first token.
+    public var ttft: Double?
+    /// Most seconds between chunks, on average over the request.
+    public var itl: Double?
+    /// Most seconds end to end.
+    public var e2e: Double?
+
+    public init(ttft: Double? = nil, itl: Double? = nil, e2e: Double? = nil) {
+        self.ttft = ttft
+        self.itl = itl
+        self.e2e = e2e
+    }
+
+    /// Parses `ttft=0.5,itl=0.05,e2e=10` (seconds).
+    public init(parsing text: String) throws(BenchError) {
+        for part in text.split(separator: ",") {
+            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2, let value = Double(pair[1]), value > 0 else {
+                throw .invalid("--slo takes name=seconds pairs such as ttft=0.5,itl=0.05,e2e=10, got '\(part)'")
+            }
+            switch pair[0] {
+            case "ttft": ttft = value
+            case "itl": itl = value
+            case "e2e": e2e = value
+            default: throw .invalid("--slo knows ttft, itl and e2e, got '\(pair[0])'")
+            }
+        }
+    }
+
+    /// Whether `result` meets every objective.
+    public func isMet(by result: RequestResult) -> Bool {
+        guard result.success else { return false }
+        if let ttft, (result.ttftS ?? .infinity) > ttft { return false }
+        if let itl, !result.itlS.isEmpty, result.itlS.reduce(0, +) / Double(result.itlS.count) > itl { return false }
+        if let e2e, result.latencyS > e2e { return false }
+        return true
+    }
+}
+
+/// One second of a run.
+public struct TimeSeriesPoint: Codable, Sendable, Hashable {
+    /// Seconds since the run's start (the second this point covers starts here).
+    public var second: Int
+    public var completed = 0
+    public var errors = 0
+    public var outputTokens = 0
+    /// The most requests in flight at once during this second.
+    public var maxInFlight = 0
+
+    enum CodingKeys: String, CodingKey {
+        case second, completed, errors
+        case outputTokens = "output_tokens"
+        case maxInFlight = "max_in_flight"
+    }
+}
+
+/// Collects a run's measurements as requests finish, in memory that does not grow with the number
+/// of requests (histograms and per-second counters only). Safe to use from many tasks.
+public final class BenchMetrics: Sendable {
+    struct State {
+        var ttft = LatencyHistogram()
+        var e2e = LatencyHistogram()
+        var itl = LatencyHistogram()
+        var tpot = LatencyHistogram()
+        var schedulingLag = LatencyHistogram()
+        var successful = 0
+        var failed = 0
+        var good = 0
+        var errorsByKind: [String: Int] = [:]
+        var inputTokens = 0
+        var outputTokens = 0
+        var inFlight = 0
+        var maxInFlight = 0
+        var series: [TimeSeriesPoint] = []
+        var lastFinish: ContinuousClock.Instant?
+    }
+
+    let start: ContinuousClock.Instant
+    let slo: ServiceLevelObjective?
+    private let state = Mutex(State())
+
+    public init(start: ContinuousClock.Instant, slo: ServiceLevelObjective?) {
+        self.start = start
+        self.slo = slo
+    }
+
+    private func point(_ state: inout State, at time: ContinuousClock.Instant) -> Int {
+        let second = max(0, Int((time - start).seconds))
+        while state.series.count <= second { state.series.append(TimeSeriesPoint(second: state.series.count)) }
+        return second
+    }
+
+    /// A request is being sent now; `lag` is how late that is against the schedule (open loop).
+    public func requestStarted(lag: Double?) {
+        let now = ContinuousClock.now
+        state.withLock { state in
+            state.inFlight += 1
+            state.maxInFlight = max(state.maxInFlight, state.inFlight)
+            let second = point(&state, at: now)
+            state.series[second].maxInFlight = max(state.series[second].maxInFlight, state.inFlight)
+            if let lag { state.schedulingLag.record(seconds: max(0, lag)) }
+        }
+    }
+
+    /// A request finished; `counted` is false for warm-up requests (they only leave the in-flight count).
+    public func requestFinished(_ result: RequestResult, counted: Bool) {
+        let now = ContinuousClock.now
+        state.withLock { state in
+            state.inFlight -= 1
+            guard counted else { return }
+            let second = point(&state, at: now)
+            state.lastFinish = now
+            if result.success {
+                state.successful += 1
+                state.series[second].completed += 1
+                state.e2e.record(seconds: result.latencyS)
+                if let ttft = result.ttftS { state.ttft.record(seconds: ttft) }
+                for gap in result.itlS { state.itl.record(seconds: gap) }
+                if let tpot = result.tpotS { state.tpot.record(seconds: tpot) }
+                state.inputTokens += result.promptTokens ?? 0
+                state.outputTokens += result.completionTokens ?? 0
+                state.series[second].outputTokens += result.completionTokens ?? 0
+                if slo?.isMet(by: result) ?? true { state.good += 1 }
+            } else {
+                state.failed += 1
+                state.series[second].errors += 1
+                state.errorsByKind[(result.errorKind ?? .connection).rawValue, default: 0] += 1
+            }
+        }
+    }
+
+    /// The summary of everything recorded; throughput is over `durationSeconds`.
+    public func summary(durationSeconds: Double) -> BenchSummary {
+        state.withLock { state in
+            let duration = max(durationSeconds, 1e-9)
+            let total = state.successful + state.failed
+            return BenchSummary(
+                totalRequests: total, successful: state.successful, failed: state.failed, errorsByKind: state.errorsByKind,
+                durationS: durationSeconds, requestThroughput: Double(state.successful) / duration,
+                outputTokenThroughput: Double(state.outputTokens) / duration,
+                totalTokenThroughput: Double(state.inputTokens + state.outputTokens) / duration,
+                goodput: slo == nil ? nil : Double(state.good) / duration,
+                sloAttainmentPercent: slo == nil || total == 0 ? nil : 100 * Double(state.good) / Double(total),
+                inputTokens: state.inputTokens, outputTokens: state.outputTokens, maxInFlight: state.maxInFlight,
+                ttftS: state.ttft.summary, e2eS: state.e2e.summary, itlS: state.itl.summary, tpotS: state.tpot.summary,
+                schedulingLagS: state.schedulingLag.summary)
+        }
+    }
+
+    /// Finished requests, failed requests and output tokens so far (for progress displays).
+    public var progress: (finished: Int, failed: Int, outputTokens: Int) {
+        state.withLock { ($0.successful + $0.failed, $0.failed, $0.outputTokens) }
+    }
+
+    /// The per-second time series.
+    public var timeSeries: [TimeSeriesPoint] { state.withLock { $0.series } }
+
+    /// The histograms, serialised exactly, by metric name.
+    public var histograms: [String: [[UInt64]]] {
+        state.withLock { state in
+            ["ttft_us": state.ttft.sparseCounts, "e2e_us": state.e2e.sparseCounts, "itl_us": state.itl.sparseCounts,
+             "tpot_us": state.tpot.sparseCounts, "scheduling_lag_us": state.schedulingLag.sparseCounts]
+        }
+    }
+}
+
+/// The summary of one load level.
+public struct BenchSummary: Codable, Sendable, Hashable {
+    public var totalRequests: Int
+    public var successful: Int
+    public var failed: Int
+    public var errorsByKind: [String: Int]
+    public var durationS: Double
+    /// Successful requests per second.
+    public var requestThroughput: Double
+    /// Completion tokens of successful requests per second.
+    public var outputTokenThroughput: Double
+    /// Prompt and completion tokens of successful requests per second.
+    public var totalTokenThroughput: Double
+    /// Requests per second that met the SLO (when one was given).
+    public var goodput: Double?
+    /// Share of requests that met the SLO, in percent.
+    public var sloAttainmentPercent: Double?
+    public var inputTokens: Int
+    public var outputTokens: Int
+    public var maxInFlight: Int
+    public var ttftS: BenchDistribution?
+    public var e2eS: BenchDistribution?
+    public var itlS: BenchDistribution?
+    public var tpotS: BenchDistribution?
+    /// How late requests were sent against their schedule (open loop only).
+    public var schedulingLagS: BenchDistribution?
+
+    enum CodingKeys: String, CodingKey {
+        case successful, failed, goodput
+        case totalRequests = "total_requests"
+        case errorsByKind = "errors_by_kind"
+        case durationS = "duration_s"
+        case requestThroughput = "request_throughput"
+        case outputTokenThroughput = "output_token_throughput"
+        case totalTokenThroughput = "total_token_throughput"
+        case sloAttainmentPercent = "slo_attainment_percent"
+        case inputTokens = "input_tokens"
+        case outputTokens = "output_tokens"
+        case maxInFlight = "max_in_flight"
+        case ttftS = "ttft_s"
+        case e2eS = "e2e_s"
+        case itlS = "itl_s"
+        case tpotS = "tpot_s"
+        case schedulingLagS = "scheduling_lag_s"
+    }
+}
+
+/// Errors of the benchmark's configuration.
+public enum BenchError: Error, CustomStringConvertible, Sendable {
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let message): message
+        }
+    }
+}

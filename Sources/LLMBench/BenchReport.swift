@@ -1,0 +1,124 @@
+import Foundation
+public import LLMExperiment
+
+/// The whole result of `llm-client bench`: configuration, and per level the summary, time series
+/// and exact histograms.
+public struct BenchDocument: Codable, Sendable {
+    public struct Level: Codable, Sendable {
+        public var label: String
+        public var temperature: Double?
+        public var summary: BenchSummary
+        public var timeSeries: [TimeSeriesPoint]
+        public var histograms: [String: [[UInt64]]]
+
+        enum CodingKeys: String, CodingKey {
+            case label, temperature, summary, histograms
+            case timeSeries = "time_series"
+        }
+    }
+
+    public var run: RunInfo
+    /// Benchmark settings beyond the run's: load, stop condition, warm-up, workload, SLO.
+    public var bench: [String: String]
+    public var levels: [Level]
+    /// The level where throughput stopped growing while latency climbed, if a sweep found one.
+    public var saturationLevel: String?
+    /// Changes of the server's Prometheus metrics over the run (`--scrape-metrics`).
+    public var serverMetricChanges: [String: Double]?
+
+    public init(run: RunInfo, bench: [String: String], levels: [BenchLevelResult], serverMetricChanges: [String: Double]?) {
+        self.run = run
+        self.bench = bench
+        self.levels = levels.map {
+            Level(label: $0.label, temperature: $0.temperature, summary: $0.summary, timeSeries: $0.timeSeries, histograms: $0.histograms)
+        }
+        saturationLevel = Self.saturation(levels.map(\.summary)).map { levels[$0].label }
+        self.serverMetricChanges = serverMetricChanges
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case run, bench, levels
+        case saturationLevel = "saturation_level"
+        case serverMetricChanges = "server_metric_changes"
+    }
+
+    /// The index of the saturation level in a sweep: the first level after which request
+    /// throughput grows by less than 10 % while median end-to-end latency grows by more than 25 %.
+    public static func saturation(_ summaries: [BenchSummary]) -> Int? {
+        guard summaries.count >= 2 else { return nil }
+        for index in 0..<(summaries.count - 1) {
+            let here = summaries[index], next = summaries[index + 1]
+            guard here.requestThroughput > 0, let latencyHere = here.e2eS?.p50, let latencyNext = next.e2eS?.p50, latencyHere > 0 else { continue }
+            if next.requestThroughput < here.requestThroughput * 1.10 && latencyNext > latencyHere * 1.25 { return index }
+        }
+        return nil
+    }
+}
+
+/// The terminal report of a benchmark: one block per level, or one table row per level for sweeps.
+public func formatBenchReport(_ document: BenchDocument) -> String {
+    func ms(_ value: Double?) -> String { value.map { String(format: "%.1f", $0 * 1000) } ?? "n/a" }
+    var lines: [String] = []
+    let rule = String(repeating: "=", count: 100)
+    lines.append(rule)
+    lines.append("📊 BENCHMARK  \(document.run.model) at \(document.run.baseURL)  (workload: \(document.bench["workload"] ?? ""))")
+    lines.append(rule)
+    if document.levels.count == 1, let level = document.levels.first {
+        let s = level.summary
+        lines.append("Load:                \(level.label)")
+        lines.append("Requests:            \(s.totalRequests) (\(s.successful) ok, \(s.failed) failed)")
+        if !s.errorsByKind.isEmpty {
+            lines.append("Errors by kind:      " + s.errorsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        lines.append(String(format: "Duration:            %.2f s", s.durationS))
+        lines.append(String(format: "Request throughput:  %.2f req/s", s.requestThroughput))
+        lines.append(String(format: "Output tokens:       %.1f tok/s (%d tokens)", s.outputTokenThroughput, s.outputTokens))
+        lines.append(String(format: "Total tokens:        %.1f tok/s (%d input)", s.totalTokenThroughput, s.inputTokens))
+        if let goodput = s.goodput, let attainment = s.sloAttainmentPercent {
+            lines.append(String(format: "Goodput:             %.2f req/s (%.1f %% met the SLO)", goodput, attainment))
+        }
+        lines.append("Max in flight:       \(s.maxInFlight)")
+        lines.append(String(repeating: "-", count: 100))
+        lines.append("(ms)".padding(toLength: 18, withPad: " ", startingAt: 0)
+            + ["mean", "min", "p50", "p90", "p95", "p99", "p99.9", "max"].map { $0.leftPadded(10) }.joined())
+        let rows: [(String, BenchDistribution?)] = [
+            ("TTFT", s.ttftS), ("end-to-end", s.e2eS), ("ITL", s.itlS), ("TPOT", s.tpotS), ("scheduling lag", s.schedulingLagS),
+        ]
+        for (name, d) in rows {
+            guard let d else { continue }
+            lines.append("  " + name.padding(toLength: 16, withPad: " ", startingAt: 0)
+                + [d.mean, d.min, d.p50, d.p90, d.p95, d.p99, d.p99_9, d.max].map { ms($0).leftPadded(10) }.joined())
+        }
+    } else {
+        let header = ["level", "req/s", "out tok/s", "TTFT p50", "TTFT p99", "E2E p50", "E2E p99", "ITL p50", "ITL p99", "lag p99", "errors"]
+        lines.append(header.enumerated().map { $0 == 0 ? $1.padding(toLength: 16, withPad: " ", startingAt: 0) : $1.leftPadded(10) }.joined())
+        for level in document.levels {
+            let s = level.summary
+            var row = level.label.padding(toLength: 16, withPad: " ", startingAt: 0)
+            row += [String(format: "%.2f", s.requestThroughput), String(format: "%.1f", s.outputTokenThroughput),
+                    ms(s.ttftS?.p50), ms(s.ttftS?.p99), ms(s.e2eS?.p50), ms(s.e2eS?.p99), ms(s.itlS?.p50), ms(s.itlS?.p99),
+                    ms(s.schedulingLagS?.p99), String(s.failed)].map { $0.leftPadded(10) }.joined()
+            if level.label == document.saturationLevel { row += "  ← saturation" }
+            lines.append(row)
+        }
+        lines.append("(latencies in ms)")
+        if let saturation = document.saturationLevel {
+            lines.append("Saturation at \(saturation): beyond it throughput grows by less than 10 % while median latency rises by more than 25 %.")
+        }
+    }
+    if let changes = document.serverMetricChanges, !changes.isEmpty {
+        lines.append(String(repeating: "-", count: 100))
+        lines.append("Server metrics that changed during the run:")
+        for (name, delta) in changes.sorted(by: { $0.key < $1.key }) {
+            lines.append("  \(name)  \(delta >= 0 ? "+" : "")\(delta.formatted(.number.precision(.fractionLength(0...3))))")
+        }
+    }
+    lines.append(rule)
+    return lines.joined(separator: "\n")
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? " " + self : String(repeating: " ", count: width - count) + self
+    }
+}

@@ -1,0 +1,166 @@
+import AsyncSupport
+import Foundation
+public import LLMClientKit
+public import OpenAIAPI
+import Synchronization
+
+/// One load level of a benchmark.
+public struct BenchConfiguration: Sendable {
+    public var mode: LoadMode
+    /// Measured requests to send (nil: until `duration` ends).
+    public var numRequests: Int?
+    /// Seconds of measured load (nil: until `numRequests` are done).
+    public var duration: Double?
+    /// Warm-up before measuring: this many requests…
+    public var warmupRequests: Int
+    /// …or this many seconds, run with the same load and not counted.
+    public var warmupSeconds: Double
+    public var api: APIKind
+    public var stream: Bool
+    /// Parameters of every request; a prompt's own parameters override them.
+    public var parameters: GenerationParameters
+    /// Seed of the arrival schedule.
+    public var seed: UInt64
+    public var slo: ServiceLevelObjective?
+
+    public init(
+        mode: LoadMode, numRequests: Int?, duration: Double?, warmupRequests: Int = 0, warmupSeconds: Double = 0,
+        api: APIKind = .completions, stream: Bool = true, parameters: GenerationParameters = .init(), seed: UInt64 = 0,
+        slo: ServiceLevelObjective? = nil
+    ) {
+        self.mode = mode
+        self.numRequests = numRequests
+        self.duration = duration
+        self.warmupRequests = warmupRequests
+        self.warmupSeconds = warmupSeconds
+        self.api = api
+        self.stream = stream
+        self.parameters = parameters
+        self.seed = seed
+        self.slo = slo
+    }
+}
+
+/// What one load level measured.
+public struct BenchLevelResult: Sendable {
+    public var label: String
+    public var mode: LoadMode
+    public var temperature: Double?
+    public var summary: BenchSummary
+    public var timeSeries: [TimeSeriesPoint]
+    /// Exact histograms (`[microseconds, count]` pairs) by metric, so runs can be merged later.
+    public var histograms: [String: [[UInt64]]]
+}
+
+/// Sends a workload at one load level and measures it.
+///
+/// Closed loop keeps `n` requests in flight. Open loop sends each request at its scheduled time,
+/// whatever earlier requests do (no coordinated omission), and records how late each was sent.
+public enum BenchRunner {
+    /// - Parameters:
+    ///   - onResult: sees every measured result as it finishes (to stream it to disk).
+    ///   - onProgress: sees the measured results so far, after each one.
+    public static func run(
+        _ configuration: BenchConfiguration, workload: Workload, client: LLMClient,
+        onResult: @escaping @Sendable (RequestResult) -> Void = { _ in },
+        onProgress: @escaping @Sendable (BenchMetrics) -> Void = { _ in }
+    ) async -> BenchLevelResult {
+        if configuration.warmupRequests > 0 || configuration.warmupSeconds > 0 {
+            let warmup = BenchMetrics(start: .now, slo: nil)
+            await runPhase(
+                configuration, workload: workload, client: client, metrics: warmup, counted: false,
+                count: configuration.warmupRequests > 0 ? configuration.warmupRequests : nil,
+                duration: configuration.warmupRequests > 0 ? nil : configuration.warmupSeconds,
+                firstIndex: 0, onResult: { _ in }, onProgress: { _ in })
+        }
+        let start = ContinuousClock.now
+        let metrics = BenchMetrics(start: start, slo: configuration.slo)
+        let count = configuration.numRequests ?? (configuration.duration == nil ? workload.prompts.count : nil)
+        await runPhase(
+            configuration, workload: workload, client: client, metrics: metrics, counted: true, count: count,
+            duration: configuration.duration, firstIndex: configuration.warmupRequests, onResult: onResult, onProgress: onProgress)
+        let duration = (ContinuousClock.now - start).seconds
+        return BenchLevelResult(
+            label: configuration.mode.label, mode: configuration.mode, temperature: configuration.parameters.temperature,
+            summary: metrics.summary(durationSeconds: duration), timeSeries: metrics.timeSeries, histograms: metrics.histograms)
+    }
+
+    private static func request(_ index: Int, _ configuration: BenchConfiguration, _ workload: Workload) -> GenerationRequest {
+        let entry = workload.prompts[index % workload.prompts.count]
+        return GenerationRequest(
+            index: index, repeatIndex: index / workload.prompts.count, promptID: entry.id, prompt: entry.prompt,
+            parameters: configuration.parameters.overridden(by: entry.parameters), api: configuration.api,
+            stream: configuration.stream)
+    }
+
+    private static func runPhase(
+        _ configuration: BenchConfiguration, workload: Workload, client: LLMClient, metrics: BenchMetrics, counted: Bool,
+        count: Int?, duration: Double?, firstIndex: Int,
+        onResult: @escaping @Sendable (RequestResult) -> Void, onProgress: @escaping @Sendable (BenchMetrics) -> Void
+    ) async {
+        let start = metrics.start
+        let deadline = duration.map { start + .nanoseconds(Int64($0 * 1e9)) }
+        @Sendable func send(_ index: Int, lag: Double?) async {
+            metrics.requestStarted(lag: lag)
+            let result = await client.generate(request(firstIndex + index, configuration, workload))
+            metrics.requestFinished(result, counted: counted)
+            if counted {
+                onResult(result)
+                onProgress(metrics)
+            }
+        }
+        switch configuration.mode {
+        case .concurrency(let workers):
+            let tickets = Tickets(count: count, deadline: deadline)
+            await withDiscardingTaskGroup { group in
+                for _ in 0..<max(1, workers) {
+                    group.addTask {
+                        while let index = tickets.next() { await send(index, lag: nil) }
+                    }
+                }
+            }
+        case .rate(let rate, let arrivals, let burstiness, let cap):
+            var schedule = ArrivalSchedule(rate: rate, process: arrivals, burstiness: burstiness, seed: configuration.seed)
+            let slots = cap.map { FIFOSemaphore(limit: $0) }
+            await withDiscardingTaskGroup { group in
+                var intended = start
+                var index = 0
+                while count.map({ index < $0 }) ?? true {
+                    if index > 0 { intended += .nanoseconds(Int64(schedule.nextGap() * 1e9)) }
+                    if let deadline, intended >= deadline { break }
+                    try? await Task.sleep(until: intended, clock: .continuous)
+                    if Task.isCancelled { break }
+                    await slots?.acquire()
+                    let target = intended
+                    let current = index
+                    group.addTask {
+                        await send(current, lag: (ContinuousClock.now - target).seconds)
+                        slots?.release()
+                    }
+                    index += 1
+                }
+            }
+        }
+    }
+}
+
+/// Hands out request numbers to closed-loop workers until the count or the deadline is reached.
+private final class Tickets: Sendable {
+    private let issued = Mutex(0)
+    private let count: Int?
+    private let deadline: ContinuousClock.Instant?
+
+    init(count: Int?, deadline: ContinuousClock.Instant?) {
+        self.count = count
+        self.deadline = deadline
+    }
+
+    func next() -> Int? {
+        issued.withLock { value -> Int? in
+            if let count, value >= count { return nil }
+            if let deadline, ContinuousClock.now >= deadline { return nil }
+            value += 1
+            return value - 1
+        }
+    }
+}

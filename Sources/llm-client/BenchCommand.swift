@@ -1,0 +1,241 @@
+import ArgumentParser
+import Foundation
+import LLMBench
+import LLMClientKit
+import LLMExperiment
+
+extension ArrivalProcess: ExpressibleByArgument {}
+
+/// `llm-client bench`: load generation and serving metrics.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmark a server: closed-loop concurrency or open-loop request rate, sweeps, SLOs, histograms.",
+        discussion: """
+            Examples:
+              llm-client bench --prompt-file examples/prompts.txt --concurrent 1,2,4,8 --num-requests 40
+              llm-client bench --synthetic-input-tokens 256 --synthetic-output-tokens 64 --request-rate 5 --duration 30
+              llm-client bench --sharegpt ShareGPT_V3.json --request-rate 2,4,8 --num-requests 200 --slo ttft=0.5,e2e=10 --slo-percent 95
+            Exit status: 0, 1 when every request failed, 2 for usage errors, 3 when --slo-percent is missed.
+            """)
+
+    @OptionGroup(title: "Server") var server: ServerOptions
+    @OptionGroup(title: "Generation") var generation: GenerationOptions
+
+    @Option(name: .long, help: "Workload: a prompt file (.txt, .json, .jsonl, .csv).") var promptFile: String?
+    @Option(name: .long, help: "Workload: a ShareGPT-format JSON file.") var sharegpt: String?
+    @Option(name: .long, help: "Workload: synthetic prompts of about this many tokens.") var syntheticInputTokens: Int?
+    @Option(name: .long, help: "Spread (±, uniform) of the synthetic prompt length.") var syntheticInputSpread = 0
+    @Option(name: .long, help: "Tokens each synthetic prompt asks for (its max_tokens).") var syntheticOutputTokens = 128
+    @Option(name: .long, help: "Spread (±, uniform) of the synthetic output length.") var syntheticOutputSpread = 0
+    @Option(name: .long, help: "Language of synthetic prompts: ko or en.") var syntheticLanguage = "ko"
+    @Option(name: .long, help: "Seed of synthetic prompts and arrival times.") var randomSeed: UInt64 = 0
+
+    @Option(name: .long, help: "Closed loop: requests in flight (a comma list sweeps them).") var concurrent: NumberList<Int>?
+    @Option(name: .long, help: "Open loop: requests per second (a comma list sweeps them).") var requestRate: NumberList<Double>?
+    @Option(name: .long, help: "Open-loop arrivals: poisson or constant.") var arrivals: ArrivalProcess = .poisson
+    @Option(name: .long, help: "Gamma shape of Poisson gaps (1: Poisson; < 1 burstier).") var burstiness = 1.0
+    @Option(name: .long, help: "Open loop: cap on requests in flight.") var maxConcurrency: Int?
+
+    @Option(name: .long, help: "Measured requests per level (default: one per prompt when no --duration).") var numRequests: Int?
+    @Option(name: .long, help: "Seconds of measured load per level.") var duration: Double?
+    @Option(name: .long, help: "Warm-up before each level, not counted: N requests or Ns seconds (e.g. 20 or 5s).") var warmup: String?
+
+    @Option(name: .long, help: "Service-level objective, seconds: ttft=…,itl=…,e2e=… (goodput counts requests meeting all).") var slo: String?
+    @Option(name: .long, help: "Exit with status 3 when fewer than this percentage of requests meet --slo.") var sloPercent: Double?
+    @Flag(name: .long, help: "Read the server's /metrics before and after each level and report what changed.") var scrapeMetrics = false
+
+    @Option(name: .long, help: "Save results: .json (configuration, summaries, time series, histograms), .jsonl or .csv (per request); repeatable.")
+    var output: [String] = []
+    @Flag(name: .long, help: "No progress line.") var quiet = false
+
+    func validate() throws {
+        let workloads = [promptFile != nil, sharegpt != nil, syntheticInputTokens != nil].filter { $0 }.count
+        guard workloads <= 1 else { throw ValidationError("Give one workload: --prompt-file, --sharegpt or --synthetic-input-tokens.") }
+        guard concurrent == nil || requestRate == nil else { throw ValidationError("Give --concurrent or --request-rate, not both.") }
+        if let concurrent, !concurrent.values.allSatisfy({ $0 >= 1 }) { throw ValidationError("--concurrent values must be at least 1.") }
+        if let requestRate, !requestRate.values.allSatisfy({ $0 > 0 }) { throw ValidationError("--request-rate values must be greater than 0.") }
+        let sweeps = [(concurrent?.values.count ?? 1) > 1, (requestRate?.values.count ?? 1) > 1, generation.temperature.values.count > 1]
+        guard sweeps.filter({ $0 }).count <= 1 else { throw ValidationError("Sweep one of --concurrent, --request-rate and --temperature at a time.") }
+        guard burstiness > 0 else { throw ValidationError("--burstiness must be greater than 0.") }
+        if let maxConcurrency, maxConcurrency < 1 { throw ValidationError("--max-concurrency must be at least 1.") }
+        if let numRequests, numRequests < 1 { throw ValidationError("--num-requests must be at least 1.") }
+        if let duration, duration <= 0 { throw ValidationError("--duration must be greater than 0.") }
+        if let syntheticInputTokens, syntheticInputTokens < 1 { throw ValidationError("--synthetic-input-tokens must be at least 1.") }
+        guard syntheticOutputTokens >= 1 else { throw ValidationError("--synthetic-output-tokens must be at least 1.") }
+        guard ["ko", "en"].contains(syntheticLanguage) else { throw ValidationError("--synthetic-language must be ko or en.") }
+        _ = try parsedWarmup()
+        if let slo { do { _ = try ServiceLevelObjective(parsing: slo) } catch { throw ValidationError(error.description) } }
+        if sloPercent != nil, slo == nil { throw ValidationError("--slo-percent needs --slo.") }
+        for path in output where OutputFormat(path: path) == nil {
+            throw ValidationError("Cannot tell the format of --output '\(path)': use .json, .jsonl or .csv.")
+        }
+    }
+
+    private func parsedWarmup() throws -> (requests: Int, seconds: Double) {
+        guard let warmup else { return (0, 0) }
+        if warmup.hasSuffix("s"), let seconds = Double(warmup.dropLast()), seconds >= 0 { return (0, seconds) }
+        if let requests = Int(warmup), requests >= 0 { return (requests, 0) }
+        throw ValidationError("--warmup takes a number of requests (20) or seconds (5s), got '\(warmup)'.")
+    }
+
+    private func workload() throws -> Workload {
+        do {
+            if let promptFile { return try Workload.promptFile(promptFile) }
+            if let sharegpt { return try Workload.shareGPT(sharegpt) }
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+        let count = numRequests ?? 100
+        return Workload.synthetic(
+            count: count, inputTokens: syntheticInputTokens ?? 128, inputSpread: syntheticInputSpread,
+            outputTokens: syntheticOutputTokens, outputSpread: syntheticOutputSpread, korean: syntheticLanguage == "ko",
+            seed: randomSeed)
+    }
+
+    private var modes: [LoadMode] {
+        if let requestRate {
+            return requestRate.values.map { .rate($0, arrivals: arrivals, burstiness: burstiness, maxConcurrency: maxConcurrency) }
+        }
+        return (concurrent?.values ?? [1]).map { .concurrency($0) }
+    }
+
+    func run() async throws {
+        let workload = try workload()
+        let warmup = try parsedWarmup()
+        let objective = try slo.map { try ServiceLevelObjective(parsing: $0) }
+        let modes = modes
+        let temperatures = generation.temperature.values
+        let levels: [(LoadMode, Double)] = temperatures.count > 1 ? temperatures.map { (modes[0], $0) } : modes.map { ($0, temperatures[0]) }
+        let largest = levels.map { mode, _ -> Int in
+            switch mode {
+            case .concurrency(let n): return n
+            case .rate(let rate, _, _, let cap): return cap ?? max(64, Int(rate * 10))
+            }
+        }.max() ?? 1
+        let fileLimit = SystemLimits.raiseOpenFileLimit()
+        guard largest < fileLimit - 64 else {
+            printError("error: \(largest) connections need more open files than this process may have (\(fileLimit)); raise `ulimit -n`.")
+            throw ExitCode(2)
+        }
+        let showProgress = !quiet && isatty(STDERR_FILENO) == 1
+        let streamWriters = try output.filter { OutputFormat(path: $0) != .json }.map { try ResultWriter(path: $0, format: OutputFormat(path: $0)!) }
+
+        let (model, results, changes, startedAt) = try await LLMClient.withClient(server.clientConfiguration(maxConnections: largest)) { client in
+            let model: String
+            do {
+                model = try await client.resolveModel(generation.model)
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
+            let startedAt = iso8601Timestamp(Date())
+            var results: [BenchLevelResult] = []
+            var changes: [String: Double] = [:]
+            for (mode, temperature) in levels {
+                var parameters = generation.parameters
+                parameters.model = model
+                parameters.temperature = temperature
+                let configuration = BenchConfiguration(
+                    mode: mode, numRequests: numRequests, duration: duration, warmupRequests: warmup.requests,
+                    warmupSeconds: warmup.seconds, api: generation.api ?? .completions, stream: !generation.noStream,
+                    parameters: parameters, seed: randomSeed, slo: objective)
+                let before = scrapeMetrics ? await scrape(client) : [:]
+                let expected = numRequests ?? (duration == nil ? workload.prompts.count : nil)
+                let progress = ProgressLine(label: temperatures.count > 1 ? "\(mode.label) t=\(temperature)" : mode.label, expected: expected, duration: duration)
+                var level = await BenchRunner.run(
+                    configuration, workload: workload, client: client,
+                    onResult: { result in for writer in streamWriters { try? writer.append(result) } },
+                    onProgress: { metrics in if showProgress { progress.update(metrics) } })
+                if showProgress { progress.finish() }
+                if temperatures.count > 1 { level.label += " t=\(temperature)" }
+                if scrapeMetrics {
+                    for (name, delta) in PrometheusScrape.changes(before: before, after: await scrape(client)) {
+                        changes["\(mode.label) \(name)", default: 0] += delta
+                    }
+                }
+                results.append(level)
+            }
+            return (model, results, scrapeMetrics ? changes : nil, startedAt)
+        }
+
+        let run = RunInfo(
+            baseURL: server.clientConfiguration(maxConnections: 1).redactedBaseURL, api: (generation.api ?? .completions).rawValue,
+            model: model, stream: !generation.noStream, temperature: temperatures.count == 1 ? temperatures[0] : nil,
+            maxTokens: generation.maxTokens, topP: generation.topP, seed: generation.seed, concurrency: concurrent?.values.first ?? maxConcurrency ?? 0,
+            repeat: 1, promptFile: promptFile ?? sharegpt, promptCount: workload.prompts.count, startedAt: startedAt,
+            finishedAt: iso8601Timestamp(Date()), toolVersion: RootCommand.version)
+        var bench: [String: String] = ["workload": workload.name, "random_seed": String(randomSeed)]
+        bench["load"] = levels.map { $0.0.label }.joined(separator: ",")
+        if temperatures.count > 1 { bench["temperatures"] = temperatures.map { "\($0)" }.joined(separator: ",") }
+        if requestRate != nil { bench["arrivals"] = arrivals.rawValue; bench["burstiness"] = String(burstiness) }
+        if let maxConcurrency { bench["max_concurrency"] = String(maxConcurrency) }
+        if let numRequests { bench["num_requests"] = String(numRequests) }
+        if let duration { bench["duration_s"] = String(duration) }
+        if let warmup = self.warmup { bench["warmup"] = warmup }
+        if let slo { bench["slo"] = slo }
+        let document = BenchDocument(run: run, bench: bench, levels: results, serverMetricChanges: changes)
+        for writer in streamWriters {
+            try writer.finish(run: run, summary: RunSummary(results: [], durationSeconds: 0))
+        }
+        for path in output where OutputFormat(path: path) == .json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try (try encoder.encode(document) + Data("\n".utf8)).write(to: URL(fileURLWithPath: path))
+        }
+        print(formatBenchReport(document))
+        for path in output { print("Results saved to \(path)") }
+
+        if let sloPercent, let missed = results.first(where: { ($0.summary.sloAttainmentPercent ?? 100) < sloPercent }) {
+            printError(String(format: "SLO missed at %@: %.1f %% of requests met it, %.1f %% required.", missed.label, missed.summary.sloAttainmentPercent ?? 0, sloPercent))
+            throw ExitCode(3)
+        }
+        if results.allSatisfy({ $0.summary.successful == 0 }) { throw ExitCode(1) }
+    }
+
+    private func scrape(_ client: LLMClient) async -> [String: Double] {
+        guard let text = await client.serverMetrics() else { return [:] }
+        return PrometheusScrape.samples(text)
+    }
+}
+
+/// The live progress line on a terminal: done/total, request and token rates, errors, ETA.
+final class ProgressLine: Sendable {
+    private let label: String
+    private let expected: Int?
+    private let duration: Double?
+    private let start = ContinuousClock.now
+    private let lastDraw = Mutex(ContinuousClock.now - .seconds(1))
+
+    init(label: String, expected: Int?, duration: Double?) {
+        self.label = label
+        self.expected = expected
+        self.duration = duration
+    }
+
+    func update(_ metrics: BenchMetrics) {
+        let now = ContinuousClock.now
+        guard lastDraw.withLock({ last in
+            guard now - last > .milliseconds(200) else { return false }
+            last = now
+            return true
+        }) else { return }
+        let (finished, failed, tokens) = metrics.progress
+        let elapsed = max((now - start).seconds, 1e-3)
+        var line = "\r[\(label)] \(finished)\(expected.map { "/\($0)" } ?? "") req · "
+        line += String(format: "%.1f req/s · %.0f tok/s · %d errors", Double(finished) / elapsed, Double(tokens) / elapsed, failed)
+        if let expected, finished > 0 {
+            line += String(format: " · ETA %.0fs", Double(expected - finished) * elapsed / Double(finished))
+        } else if let duration {
+            line += String(format: " · ETA %.0fs", max(0, duration - elapsed))
+        }
+        FileHandle.standardError.write(Data((line + "   ").utf8))
+    }
+
+    func finish() {
+        FileHandle.standardError.write(Data("\n".utf8))
+    }
+}
+
+import Synchronization
