@@ -1,0 +1,77 @@
+import Foundation
+import LLMSimulator
+import TestSupport
+import Testing
+
+/// `llm-client bench` run as a user runs it.
+@Suite struct BenchCommandTests {
+    private func run(_ arguments: [String]) async throws -> ProcessOutput {
+        try await runProcess(TestEnvironment.cliBinary, ["bench"] + arguments, timeout: 120)
+    }
+
+    @Test func aConcurrencySweepFindsTheSaturationLevel() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // Two sequence slots: beyond two in flight, requests only queue.
+        let latency = LatencyModel(ttftMean: 0.02, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.01, itlJitter: 0, outputTokensMean: 10)
+        try await SimulatorServer.withRunning(testSimulatorConfiguration(latency: latency, maxConcurrency: 2)) { endpoint in
+            let output = try await run([
+                "--base-url", endpoint.baseURL, "--synthetic-input-tokens", "16", "--synthetic-output-tokens", "10",
+                "--concurrent", "1,2,8", "--num-requests", "16", "--output", path,
+            ])
+            #expect(output.status == 0, "\(output.stderr)")
+            #expect(output.stdout.contains("← saturation"))
+            let json = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+            let levels = try #require(json["levels"] as? [[String: Any]])
+            #expect(levels.map { $0["label"] as? String } == ["c=1", "c=2", "c=8"])
+            #expect(json["saturation_level"] as? String == "c=2")
+            for level in levels {
+                let summary = try #require(level["summary"] as? [String: Any])
+                #expect(summary["successful"] as? Int == 16)
+                #expect((summary["ttft_s"] as? [String: Any])?["p99.9"] is Double)
+                let histograms = try #require(level["histograms"] as? [String: Any])
+                #expect((histograms["e2e_us"] as? [[Int]])?.reduce(0) { $0 + $1[1] } == 16)
+                #expect((level["time_series"] as? [Any])?.isEmpty == false)
+            }
+            #expect((json["run"] as? [String: Any])?["model"] as? String == "llm-sim")
+        }
+    }
+
+    @Test func aMissedSLOExitsWithThree() async throws {
+        let latency = LatencyModel(ttftMean: 0.1, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.001, itlJitter: 0, outputTokensMean: 4)
+        try await SimulatorServer.withRunning(testSimulatorConfiguration(latency: latency)) { endpoint in
+            let base = ["--base-url", endpoint.baseURL, "--synthetic-input-tokens", "8", "--num-requests", "6", "--concurrent", "2"]
+            let missed = try await run(base + ["--slo", "ttft=0.05", "--slo-percent", "90"])
+            #expect(missed.status == 3, "\(missed.stderr)")
+            #expect(missed.stderr.contains("SLO missed"))
+            let met = try await run(base + ["--slo", "ttft=5", "--slo-percent", "90"])
+            #expect(met.status == 0, "\(met.stderr)")
+            #expect(met.stdout.contains("100.0 % met the SLO"))
+        }
+    }
+
+    @Test func openLoopWithAPromptFileAndPerRequestOutput() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
+            let prompts = TestEnvironment.packageRoot.appendingPathComponent("examples/prompts.txt").path
+            let output = try await run([
+                "--base-url", endpoint.baseURL, "--prompt-file", prompts, "--request-rate", "40", "--num-requests", "20",
+                "--arrivals", "constant", "--output", path, "--scrape-metrics",
+            ])
+            #expect(output.status == 0, "\(output.stderr)")
+            #expect(output.stdout.contains("scheduling lag"))
+            #expect(output.stdout.contains("llmsim_requests_total{status=\"200\"}  +20"))
+            let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+            #expect(lines.count == 20)
+        }
+    }
+
+    @Test func badBenchOptionsExitWithTwo() async throws {
+        for arguments in [["--concurrent", "0"], ["--concurrent", "2", "--request-rate", "3"], ["--slo", "speed=1"], ["--warmup", "soon"],
+                          ["--concurrent", "1,2", "--temperature", "0,1"], ["--prompt-file", "/nonexistent.txt"]] {
+            let output = try await run(arguments)
+            #expect(output.status == 2, "\(arguments): \(output.stderr)")
+        }
+    }
+}
