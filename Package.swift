@@ -69,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "llm-client-benchmarks",
             dependencies: [
-                "LLMClientKit", "LLMSimulator",
+                "LLMClientKit", "LLMSimulator", "LLMBench",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Benchmarks/llm-client-benchmarks"

@@ -2,13 +2,22 @@
 //
 //   swift run -c release llm-client-benchmarks simulator [--clients 1000] [--duration 10] [--output-tokens 64]
 //
+//   swift run -c release llm-client-benchmarks client
+//
+// `client`: llm-client's own cost as a load generator (the bench engine over LLMClient): the chunk
+// and request rates it sustains against the simulator with no latency, its CPU time per streamed
+// chunk and per request, the p99 scheduling lag at a fixed request rate with 1,000 streams in
+// flight, and the peak memory of a 100,000-request run.
+//
 // `simulator`: how many streamed tokens and requests per second the simulator sustains with many
 // concurrent streaming clients and no configured latency. The simulator runs as its own process
 // (`llm-client serve-sim --no-latency`), so its CPU time is measured apart from the load generator's.
 import AsyncHTTPClient
 import Foundation
+import LLMBench
 import LLMClientKit
 import NIOCore
+import Synchronization
 
 struct Options {
     var clients = 1000
@@ -40,11 +49,11 @@ func cpuSeconds(pid: Int32) -> Double {
 }
 
 /// Starts `llm-client serve-sim` from the same build folder and returns the process and its port.
-func startSimulator(outputTokens: Int) throws -> (Process, Int) {
+func startSimulator(outputTokens: Int, extra: [String] = ["--no-latency"]) throws -> (Process, Int) {
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("llm-client")
     let process = Process()
     process.executableURL = binary
-    process.arguments = ["serve-sim", "--port", "0", "--no-latency", "--output-tokens", String(outputTokens), "--max-concurrency", "0"]
+    process.arguments = ["serve-sim", "--port", "0", "--output-tokens", String(outputTokens), "--max-concurrency", "0"] + extra
     let pipe = Pipe()
     process.standardOutput = pipe
     try process.run()
@@ -134,10 +143,73 @@ func simulatorBenchmark(_ options: Options) async throws {
     print(String(format: "  load generator CPU  %.2f s", clientCPU))
 }
 
+/// Peak resident memory of this process, in MB.
+func peakMemoryMB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+func clientBenchmark() async throws {
+    SystemLimits.raiseOpenFileLimit()
+    let workload = Workload.synthetic(count: 100, inputTokens: 32, outputTokens: 1_000_000, korean: true, seed: 1)
+    func measure(outputTokens: Int, concurrency: Int, seconds: Double) async throws -> (chunks: Double, requests: Double, cpu: Double, chunkCount: Int, requestCount: Int) {
+        let (server, port) = try startSimulator(outputTokens: outputTokens)
+        defer { server.terminate() }
+        return try await LLMClient.withClient(ClientConfiguration(baseURL: "http://127.0.0.1:\(port)/v1", maxConnections: concurrency)) { client in
+            _ = await BenchRunner.run(BenchConfiguration(mode: .concurrency(concurrency), numRequests: nil, duration: 1), workload: workload, client: client)
+            let chunks = ChunkCounter()
+            let cpuBefore = cpuSeconds(pid: getpid())
+            let level = await BenchRunner.run(
+                BenchConfiguration(mode: .concurrency(concurrency), numRequests: nil, duration: seconds), workload: workload, client: client,
+                onResult: { chunks.add($0.contentChunks) })
+            let cpu = cpuSeconds(pid: getpid()) - cpuBefore
+            let duration = level.summary.durationS
+            return (Double(chunks.total) / duration, Double(level.summary.successful) / duration, cpu, chunks.total, level.summary.successful)
+        }
+    }
+    let streaming = try await measure(outputTokens: 512, concurrency: 64, seconds: 8)
+    print("client benchmark (llm-client's bench engine against serve-sim --no-latency, separate processes)")
+    print(String(format: "  long answers (512 chunks, 64 streams):  %.0f chunks/s, %.2f µs CPU per chunk", streaming.chunks, streaming.cpu / Double(streaming.chunkCount) * 1e6))
+    let short = try await measure(outputTokens: 1, concurrency: 64, seconds: 8)
+    print(String(format: "  one-token answers (64 streams):          %.0f requests/s, %.1f µs CPU per request", short.requests, short.cpu / Double(short.requestCount) * 1e6))
+
+    // Scheduling lag: 500 requests/s of 2-second streams keeps about 1,000 in flight. The streams
+    // are slow (a token every 200 ms) so that the simulator, on the same two cores, leaves the
+    // client the CPU it would have against a remote server.
+    let (server, port) = try startSimulator(outputTokens: 10, extra: ["--ttft-ms", "200", "--ttft-jitter-ms", "0", "--itl-ms", "200", "--itl-jitter-ms", "0", "--prefill-ms-per-token", "0"])
+    let lag = try await LLMClient.withClient(ClientConfiguration(baseURL: "http://127.0.0.1:\(port)/v1", maxConnections: 1200)) { client in
+        await BenchRunner.run(
+            BenchConfiguration(mode: .rate(500, arrivals: .poisson, burstiness: 1, maxConcurrency: nil), numRequests: 5000, duration: nil, seed: 1),
+            workload: workload, client: client)
+    }
+    server.terminate()
+    print(String(format: "  open loop 500 req/s, ~%d streams in flight: scheduling lag p50 %.3f ms, p99 %.3f ms, max %.3f ms (%d ok, %d failed)",
+                 lag.summary.maxInFlight, (lag.summary.schedulingLagS?.p50 ?? 0) * 1000, (lag.summary.schedulingLagS?.p99 ?? 0) * 1000,
+                 (lag.summary.schedulingLagS?.max ?? 0) * 1000, lag.summary.successful, lag.summary.failed))
+
+    // Memory: 100,000 requests.
+    let (memoryServer, memoryPort) = try startSimulator(outputTokens: 4)
+    let big = try await LLMClient.withClient(ClientConfiguration(baseURL: "http://127.0.0.1:\(memoryPort)/v1", maxConnections: 64)) { client in
+        await BenchRunner.run(BenchConfiguration(mode: .concurrency(64), numRequests: 100_000, duration: nil), workload: workload, client: client)
+    }
+    memoryServer.terminate()
+    print(String(format: "  100,000 requests (%d ok) in %.1f s: peak memory %.0f MB", big.summary.successful, big.summary.durationS, peakMemoryMB()))
+}
+
+/// Adds up content chunks from many tasks.
+final class ChunkCounter: Sendable {
+    private let count = Mutex(0)
+    func add(_ chunks: Int) { count.withLock { $0 += chunks } }
+    var total: Int { count.withLock { $0 } }
+}
+
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "simulator":
     try await simulatorBenchmark(Options(arguments.dropFirst()))
+case "client":
+    try await clientBenchmark()
 default:
-    print("usage: llm-client-benchmarks simulator [--clients N] [--duration S] [--output-tokens N]")
+    print("usage: llm-client-benchmarks simulator [--clients N] [--duration S] [--output-tokens N] | client")
 }

@@ -133,7 +133,7 @@ public enum BenchRunner {
                     await slots?.acquire()
                     let target = intended
                     let current = index
-                    group.addTask {
+                    group.addTask(priority: .high) {
                         await send(current, lag: (ContinuousClock.now - target).seconds)
                         slots?.release()
                     }

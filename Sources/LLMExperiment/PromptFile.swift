@@ -6,6 +6,7 @@ import OpenAIAPI
 public struct PromptEntry: Sendable, Hashable {
     /// The prompt's `id` from the file, if it had one.
     public var id: String?
+    /// A plain prompt, or a conversation when the entry had `messages`.
     public var prompt: PromptInput
     /// Parameters set for this prompt alone; they override the command line.
     public var parameters: GenerationParameters
@@ -22,6 +23,7 @@ public struct PromptEntry: Sendable, Hashable {
 
 /// What is wrong with a prompt file, and where.
 public struct PromptFileError: Error, CustomStringConvertible, Sendable {
+    /// The file as given; the description names only its last component.
     public var path: String
     /// The 1-based line, when the problem has one.
     public var line: Int?
@@ -71,16 +73,17 @@ public enum PromptFile {
     }
 
     /// Parses the bytes of a prompt file of the given format (`path` names it in errors).
+    /// A UTF-8 byte order mark is skipped; lines may end in LF, CRLF or CR.
     public static func parse(_ bytes: [UInt8], format: PromptFileFormat, path: String) throws(PromptFileError) -> [PromptEntry] {
         var body = bytes[...]
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
         guard let text = String(validating: body, as: UTF8.self) else {
-            throw PromptFileError(path: path, line: firstInvalidUTF8Line(Array(body)), message: "the file is not valid UTF-8")
+            throw PromptFileError(path: path, line: firstInvalidUTF8Line(body), message: "the file is not valid UTF-8")
         }
         switch format {
         case .txt: return parseText(text)
         case .jsonl: return try parseJSONLines(text, path: path)
-        case .json: return try parseJSON(text, path: path)
+        case .json: return try parseJSON(Array(body), path: path)
         case .csv: return try parseCSV(text, path: path)
         }
     }
@@ -105,53 +108,54 @@ public enum PromptFile {
     private static func parseJSONLines(_ text: String, path: String) throws(PromptFileError) -> [PromptEntry] {
         var entries: [PromptEntry] = []
         for (number, line) in lines(text) where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            let bytes = Array(line.utf8)
             let value: JSONValue
             do {
-                value = try JSONDecoder().decode(JSONValue.self, from: Data(line.utf8))
+                value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
             } catch {
-                throw PromptFileError(path: path, line: number, message: "invalid JSON: \(describe(error))")
+                throw PromptFileError(path: path, line: number, message: "invalid JSON: \(syntaxProblem(bytes, error).message)")
             }
-            entries.append(try entry(value, line: number, path: path))
+            entries.append(try entry(value, line: number, element: nil, path: path))
         }
         return entries
     }
 
-    private static func parseJSON(_ text: String, path: String) throws(PromptFileError) -> [PromptEntry] {
+    private static func parseJSON(_ bytes: [UInt8], path: String) throws(PromptFileError) -> [PromptEntry] {
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+            value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
         } catch {
-            throw PromptFileError(path: path, line: nil, message: "invalid JSON: \(describe(error))")
+            let problem = syntaxProblem(bytes, error)
+            throw PromptFileError(path: path, line: problem.line, message: "invalid JSON: \(problem.message)")
         }
         guard let items = value.arrayValue else {
             throw PromptFileError(path: path, line: 1, message: "expected a JSON array of prompts, found \(value.typeName)")
         }
-        let starts = topLevelElementLines(text)
+        let starts = topLevelElementLines(bytes)
         var entries: [PromptEntry] = []
         for (position, item) in items.enumerated() {
             let line = position < starts.count ? starts[position] : 1
-            entries.append(try entry(item, line: line, path: path))
+            entries.append(try entry(item, line: line, element: position + 1, path: path))
         }
         return entries
     }
 
     /// The line where each element of a top-level JSON array starts, found by a small scanner.
-    private static func topLevelElementLines(_ text: String) -> [Int] {
+    private static func topLevelElementLines(_ bytes: [UInt8]) -> [Int] {
         var starts: [Int] = []
-        var line = 1
+        var counter = LineCounter()
         var depth = 0
         var inString = false
         var escaped = false
         var expectingElement = false
-        for byte in text.utf8 {
-            if byte == UInt8(ascii: "\n") { line += 1 }
+        for byte in bytes {
+            defer { counter.advance(over: byte) }
             if inString {
                 if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
                 continue
             }
-            let isSpace = byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
-            if expectingElement, !isSpace, byte != UInt8(ascii: "]") {
-                starts.append(line)
+            if expectingElement, !isJSONSpace(byte), byte != UInt8(ascii: "]") {
+                starts.append(counter.line)
                 expectingElement = false
             }
             switch byte {
@@ -167,11 +171,56 @@ public enum PromptFile {
         return starts
     }
 
+    /// Why `bytes` are not valid JSON and on which line, as Foundation's JSON parser explains it
+    /// (JSONDecoder's own error says neither). Its byte offset is turned into a line and column.
+    private static func syntaxProblem(_ bytes: [UInt8], _ decodingError: any Error) -> (line: Int?, message: String) {
+        var detail: String
+        do {
+            _ = try JSONSerialization.jsonObject(with: Data(bytes), options: .fragmentsAllowed)
+            return (nil, describe(decodingError))
+        } catch {
+            detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+        }
+        // Linux's Foundation gives a byte offset; Apple's gives the line and column.
+        if let match = detail.firstMatch(of: /around character (\d+)/), let offset = Int(match.1) {
+            let position = position(ofByte: offset, in: bytes)
+            detail.replaceSubrange(match.range, with: "at column \(position.column)")
+            return (position.line, detail)
+        }
+        if let match = detail.firstMatch(of: /line (\d+), column \d+/) {
+            return (Int(match.1), detail)
+        }
+        if detail.hasPrefix("Unexpected end of file") {
+            let last = bytes.lastIndex(where: { !isJSONSpace($0) }) ?? 0
+            return (position(ofByte: last, in: bytes).line, detail)
+        }
+        return (nil, detail)
+    }
+
+    /// The 1-based line and column (in characters) of byte `offset` of UTF-8 text.
+    private static func position(ofByte offset: Int, in bytes: [UInt8]) -> (line: Int, column: Int) {
+        let end = min(max(offset, 0), bytes.count)
+        var counter = LineCounter()
+        var lineStart = 0
+        for index in 0..<end {
+            counter.advance(over: bytes[index])
+            if LineCounter.isLineBreak(bytes[index]) { lineStart = index + 1 }
+        }
+        return (counter.line, String(decoding: bytes[lineStart..<end], as: UTF8.self).count + 1)
+    }
+
+    private static func isJSONSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+    }
+
     private static let knownKeys: Set<String> = ["id", "prompt", "messages", "model", "temperature", "max_tokens", "top_p", "stop", "seed", "extra_body"]
 
     /// One prompt from a JSON value: a string, or an object with `prompt` or `messages`.
-    private static func entry(_ value: JSONValue, line: Int, path: String) throws(PromptFileError) -> PromptEntry {
-        func fail(_ message: String) -> PromptFileError { PromptFileError(path: path, line: line, message: message) }
+    /// `element` is the 1-based position in a JSON array, named in errors.
+    private static func entry(_ value: JSONValue, line: Int, element: Int?, path: String) throws(PromptFileError) -> PromptEntry {
+        func fail(_ message: String) -> PromptFileError {
+            PromptFileError(path: path, line: line, message: (element.map { "element \($0): " } ?? "") + message)
+        }
         if let text = value.stringValue {
             guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw fail("the prompt is empty") }
             return PromptEntry(id: nil, prompt: .text(text), parameters: .init(), line: line)
@@ -207,7 +256,8 @@ public enum PromptFile {
         switch object["id"] {
         case nil, .null?: id = nil
         case .string(let text)?: id = text
-        case .number(let number)?: id = number.rounded() == number ? String(Int(number)) : String(number)
+        case .number(let number)? where number.rounded() == number && abs(number) < 1e15: id = String(Int(number))
+        case .number(let number)?: id = String(number)
         case let other?: throw fail("\"id\" must be a string or a number, found \(other.typeName)")
         }
 
@@ -250,6 +300,7 @@ public enum PromptFile {
         return PromptEntry(id: id, prompt: prompt, parameters: parameters, line: line)
     }
 
+    /// Prompts of a CSV file. Rows whose cells are all empty (spreadsheets export them) are skipped.
     private static func parseCSV(_ text: String, path: String) throws(PromptFileError) -> [PromptEntry] {
         let records: [(line: Int, fields: [String])]
         do {
@@ -264,7 +315,7 @@ public enum PromptFile {
         }
         func column(_ name: String) -> Int? { columns.firstIndex(of: name) }
         var entries: [PromptEntry] = []
-        for record in records.dropFirst() {
+        for record in records.dropFirst() where record.fields.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
             func cell(_ index: Int?) -> String? {
                 guard let index, index < record.fields.count else { return nil }
                 let value = record.fields[index]
@@ -272,14 +323,14 @@ public enum PromptFile {
             }
             func number(_ name: String) throws(PromptFileError) -> Double? {
                 guard let text = cell(column(name)) else { return nil }
-                guard let value = Double(text.trimmingCharacters(in: .whitespaces)) else {
+                guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else {
                     throw PromptFileError(path: path, line: record.line, message: "column \"\(name)\": \"\(text)\" is not a number")
                 }
                 return value
             }
             func integer(_ name: String) throws(PromptFileError) -> Int? {
                 guard let value = try number(name) else { return nil }
-                guard value.rounded() == value else {
+                guard value.rounded() == value, abs(value) < 1e15 else {
                     throw PromptFileError(path: path, line: record.line, message: "column \"\(name)\": \(value) is not an integer")
                 }
                 return Int(value)
@@ -299,24 +350,40 @@ public enum PromptFile {
         return entries
     }
 
-    private static func firstInvalidUTF8Line(_ bytes: [UInt8]) -> Int {
-        var line = 1
-        var start = 0
-        for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
-            if String(validating: bytes[start..<index], as: UTF8.self) == nil { return line }
-            line += 1
-            start = index + 1
+    /// The line of the first byte sequence that is not UTF-8. Line breaks are ASCII, which never
+    /// occurs inside a multi-byte sequence, so each line can be checked on its own.
+    private static func firstInvalidUTF8Line(_ bytes: ArraySlice<UInt8>) -> Int {
+        var counter = LineCounter()
+        var lineStart = bytes.startIndex
+        for index in bytes.indices {
+            if LineCounter.isLineBreak(bytes[index]) {
+                if String(validating: bytes[lineStart..<index], as: UTF8.self) == nil { break }
+                lineStart = index + 1
+            }
+            counter.advance(over: bytes[index])
         }
-        return line
+        return counter.line
     }
 
     private static func describe(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            if let underlying = context.underlyingError as NSError?, let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String {
-                return detail
-            }
-            return context.debugDescription
-        }
+        if case DecodingError.dataCorrupted(let context) = error { return context.debugDescription }
         return "\(error)"
+    }
+}
+
+/// Counts lines in UTF-8 bytes the way the text readers split them: LF, CRLF and a lone CR each
+/// end a line.
+private struct LineCounter {
+    /// The 1-based line of the next byte.
+    private(set) var line = 1
+    private var afterCR = false
+
+    mutating func advance(over byte: UInt8) {
+        if byte == 0x0D || (byte == 0x0A && !afterCR) { line += 1 }
+        afterCR = byte == 0x0D
+    }
+
+    static func isLineBreak(_ byte: UInt8) -> Bool {
+        byte == 0x0A || byte == 0x0D
     }
 }

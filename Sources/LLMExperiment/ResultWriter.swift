@@ -15,7 +15,9 @@ public enum OutputFormat: String, Sendable, CaseIterable {
 /// Writes results to a file as they arrive. JSONL lines and CSV rows are written and flushed at
 /// once, so an interrupted run keeps every finished request; JSON is written whole at the end.
 public final class ResultWriter: Sendable {
+    /// The file being written.
     public let path: String
+    /// Its format, which decides when results reach the disk.
     public let format: OutputFormat
     private struct State {
         var handle: FileHandle?
@@ -46,7 +48,8 @@ public final class ResultWriter: Sendable {
         state = Mutex(State(handle: handle))
     }
 
-    /// Saves one result (at once for JSONL and CSV).
+    /// Saves one result (at once for JSONL and CSV). Results appended after ``finish(run:summary:)``
+    /// are not saved.
     public func append(_ result: RequestResult) throws {
         try state.withLock { state in
             switch format {
@@ -95,7 +98,7 @@ public final class ResultWriter: Sendable {
         ]
     }
 
-    /// The results of a JSON or JSONL result file.
+    /// The results of a JSON result file (by its `.json` extension) or of a JSONL one (any other).
     public static func readResults(path: String) throws -> [RequestResult] {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let decoder = JSONDecoder()
@@ -107,21 +110,25 @@ public final class ResultWriter: Sendable {
         }
     }
 
-    /// The rows of a CSV result file, keyed by column name.
+    /// The rows of a CSV file (a UTF-8 BOM is skipped), keyed by the header's column names. A row
+    /// shorter than the header lacks the missing columns; of repeated column names the first wins.
     public static func readCSV(path: String) throws -> [[String: String]] {
         var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         let records = try CSV.parse(String(decoding: bytes, as: UTF8.self))
         guard let header = records.first?.fields else { return [] }
         return records.dropFirst().map { record in
-            Dictionary(uniqueKeysWithValues: zip(header, record.fields))
+            Dictionary(zip(header, record.fields), uniquingKeysWith: { first, _ in first })
         }
     }
 }
 
 /// The whole JSON result file.
 public struct RunDocument: Codable, Sendable {
+    /// How the run was configured.
     public var run: RunInfo
+    /// Its counts, distributions and rates.
     public var summary: RunSummary
+    /// Every result, sorted by index.
     public var results: [RequestResult]
 }

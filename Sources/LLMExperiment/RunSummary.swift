@@ -3,20 +3,31 @@ public import LLMClientKit
 /// The configuration of a run, recorded with its results. The base URL is stored without
 /// credentials and the API key is never part of it.
 public struct RunInfo: Codable, Sendable, Hashable {
+    /// The server's base URL, already stripped of credentials by the caller.
     public var baseURL: String
+    /// The endpoint used: an ``APIKind`` raw value (`completions` or `chat`).
     public var api: String
+    /// The model the run asked for (prompts may override it).
     public var model: String
     public var stream: Bool
+    /// Sampling parameters of the command line; nil when left to the server.
     public var temperature: Double?
     public var maxTokens: Int?
     public var topP: Double?
     public var seed: Int?
+    /// Requests in flight at once.
     public var concurrency: Int
+    /// How many times each prompt was sent.
     public var `repeat`: Int
+    /// The prompt file, when the prompts came from one.
     public var promptFile: String?
+    /// Distinct prompts (requests are `promptCount * repeat`).
     public var promptCount: Int
+    /// Wall-clock start of the run, ISO 8601.
     public var startedAt: String
+    /// Wall-clock end of the run, ISO 8601; nil until it has finished.
     public var finishedAt: String?
+    /// The version of `llm-client` that made the run.
     public var toolVersion: String
 
     public init(
@@ -56,16 +67,21 @@ public struct RunInfo: Codable, Sendable, Hashable {
 
 /// The summary of a run: counts, latency distributions and throughput.
 public struct RunSummary: Codable, Sendable, Hashable {
+    /// Every request of the run, repeats included.
     public var totalRequests: Int
     public var successful: Int
     public var failed: Int
-    /// Failed requests by ``ErrorKind`` raw value.
+    /// Failed requests by ``ErrorKind`` raw value (`unknown` for a failure without a kind).
     public var errorsByKind: [String: Int]
     /// Wall-clock seconds from the first request sent to the last one finished.
     public var durationS: Double
+    /// End-to-end latency of successful requests, seconds; nil when there are none.
     public var latencyS: DistributionSummary?
+    /// Time to first token of successful streamed requests, seconds.
     public var ttftS: DistributionSummary?
+    /// Gaps between text chunks, pooled over all successful requests, seconds.
     public var itlS: DistributionSummary?
+    /// Time per output token after the first, of successful requests, seconds.
     public var tpotS: DistributionSummary?
     /// Successful requests per second of the run.
     public var requestsPerSecond: Double
@@ -73,12 +89,16 @@ public struct RunSummary: Codable, Sendable, Hashable {
     public var outputTokensPerSecond: Double
     /// Prompt and completion tokens of successful requests per second of the run.
     public var totalTokensPerSecond: Double
+    /// Prompt tokens of successful requests (those whose server reported them).
     public var totalPromptTokens: Int
+    /// Completion tokens of successful requests (estimated ones included).
     public var totalCompletionTokens: Int
     /// True when some token counts were estimated (the server sent no `usage`).
     public var tokensEstimated: Bool
 
-    /// Summarises `results` of a run that took `durationSeconds`. Latencies are over successful requests.
+    /// Summarises `results` of a run that took `durationSeconds`. Latencies, token totals and rates
+    /// are over successful requests (ITL pools the gaps of all of them); rates are 0 for a zero
+    /// duration.
     public init(results: [RequestResult], durationSeconds: Double) {
         let succeeded = results.filter(\.success)
         totalRequests = results.count
@@ -86,7 +106,7 @@ public struct RunSummary: Codable, Sendable, Hashable {
         failed = results.count - succeeded.count
         var errors: [String: Int] = [:]
         for result in results where !result.success {
-            errors[(result.errorKind ?? .connection).rawValue, default: 0] += 1
+            errors[result.errorKind?.rawValue ?? "unknown", default: 0] += 1
         }
         errorsByKind = errors
         durationS = durationSeconds
@@ -96,10 +116,10 @@ public struct RunSummary: Codable, Sendable, Hashable {
         tpotS = DistributionSummary(values: succeeded.compactMap(\.tpotS))
         totalPromptTokens = succeeded.reduce(0) { $0 + ($1.promptTokens ?? 0) }
         totalCompletionTokens = succeeded.reduce(0) { $0 + ($1.completionTokens ?? 0) }
-        let duration = max(durationSeconds, .leastNonzeroMagnitude)
-        requestsPerSecond = durationSeconds > 0 ? Double(successful) / duration : 0
-        outputTokensPerSecond = durationSeconds > 0 ? Double(totalCompletionTokens) / duration : 0
-        totalTokensPerSecond = durationSeconds > 0 ? Double(totalPromptTokens + totalCompletionTokens) / duration : 0
+        func perSecond(_ count: Int) -> Double { durationSeconds > 0 ? Double(count) / durationSeconds : 0 }
+        requestsPerSecond = perSecond(successful)
+        outputTokensPerSecond = perSecond(totalCompletionTokens)
+        totalTokensPerSecond = perSecond(totalPromptTokens + totalCompletionTokens)
         tokensEstimated = results.contains(where: \.tokensEstimated)
     }
 

@@ -3,10 +3,13 @@
 /// Percentiles use linear interpolation between closest ranks (numpy's default, which vLLM's
 /// `bench serve` uses): the p-th percentile of n sorted values sits at rank `(n - 1) * p / 100`.
 public struct DistributionSummary: Codable, Sendable, Hashable {
+    /// How many values were summarised (at least one).
     public var count: Int
+    /// The arithmetic mean.
     public var mean: Double
     public var min: Double
     public var max: Double
+    /// The 50th (median), 90th, 95th and 99th percentiles.
     public var p50: Double
     public var p90: Double
     public var p95: Double

@@ -1,0 +1,40 @@
+import Foundation
+import LLMBench
+import LLMClientKit
+import LLMSimulator
+import Testing
+
+@Suite struct WorkloadTests {
+    @Test func shareGPTTakesTheFirstHumanTurnAndTheReplyLength() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sharegpt-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let conversations = """
+            [
+              {"id": "a", "conversations": [{"from": "human", "value": "인공지능이 뭐예요?"}, {"from": "gpt", "value": "\(String(repeating: "x", count: 400))"}]},
+              {"id": "b", "conversations": [{"from": "gpt", "value": "hello"}]},
+              {"id": "c", "conversations": [{"from": "system", "value": "be brief"}, {"from": "human", "value": "Why?"}]}
+            ]
+            """
+        try Data(conversations.utf8).write(to: url)
+        let workload = try Workload.shareGPT(url.path)
+        #expect(workload.prompts.map(\.id) == ["a", "c"])
+        #expect(workload.prompts[0].prompt == .text("인공지능이 뭐예요?"))
+        #expect(workload.prompts[0].parameters.maxTokens == 100)  // 400 characters ≈ 100 tokens
+        #expect(workload.prompts[1].parameters.maxTokens == nil)
+        #expect(try Workload.shareGPT(url.path, limit: 1).prompts.count == 1)
+    }
+
+    @Test func syntheticPromptsAreReproducibleAndSized() {
+        let a = Workload.synthetic(count: 50, inputTokens: 100, inputSpread: 20, outputTokens: 64, outputSpread: 8, korean: true, seed: 5)
+        let b = Workload.synthetic(count: 50, inputTokens: 100, inputSpread: 20, outputTokens: 64, outputSpread: 8, korean: true, seed: 5)
+        #expect(a.prompts == b.prompts)
+        for entry in a.prompts {
+            let tokens = TextGenerator.estimateTokens(entry.prompt.displayText)
+            #expect((80...120).contains(tokens), "\(tokens)")
+            #expect((56...72).contains(entry.parameters.maxTokens ?? 0))
+            #expect(TextGenerator.isKorean(entry.prompt.displayText))
+        }
+        let english = Workload.synthetic(count: 3, inputTokens: 10, outputTokens: 5, korean: false, seed: 5)
+        #expect(english.prompts.allSatisfy { $0.prompt.displayText.split(separator: " ").count == 10 })
+    }
+}
