@@ -67,6 +67,23 @@ import Testing
         }
     }
 
+    @Test func aTemperatureSweepRunsEachSetting() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
+            let output = try await run([
+                "--base-url", endpoint.baseURL, "--synthetic-input-tokens", "8", "--concurrent", "2", "--num-requests", "5",
+                "--temperature", "0,1.5", "--output", path,
+            ])
+            #expect(output.status == 0, "\(output.stderr)")
+            #expect(output.stdout.contains("c=2 t=0.0") && output.stdout.contains("c=2 t=1.5"))
+            let temperatures = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+                (try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["temperature"] as? Double
+            }
+            #expect(temperatures.filter { $0 == 0 }.count == 5 && temperatures.filter { $0 == 1.5 }.count == 5)
+        }
+    }
+
     @Test func badBenchOptionsExitWithTwo() async throws {
         for arguments in [["--concurrent", "0"], ["--concurrent", "2", "--request-rate", "3"], ["--slo", "speed=1"], ["--warmup", "soon"],
                           ["--concurrent", "1,2", "--temperature", "0,1"], ["--prompt-file", "/nonexistent.txt"]] {
