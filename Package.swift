@@ -23,8 +23,8 @@ let package = Package(
     targets: [
         // OpenAI-compatible wire types shared by the client and the simulator.
         .target(name: "OpenAIAPI"),
-        // Small concurrency tools shared by the simulator and the benchmark (a FIFO semaphore).
-        .target(name: "AsyncSupport"),
+        // Small tools shared by the simulator and the benchmark: a FIFO semaphore, a seeded random generator.
+        .target(name: "LLMSupport"),
         // The HTTP client: requests, SSE streaming, timing, batches.
         .target(
             name: "LLMClientKit",
@@ -42,7 +42,7 @@ let package = Package(
         .target(
             name: "LLMBench",
             dependencies: [
-                "LLMClientKit", "LLMExperiment", "AsyncSupport",
+                "LLMClientKit", "LLMExperiment", "LLMSupport",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "LLMSimulator",
             dependencies: [
-                "OpenAIAPI", "AsyncSupport",
+                "OpenAIAPI", "LLMSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(
             name: "LLMSimulatorTests",
             dependencies: [
-                "LLMSimulator", "LLMClientKit", "TestSupport",
+                "LLMSimulator", "LLMClientKit", "LLMSupport", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import LLMSupport
 
 /// How requests are sent.
 public enum LoadMode: Sendable, Hashable, Codable {
@@ -34,14 +35,14 @@ public struct ArrivalSchedule: Sendable {
     public let rate: Double
     public let process: ArrivalProcess
     public let burstiness: Double
-    private var random: SplitMix
+    private var random: SeededRandom
 
     public init(rate: Double, process: ArrivalProcess, burstiness: Double = 1, seed: UInt64) {
         precondition(rate > 0 && burstiness > 0)
         self.rate = rate
         self.process = process
         self.burstiness = burstiness
-        random = SplitMix(seed: seed)
+        random = SeededRandom(seed: seed)
     }
 
     /// The gap, in seconds, before the next request.
@@ -71,27 +72,5 @@ public struct ArrivalSchedule: Sendable {
             if u < 1 - 0.0331 * x * x * x * x { return d * v }
             if log(max(u, .leastNonzeroMagnitude)) < 0.5 * x * x + d * (1 - v + log(v)) { return d * v }
         }
-    }
-}
-
-/// SplitMix64: small, fast and seedable.
-struct SplitMix: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
-
-    mutating func normal() -> Double {
-        let u1 = max(unit(), .leastNonzeroMagnitude)
-        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * unit())
     }
 }

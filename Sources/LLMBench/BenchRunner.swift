@@ -1,4 +1,4 @@
-import AsyncSupport
+import LLMSupport
 import Foundation
 public import LLMClientKit
 public import OpenAIAPI

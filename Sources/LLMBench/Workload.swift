@@ -1,6 +1,7 @@
 import Foundation
 public import LLMClientKit
 public import LLMExperiment
+import LLMSupport
 import OpenAIAPI
 
 /// The prompts a benchmark sends, cycled in order.
@@ -58,7 +59,7 @@ public struct Workload: Sendable {
         count: Int, inputTokens: Int, inputSpread: Int = 0, outputTokens: Int, outputSpread: Int = 0,
         korean: Bool, seed: UInt64
     ) -> Workload {
-        var random = SplitMix(seed: seed)
+        var random = SeededRandom(seed: seed)
         func around(_ mean: Int, _ spread: Int) -> Int {
             guard spread > 0 else { return max(1, mean) }
             return max(1, mean - spread + Int(random.next() % UInt64(2 * spread + 1)))

@@ -1,3 +1,5 @@
+import LLMSupport
+
 /// A fault the simulator can inject into a response.
 public enum Fault: String, Sendable, CaseIterable, Codable {
     /// HTTP 500 with an OpenAI-shaped error body.

@@ -1,3 +1,5 @@
+import LLMSupport
+
 /// How long the simulated server takes, shaped like a real one: a time to first token made of a
 /// fixed part, jitter and a prefill cost per prompt token; a steady inter-token latency with jitter;
 /// and an output length drawn from a distribution and capped by `max_tokens`.

@@ -1,4 +1,4 @@
-import AsyncSupport
+import LLMSupport
 import Foundation
 import Hummingbird
 import Logging

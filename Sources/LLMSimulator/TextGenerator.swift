@@ -1,3 +1,5 @@
+import LLMSupport
+
 /// Generates the simulator's answers: word-like tokens, deterministic from the server seed, the
 /// prompt, the temperature and the request's seed.
 ///

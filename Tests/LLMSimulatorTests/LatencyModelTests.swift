@@ -1,3 +1,4 @@
+import LLMSupport
 import Testing
 @testable import LLMSimulator
 
