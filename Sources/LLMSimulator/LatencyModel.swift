@@ -58,9 +58,4 @@ public struct LatencyModel: Sendable, Hashable {
         let drawn = random.normal(mean: Double(outputTokensMean), standardDeviation: outputTokensStddev)
         return max(1, Int(drawn.rounded()))
     }
-
-    /// Whether the model adds any delay at all (if not, answers are written in one go).
-    var isInstant: Bool {
-        ttftMean == 0 && ttftJitter == 0 && prefillPerToken == 0 && itlMean == 0 && itlJitter == 0
-    }
 }

@@ -6,7 +6,6 @@ import Testing
     @Test func instantModelHasNoDelay() {
         var random = SeededRandom(seed: 1)
         let model = LatencyModel.instant(outputTokens: 10)
-        #expect(model.isInstant)
         #expect(model.timeToFirstToken(promptTokens: 500, using: &random) == 0)
         #expect(model.interTokenLatency(using: &random) == 0)
         #expect(model.outputTokens(using: &random) == 10)
