@@ -1,4 +1,5 @@
 public import LLMClientKit
+public import LLMExperiment
 import Synchronization
 
 /// Service-level objectives: a request is "good" when it succeeded and met each limit given.
@@ -189,12 +190,12 @@ public struct BenchSummary: Codable, Sendable, Hashable {
     public var inputTokens: Int
     public var outputTokens: Int
     public var maxInFlight: Int
-    public var ttftS: BenchDistribution?
-    public var e2eS: BenchDistribution?
-    public var itlS: BenchDistribution?
-    public var tpotS: BenchDistribution?
+    public var ttftS: DistributionSummary?
+    public var e2eS: DistributionSummary?
+    public var itlS: DistributionSummary?
+    public var tpotS: DistributionSummary?
     /// How late requests were sent against their schedule (open loop only).
-    public var schedulingLagS: BenchDistribution?
+    public var schedulingLagS: DistributionSummary?
 
     enum CodingKeys: String, CodingKey {
         case successful, failed, goodput

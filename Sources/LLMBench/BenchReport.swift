@@ -81,7 +81,7 @@ public func formatBenchReport(_ document: BenchDocument) -> String {
         lines.append(String(repeating: "-", count: 100))
         lines.append("(ms)".padding(toLength: 18, withPad: " ", startingAt: 0)
             + ["mean", "min", "p50", "p90", "p95", "p99", "p99.9", "max"].map { $0.leftPadded(10) }.joined())
-        let rows: [(String, BenchDistribution?)] = [
+        let rows: [(String, DistributionSummary?)] = [
             ("TTFT", s.ttftS), ("end-to-end", s.e2eS), ("ITL", s.itlS), ("TPOT", s.tpotS), ("scheduling lag", s.schedulingLagS),
         ]
         for (name, d) in rows {

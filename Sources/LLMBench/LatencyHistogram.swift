@@ -1,4 +1,5 @@
 import Histogram
+public import LLMExperiment
 
 /// A latency distribution in an HdrHistogram: microsecond resolution from 1 µs to one hour, three
 /// significant digits, fixed memory whatever the number of requests. Histograms of several runs or
@@ -27,9 +28,9 @@ public struct LatencyHistogram: Sendable {
     }
 
     /// Mean, extremes and percentiles (p50 to p99.9), or nil when empty.
-    public var summary: BenchDistribution? {
+    public var summary: DistributionSummary? {
         guard histogram.totalCount > 0 else { return nil }
-        return BenchDistribution(
+        return DistributionSummary(
             count: count, mean: histogram.mean / 1e6, min: Double(histogram.min) / 1e6, max: Double(histogram.max) / 1e6,
             p50: percentile(50), p90: percentile(90), p95: percentile(95), p99: percentile(99), p99_9: percentile(99.9))
     }
@@ -44,23 +45,5 @@ public struct LatencyHistogram: Sendable {
         for pair in sparseCounts where pair.count == 2 {
             _ = histogram.record(pair[0], count: pair[1])
         }
-    }
-}
-
-/// Summary statistics of one latency metric, in seconds.
-public struct BenchDistribution: Codable, Sendable, Hashable {
-    public var count: Int
-    public var mean: Double
-    public var min: Double
-    public var max: Double
-    public var p50: Double
-    public var p90: Double
-    public var p95: Double
-    public var p99: Double
-    public var p99_9: Double
-
-    enum CodingKeys: String, CodingKey {
-        case count, mean, min, max, p50, p90, p95, p99
-        case p99_9 = "p99.9"
     }
 }

@@ -14,6 +14,26 @@ public struct DistributionSummary: Codable, Sendable, Hashable {
     public var p90: Double
     public var p95: Double
     public var p99: Double
+    /// The 99.9th percentile, given where the values come from a histogram (`llm-client bench`).
+    public var p99_9: Double?
+
+    /// A summary of values already reduced elsewhere (for example by a histogram).
+    public init(count: Int, mean: Double, min: Double, max: Double, p50: Double, p90: Double, p95: Double, p99: Double, p99_9: Double? = nil) {
+        self.count = count
+        self.mean = mean
+        self.min = min
+        self.max = max
+        self.p50 = p50
+        self.p90 = p90
+        self.p95 = p95
+        self.p99 = p99
+        self.p99_9 = p99_9
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case count, mean, min, max, p50, p90, p95, p99
+        case p99_9 = "p99.9"
+    }
 
     /// The summary of `values`, or nil when there are none.
     public init?(values: [Double]) {
