@@ -31,7 +31,9 @@ public struct SimulatorError: Error, Sendable, Hashable {
     /// The JSON body: `{"error": {"message", "type", "code"}}` with the status as the code.
     var body: [UInt8] {
         let envelope = APIErrorEnvelope(message: message, type: type, code: .number(Double(status)))
-        return Array((try? JSONEncoder().encode(envelope)) ?? Data())
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys  // the same bytes every time
+        return Array((try? encoder.encode(envelope)) ?? Data())
     }
 }
 

@@ -121,6 +121,8 @@ public final class SimulatorServer: Sendable {
         var promptTokens: Int
         var timeToFirstToken: Double
         var fault: Fault?
+        /// The response id, the same in every chunk and in a whole response.
+        var id: String
         var encoder: ChunkEncoder
         var random: SeededRandom
     }
@@ -205,7 +207,7 @@ public final class SimulatorServer: Sendable {
         let id = (request.api == .completions ? "cmpl-" : "chatcmpl-") + String(number, radix: 16)
         return Plan(
             request: request, arrival: arrival, tokens: tokens, finishReason: finishReason, promptTokens: promptTokens,
-            timeToFirstToken: latency.timeToFirstToken(promptTokens: promptTokens, using: &random), fault: fault,
+            timeToFirstToken: latency.timeToFirstToken(promptTokens: promptTokens, using: &random), fault: fault, id: id,
             encoder: ChunkEncoder(api: request.api, id: id, created: Int(Date().timeIntervalSince1970), model: request.model),
             random: random)
     }
@@ -291,7 +293,7 @@ public final class SimulatorServer: Sendable {
             message: request.api == .chat ? ChatMessage(role: "assistant", content: text) : nil,
             finishReason: plan.finishReason)
         let response = GenerationResponse(
-            id: (request.api == .completions ? "cmpl-" : "chatcmpl-") + String(requestCounter.load(ordering: .relaxed), radix: 16),
+            id: plan.id,
             object: request.api == .completions ? "text_completion" : "chat.completion",
             created: Int(Date().timeIntervalSince1970), model: request.model, choices: [choice],
             usage: Usage(promptTokens: plan.promptTokens, completionTokens: plan.tokens.count))
