@@ -16,7 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
@@ -33,11 +35,13 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Workloads in, results out: prompt files, statistics, JSON/JSONL/CSV writers, summaries.
-        .target(name: "LLMExperiment", dependencies: ["LLMClientKit"]),
+        .target(name: "LLMExperiment", dependencies: ["LLMClientKit", "LLMSupport"]),
         // Load generation and serving metrics: arrival schedules, workloads, histograms, SLOs, sweeps.
         .target(
             name: "LLMBench",
@@ -52,6 +56,7 @@ let package = Package(
             dependencies: [
                 "OpenAIAPI", "LLMSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -92,7 +97,7 @@ let package = Package(
         // Helpers shared by the test targets: running the simulator, finding the real model server.
         .target(
             name: "TestSupport",
-            dependencies: ["LLMSimulator", "LLMClientKit"],
+            dependencies: ["LLMSimulator", "LLMClientKit", "LLMSupport"],
             path: "Tests/TestSupport"
         ),
     ]

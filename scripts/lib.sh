@@ -26,6 +26,21 @@ ensure_venv() {
     export LLAMA_BIN_DIR LLAMA_MODEL
 }
 
+# Installs Debian packages that are missing (as root, or with sudo): libedit-dev for the chat's line
+# editing, tmux for the terminal test, chromium and CJK fonts for rendering HTML reports.
+ensure_apt_packages() {
+    local missing=()
+    for package in "$@"; do
+        dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    log "installing Debian packages: ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
 free_port() {
     "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }

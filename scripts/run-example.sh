@@ -6,6 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
+ensure_apt_packages libedit-dev
 ensure_venv
 log "building llm-client (release)"
 swift build -c release --product llm-client

@@ -5,6 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
+ensure_apt_packages libedit-dev tmux chromium fonts-noto-cjk
 ensure_venv
 log "building (debug) and the tests"
 swift build --build-tests

@@ -58,17 +58,19 @@ public struct BenchLevelResult: Sendable {
 /// whatever earlier requests do (no coordinated omission), and records how late each was sent.
 public enum BenchRunner {
     /// - Parameters:
+    ///   - stop: once signalled, no further request is sent (cancel the calling task to end the
+    ///     ones in flight); the level's result then covers the requests sent.
     ///   - onResult: sees every measured result as it finishes (to stream it to disk).
     ///   - onProgress: sees the measured results so far, after each one.
     public static func run(
-        _ configuration: BenchConfiguration, workload: Workload, client: LLMClient,
+        _ configuration: BenchConfiguration, workload: Workload, client: LLMClient, stop: StopSignal? = nil,
         onResult: @escaping @Sendable (RequestResult) -> Void = { _ in },
         onProgress: @escaping @Sendable (BenchMetrics) -> Void = { _ in }
     ) async -> BenchLevelResult {
         if configuration.warmupRequests > 0 || configuration.warmupSeconds > 0 {
             let warmup = BenchMetrics(start: .now, slo: nil)
             await runPhase(
-                configuration, workload: workload, client: client, metrics: warmup, counted: false,
+                configuration, workload: workload, client: client, stop: stop, metrics: warmup, counted: false,
                 count: configuration.warmupRequests > 0 ? configuration.warmupRequests : nil,
                 duration: configuration.warmupRequests > 0 ? nil : configuration.warmupSeconds,
                 firstIndex: 0, onResult: { _ in }, onProgress: { _ in })
@@ -77,7 +79,7 @@ public enum BenchRunner {
         let metrics = BenchMetrics(start: start, slo: configuration.slo)
         let count = configuration.numRequests ?? (configuration.duration == nil ? workload.prompts.count : nil)
         await runPhase(
-            configuration, workload: workload, client: client, metrics: metrics, counted: true, count: count,
+            configuration, workload: workload, client: client, stop: stop, metrics: metrics, counted: true, count: count,
             duration: configuration.duration, firstIndex: configuration.warmupRequests, onResult: onResult, onProgress: onProgress)
         let duration = (ContinuousClock.now - start).seconds
         return BenchLevelResult(
@@ -94,7 +96,7 @@ public enum BenchRunner {
     }
 
     private static func runPhase(
-        _ configuration: BenchConfiguration, workload: Workload, client: LLMClient, metrics: BenchMetrics, counted: Bool,
+        _ configuration: BenchConfiguration, workload: Workload, client: LLMClient, stop: StopSignal?, metrics: BenchMetrics, counted: Bool,
         count: Int?, duration: Double?, firstIndex: Int,
         onResult: @escaping @Sendable (RequestResult) -> Void, onProgress: @escaping @Sendable (BenchMetrics) -> Void
     ) async {
@@ -111,7 +113,7 @@ public enum BenchRunner {
         }
         switch configuration.mode {
         case .concurrency(let workers):
-            let tickets = Tickets(count: count, deadline: deadline)
+            let tickets = Tickets(count: count, deadline: deadline, stop: stop)
             await withDiscardingTaskGroup { group in
                 for _ in 0..<max(1, workers) {
                     group.addTask {
@@ -129,7 +131,7 @@ public enum BenchRunner {
                     if index > 0 { intended += .nanoseconds(Int64(schedule.nextGap() * 1e9)) }
                     if let deadline, intended >= deadline { break }
                     try? await Task.sleep(until: intended, clock: .continuous)
-                    if Task.isCancelled { break }
+                    if Task.isCancelled || stop?.isStopped == true { break }
                     await slots?.acquire()
                     let target = intended
                     let current = index
@@ -144,19 +146,23 @@ public enum BenchRunner {
     }
 }
 
-/// Hands out request numbers to closed-loop workers until the count or the deadline is reached.
+/// Hands out request numbers to closed-loop workers until the count or the deadline is reached,
+/// or the run is stopped.
 private final class Tickets: Sendable {
     private let issued = Mutex(0)
     private let count: Int?
     private let deadline: ContinuousClock.Instant?
+    private let stop: StopSignal?
 
-    init(count: Int?, deadline: ContinuousClock.Instant?) {
+    init(count: Int?, deadline: ContinuousClock.Instant?, stop: StopSignal?) {
         self.count = count
         self.deadline = deadline
+        self.stop = stop
     }
 
     func next() -> Int? {
-        issued.withLock { value -> Int? in
+        if stop?.isStopped == true || Task.isCancelled { return nil }
+        return issued.withLock { value -> Int? in
             if let count, value >= count { return nil }
             if let deadline, ContinuousClock.now >= deadline { return nil }
             value += 1

@@ -1,15 +1,23 @@
-/// Where the server is and how long to wait for it.
+/// Where the server is, how long to wait for it, when to try again and how to trust it.
 public struct ClientConfiguration: Sendable {
     /// The OpenAI base URL, ending in `/v1` (vLLM's default is `http://localhost:8000/v1`).
     public var baseURL: String
-    /// Sent as `Authorization: Bearer <key>`; never written to results or logs.
+    /// Sent as `Authorization: Bearer <key>`; never written to results, errors or logs.
     public var apiKey: String?
     /// Seconds to wait for a TCP (and TLS) connection.
     public var connectTimeout: Double
-    /// Seconds one request may take from sending to the last byte of its answer.
-    public var requestTimeout: Double
-    /// Seconds the stream may stay silent before the request fails (a stalled server).
+    /// Seconds from sending a streamed request to its first piece of text.
+    public var firstTokenTimeout: Double
+    /// Seconds a stream may stay silent after its first piece of text (a stalled server).
     public var idleTimeout: Double
+    /// Seconds one request (one attempt) may take from sending to the last byte of its answer.
+    public var requestTimeout: Double
+    /// When and how often a failed request is sent again.
+    public var retry: RetryPolicy
+    /// Accept any TLS certificate (self-signed, wrong host name). Off by default.
+    public var insecureTLS: Bool
+    /// A PEM file of certificate authorities to trust instead of the system's.
+    public var caCertificateFile: String?
     /// Connections kept to the server: size it to the concurrency so requests never queue inside
     /// the client (which would inflate their time to first token).
     public var maxConnections: Int
@@ -19,15 +27,20 @@ public struct ClientConfiguration: Sendable {
 
     public init(
         baseURL: String = ClientConfiguration.defaultBaseURL, apiKey: String? = nil, connectTimeout: Double = 10,
-        requestTimeout: Double = 300, idleTimeout: Double? = nil, maxConnections: Int = 8
+        firstTokenTimeout: Double? = nil, idleTimeout: Double? = nil, requestTimeout: Double = 600,
+        retry: RetryPolicy = .none, insecureTLS: Bool = false, caCertificateFile: String? = nil, maxConnections: Int = 8
     ) {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
         self.apiKey = apiKey
         self.connectTimeout = connectTimeout
-        self.requestTimeout = requestTimeout
+        self.firstTokenTimeout = firstTokenTimeout ?? requestTimeout
         self.idleTimeout = idleTimeout ?? requestTimeout
+        self.requestTimeout = requestTimeout
+        self.retry = retry
+        self.insecureTLS = insecureTLS
+        self.caCertificateFile = caCertificateFile
         self.maxConnections = max(1, maxConnections)
     }
 
@@ -38,9 +51,68 @@ public struct ClientConfiguration: Sendable {
 
     /// The base URL with any `user:password@` removed, safe to write into results.
     public var redactedBaseURL: String {
+        redactingCredentials(in: baseURL)
+    }
+
+    /// `text` with the API key and any `user:password@` of the base URL replaced, so that nothing
+    /// secret reaches a result, an error message or a log line.
+    public func redacting(_ text: String) -> String {
+        var redacted = text
+        if let apiKey, apiKey.count >= 4 { redacted = redacted.replacingOccurrences(of: apiKey, with: "[redacted]") }
+        if let credentials = urlCredentials { redacted = redacted.replacingOccurrences(of: credentials, with: "") }
+        return redacted
+    }
+
+    private var urlCredentials: String? {
         guard let scheme = baseURL.range(of: "://"), let at = baseURL[scheme.upperBound...].firstIndex(of: "@"),
             !baseURL[scheme.upperBound..<at].contains("/")
-        else { return baseURL }
-        return String(baseURL[..<scheme.upperBound]) + baseURL[baseURL.index(after: at)...]
+        else { return nil }
+        return String(baseURL[scheme.upperBound...at])
+    }
+
+    private func redactingCredentials(in url: String) -> String {
+        guard let credentials = urlCredentials else { return url }
+        return url.replacingOccurrences(of: credentials, with: "")
+    }
+}
+
+/// When a failed request is sent again: only when nothing of the answer has arrived yet, for
+/// failures that may pass (connection errors, timeouts before the first token, HTTP 408, 409, 429
+/// and 5xx), after an exponential backoff with jitter, or after the server's `Retry-After`.
+public struct RetryPolicy: Sendable, Hashable {
+    /// Retries after the first attempt (0: never retry).
+    public var maxRetries: Int
+    /// The delay before the first retry, seconds; it doubles with each further retry.
+    public var initialDelay: Double
+    /// The longest delay between attempts, seconds (also caps a server's `Retry-After`).
+    public var maxDelay: Double
+
+    public init(maxRetries: Int, initialDelay: Double = 0.5, maxDelay: Double = 30) {
+        self.maxRetries = max(0, maxRetries)
+        self.initialDelay = initialDelay
+        self.maxDelay = maxDelay
+    }
+
+    /// No retries.
+    public static let none = RetryPolicy(maxRetries: 0)
+
+    /// The delay before retry number `retry` (1-based): the server's `Retry-After` when it gave
+    /// one, else `initialDelay · 2^(retry-1)` scaled by a random factor in [0.5, 1] (jitter, so
+    /// that many clients do not retry in lockstep); never more than `maxDelay`.
+    public func delay(beforeRetry retry: Int, retryAfter: Double?) -> Double {
+        if let retryAfter { return min(max(0, retryAfter), maxDelay) }
+        let exponential = initialDelay * Double(1 << min(max(0, retry - 1), 20))
+        return min(exponential, maxDelay) * Double.random(in: 0.5...1)
+    }
+
+    /// Whether a failure of this kind (and HTTP status) may pass when the request is sent again.
+    public static func isRetryable(_ kind: ErrorKind, httpStatus: Int?) -> Bool {
+        switch kind {
+        case .connectionRefused, .connection, .connectTimeout, .firstTokenTimeout, .requestTimeout: return true
+        case .httpStatus:
+            guard let httpStatus else { return false }
+            return [408, 409, 429].contains(httpStatus) || httpStatus >= 500
+        case .dns, .tls, .idleTimeout, .streamCut, .malformedChunk, .serverErrorEvent, .invalidResponse, .cancelled: return false
+        }
     }
 }

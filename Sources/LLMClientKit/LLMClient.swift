@@ -2,6 +2,8 @@ import AsyncHTTPClient
 public import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
+import NIOSSL
 public import OpenAIAPI
 import Synchronization
 
@@ -18,9 +20,13 @@ public final class LLMClient: Sendable {
     public init(configuration: ClientConfiguration) {
         self.configuration = configuration
         var httpConfiguration = HTTPClient.Configuration()
-        httpConfiguration.timeout = .init(
-            connect: .nanoseconds(Int64(configuration.connectTimeout * 1e9)),
-            read: .nanoseconds(Int64(configuration.idleTimeout * 1e9)))
+        // Time to first token, idle gaps and the whole request are watched per request (see
+        // `Watchdog`), so each ends as its own kind of timeout; the pool only limits connecting.
+        httpConfiguration.timeout = .init(connect: .nanoseconds(Int64(configuration.connectTimeout * 1e9)))
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if configuration.insecureTLS { tls.certificateVerification = .none }
+        if let caFile = configuration.caCertificateFile { tls.trustRoots = .file(caFile) }
+        httpConfiguration.tlsConfiguration = tls
         // Servers close idle keep-alive connections after about 5 s (uvicorn in vLLM, llama.cpp's
         // httplib): drop them sooner on our side so a request rarely lands on a closed one.
         httpConfiguration.connectionPool = .init(
@@ -112,7 +118,8 @@ public final class LLMClient: Sendable {
             let body = try await response.body.collect(upTo: 16 * 1024 * 1024)
             return (Int(response.status.code), Array(buffer: body))
         } catch {
-            throw .connection(Self.describe(error, url: url))
+            let (kind, message) = Self.connectionFailure(error, url: configuration.redacting(url))
+            throw .connection(kind, message)
         }
     }
 
@@ -124,15 +131,17 @@ public final class LLMClient: Sendable {
 
     // MARK: Generation
 
-    /// Sends one request and measures it. Never throws: failures are recorded in the result.
+    /// Sends one request and measures it, retrying as ``ClientConfiguration/retry`` allows. Never
+    /// throws: failures are recorded in the result, with their kind and a message free of secrets.
     /// - Parameter onText: called with each piece of text as it arrives (streaming requests).
     public func generate(_ request: GenerationRequest, onText: (@Sendable (String) -> Void)? = nil) async -> RequestResult {
+        let startedAt = iso8601Timestamp(Date())
         let model: String
         do {
             model = try await resolveModel(request.parameters.model)
         } catch {
-            var result = RequestResult(request: request, model: request.parameters.model, startedAt: iso8601Timestamp(Date()))
-            result.error = error.description
+            var result = RequestResult(request: request, model: request.parameters.model, startedAt: startedAt)
+            result.error = configuration.redacting(error.description)
             result.errorKind = error.kind
             return result
         }
@@ -144,28 +153,87 @@ public final class LLMClient: Sendable {
         let body = (try? JSONEncoder().encode(JSONValue.object(request.body(model: model)))) ?? Data()
         httpRequest.body = .bytes(ByteBuffer(bytes: body))
 
-        var result = RequestResult(request: request, model: model, startedAt: iso8601Timestamp(Date()))
-        let started = ContinuousClock.now
-        let deadline = started + .nanoseconds(Int64(configuration.requestTimeout * 1e9))
+        var retryErrors: [String] = []
+        while true {
+            let attempt = await sendOnce(httpRequest, request, model: model, onText: onText)
+            var result = attempt.result
+            result.startedAt = startedAt
+            result.attempts = retryErrors.count + 1
+            result.retryErrors = retryErrors
+            if let error = result.error { result.error = configuration.redacting(error) }
+            guard !result.success, retryErrors.count < configuration.retry.maxRetries, result.contentChunks == 0,
+                let kind = result.errorKind, RetryPolicy.isRetryable(kind, httpStatus: result.httpStatus), !Task.isCancelled
+            else { return result }
+            retryErrors.append(result.error ?? kind.rawValue)
+            let delay = configuration.retry.delay(beforeRetry: retryErrors.count, retryAfter: attempt.retryAfter)
+            do {
+                try await Task.sleep(for: .nanoseconds(Int64(delay * 1e9)))
+            } catch {
+                return result  // cancelled while waiting to retry: the last attempt's failure stands
+            }
+        }
+    }
+
+    /// One attempt and the server's `Retry-After` (seconds), if it sent one.
+    private struct Attempt: Sendable {
+        var result: RequestResult
+        var retryAfter: Double?
+    }
+
+    /// Sends the request once, with a watchdog that cancels it when a time limit runs out.
+    private func sendOnce(
+        _ httpRequest: HTTPClientRequest, _ request: GenerationRequest, model: String, onText: (@Sendable (String) -> Void)?
+    ) async -> Attempt {
+        let watchdog = Watchdog(started: .now, configuration: configuration, streaming: request.stream)
+        var attempt = await withTaskGroup(of: Attempt?.self) { group in
+            group.addTask { await self.receive(httpRequest, request, model: model, watchdog: watchdog, onText: onText) }
+            group.addTask {
+                await watchdog.watch()
+                return nil
+            }
+            var attempt: Attempt?
+            for await finished in group {
+                if let finished { attempt = finished }
+                group.cancelAll()  // the first to end (the request, or the watchdog firing) ends the other
+            }
+            return attempt!
+        }
+        if let (kind, message) = watchdog.firedTimeout, !attempt.result.success {
+            attempt.result.errorKind = kind
+            attempt.result.error = message
+        }
+        return attempt
+    }
+
+    /// Sends the request and reads its answer; reports activity to the watchdog.
+    private func receive(
+        _ httpRequest: HTTPClientRequest, _ request: GenerationRequest, model: String, watchdog: Watchdog,
+        onText: (@Sendable (String) -> Void)?
+    ) async -> Attempt {
+        var result = RequestResult(request: request, model: model, startedAt: "")
+        var retryAfter: Double?
+        let started = watchdog.started
         var receivedHead = false
         var stream = StreamAccumulator(started: started, onText: onText)
         do {
-            let response = try await executeRetryingStaleConnection(httpRequest)
+            let response = try await executeRetryingStaleConnection(httpRequest, deadline: watchdog.requestDeadline)
             receivedHead = true
             result.httpStatus = Int(response.status.code)
             guard (200..<300).contains(response.status.code) else {
+                retryAfter = Self.retryAfter(in: response.headers)
                 let errorBody = try await response.body.collect(upTo: 1024 * 1024)
                 result.error = "HTTP \(response.status.code): \(Self.errorMessage(in: Array(buffer: errorBody)))"
                 result.errorKind = .httpStatus
                 result.latencyS = (ContinuousClock.now - started).seconds
-                return result
+                return Attempt(result: result, retryAfter: retryAfter)
             }
             if request.stream {
                 var parser = SSEParser()
                 for try await buffer in response.body {
                     let now = ContinuousClock.now
+                    let chunksBefore = stream.contentChunks
                     try parser.feed(buffer.readableBytesView) { event in try stream.handle(event, at: now) }
-                    if now > deadline { throw RequestFailure(kind: .timeout, message: "the request took longer than \(configuration.requestTimeout)s") }
+                    watchdog.noteActivity(at: now, content: stream.contentChunks > chunksBefore)
                 }
                 try parser.finish { event in try stream.handle(event, at: ContinuousClock.now) }
                 guard stream.sawDone || stream.finishReason != nil else {
@@ -197,8 +265,13 @@ public final class LLMClient: Sendable {
         } catch let failure as RequestFailure {
             result.error = failure.message
             result.errorKind = failure.kind
+        } catch where Task.isCancelled {
+            // Whatever the transport reports (a closed channel, a cut body), it was a cancellation:
+            // the user's, or the watchdog's (which then names the timeout).
+            result.error = "cancelled"
+            result.errorKind = .cancelled
         } catch {
-            let (kind, message) = Self.classify(error, receivedHead: receivedHead, url: httpRequest.url)
+            let (kind, message) = Self.classify(error, receivedHead: receivedHead, url: configuration.redacting(httpRequest.url))
             result.error = message
             result.errorKind = kind
         }
@@ -207,14 +280,16 @@ public final class LLMClient: Sendable {
             stream.fill(&result)  // keep what arrived before the failure
         }
         result.deriveRates()
-        return result
+        return Attempt(result: result, retryAfter: retryAfter)
     }
 
     /// Sends a request; when the connection turns out to be closed by the server before any
     /// response arrived (a stale keep-alive connection, or llama.cpp's HTTP thread pool turning a
-    /// connection away), sends it again, up to three attempts in all.
-    private func executeRetryingStaleConnection(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
-        let deadline = NIODeadline.now() + .nanoseconds(Int64(configuration.requestTimeout * 1e9))
+    /// connection away), sends it again at once, up to three attempts in all. This is part of
+    /// reaching the server, not a retry of the request: the server never saw it.
+    private func executeRetryingStaleConnection(_ request: HTTPClientRequest, deadline: ContinuousClock.Instant) async throws -> HTTPClientResponse {
+        let remaining = deadline - .now
+        let deadline = NIODeadline.now() + .nanoseconds(Int64(remaining.seconds * 1e9))
         var attempt = 1
         while true {
             do {
@@ -232,6 +307,21 @@ public final class LLMClient: Sendable {
         return false
     }
 
+    /// The server's wish for a pause before the next attempt, in seconds: OpenAI's
+    /// `retry-after-ms`, else `Retry-After` as seconds or as an HTTP date.
+    static func retryAfter(in headers: HTTPHeaders) -> Double? {
+        if let milliseconds = headers.first(name: "retry-after-ms").flatMap(Double.init), milliseconds >= 0 {
+            return milliseconds / 1000
+        }
+        guard let value = headers.first(name: "retry-after")?.trimmingCharacters(in: .whitespaces) else { return nil }
+        if let seconds = Double(value), seconds >= 0 { return seconds }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: value).map { max(0, $0.timeIntervalSinceNow) }
+    }
+
     /// A stream of the answer as it arrives, ending with the complete result.
     public func stream(_ request: GenerationRequest) -> AsyncStream<StreamEvent> {
         AsyncStream { continuation in
@@ -244,27 +334,32 @@ public final class LLMClient: Sendable {
         }
     }
 
-    /// Runs `requests` with at most `concurrency` in flight and returns their results in input
-    /// order. `onResult` sees each result as soon as its request finishes (to save it at once).
-    /// `onText`, if given, sees the text of every request as it streams.
+    /// Runs `requests` with at most `concurrency` in flight and returns the results of those sent,
+    /// in input order. `onResult` sees each result as soon as its request finishes (to save it at
+    /// once). `onText`, if given, sees the text of every request as it streams. Once `stop` is
+    /// signalled no further request is sent; cancelling the calling task cancels those in flight
+    /// (they end as `cancelled` results, with what they had received).
     public func generateBatch(
-        _ requests: [GenerationRequest], concurrency: Int, onText: (@Sendable (String) -> Void)? = nil,
+        _ requests: [GenerationRequest], concurrency: Int, stop: StopSignal? = nil,
+        onText: (@Sendable (String) -> Void)? = nil,
         onResult: @Sendable (RequestResult) async -> Void = { _ in }
     ) async -> [RequestResult] {
         await withTaskGroup(of: RequestResult.self) { group in
             var pending = requests.makeIterator()
-            for _ in 0..<max(1, concurrency) {
-                guard let request = pending.next() else { break }
+            func sendNext() -> Bool {
+                guard stop?.isStopped != true, !Task.isCancelled, let request = pending.next() else { return false }
                 group.addTask { await self.generate(request, onText: onText) }
+                return true
+            }
+            for _ in 0..<max(1, concurrency) {
+                if !sendNext() { break }
             }
             var results: [RequestResult] = []
             results.reserveCapacity(requests.count)
             for await result in group {
                 await onResult(result)
                 results.append(result)
-                if let request = pending.next() {
-                    group.addTask { await self.generate(request, onText: onText) }
-                }
+                _ = sendNext()
             }
             return results.sorted { $0.index < $1.index }
         }
@@ -289,9 +384,7 @@ public final class LLMClient: Sendable {
         if error is CancellationError { return (.cancelled, "cancelled") }
         if let httpError = error as? HTTPClientError {
             switch httpError {
-            case .connectTimeout: return (.timeout, "connect timeout: no connection to \(url)")
-            case .readTimeout: return (.timeout, "idle timeout: the server sent nothing for too long")
-            case .deadlineExceeded: return (.timeout, "request timeout: no response before the deadline")
+            case .deadlineExceeded: return (.requestTimeout, "request timeout: no complete answer within the request timeout")
             case .cancelled: return (.cancelled, "cancelled")
             case .remoteConnectionClosed where receivedHead:
                 return (.streamCut, "the server closed the connection in the middle of the answer")
@@ -299,20 +392,34 @@ public final class LLMClient: Sendable {
             }
         }
         if receivedHead { return (.streamCut, "the response was cut off: \(error)") }
-        return (.connection, describe(error, url: url))
+        return connectionFailure(error, url: url)
     }
 
-    static func describe(_ error: any Error, url: String) -> String {
+    /// The kind and a clear message for a failure to reach the server at `url`.
+    static func connectionFailure(_ error: any Error, url: String) -> (ErrorKind, String) {
         let text = String(describing: error)
-        if text.contains("refused") || text.contains("ECONNREFUSED") || text.contains("errno: 111") {
-            return "connection refused: nothing is listening at \(url) (is the server running?)"
-        }
         if let httpError = error as? HTTPClientError, httpError == .connectTimeout {
-            return "connect timeout: no connection to \(url)"
+            return (.connectTimeout, "connect timeout: no connection to \(url) within the connect timeout")
         }
-        return "cannot reach \(url): \(text)"
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError || text.contains("handshakeFailed") {
+            return (.tls, "TLS error talking to \(url): \(text) (untrusted or self-signed certificate? see --ca-cert and --insecure)")
+        }
+        if let connectionError = error as? NIOConnectionError {
+            if connectionError.connectionErrors.isEmpty, connectionError.dnsAError != nil || connectionError.dnsAAAAError != nil {
+                return (.dns, "cannot resolve the host name of \(url) (DNS): check --base-url")
+            }
+            if connectionError.connectionErrors.contains(where: { String(describing: $0.error).contains("refused") }) {
+                return (.connectionRefused, "connection refused: nothing is listening at \(url) (is the server running?)")
+            }
+        }
+        if error is SocketAddressError || text.contains("SocketAddressError") || text.contains("getaddrinfo") {
+            return (.dns, "cannot resolve the host name of \(url) (DNS): check --base-url")
+        }
+        if text.contains("refused") || text.contains("ECONNREFUSED") || text.contains("errno: 111") {
+            return (.connectionRefused, "connection refused: nothing is listening at \(url) (is the server running?)")
+        }
+        return (.connection, "cannot reach \(url): \(text)")
     }
-
 }
 
 /// What ``LLMClient/stream(_:)`` yields.
@@ -341,13 +448,14 @@ public struct HealthStatus: Sendable, Codable, Hashable {
 
 /// Errors of the calls that do throw (model list and model resolution).
 public enum LLMClientError: Error, CustomStringConvertible, Sendable {
-    case connection(String)
+    /// The server could not be reached; the kind says why (refused, DNS, TLS, connect timeout, ...).
+    case connection(ErrorKind, String)
     case httpStatus(Int, message: String)
     case invalidResponse(String)
 
     public var description: String {
         switch self {
-        case .connection(let message): message
+        case .connection(_, let message): message
         case .httpStatus(let status, let message): "HTTP \(status): \(message)"
         case .invalidResponse(let message): message
         }
@@ -356,7 +464,7 @@ public enum LLMClientError: Error, CustomStringConvertible, Sendable {
     /// The matching kind for a request result.
     public var kind: ErrorKind {
         switch self {
-        case .connection: .connection
+        case .connection(let kind, _): kind
         case .httpStatus: .httpStatus
         case .invalidResponse: .invalidResponse
         }

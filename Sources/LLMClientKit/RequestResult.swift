@@ -1,12 +1,25 @@
 public import OpenAIAPI
 
-/// Why a request failed, so failures can be counted by kind.
+/// Why a request failed, so failures can be counted by kind. The README's "When things go wrong"
+/// section says what each one means and what to do about it.
 public enum ErrorKind: String, Sendable, Codable, CaseIterable {
-    /// The server could not be reached (refused, reset before a response, DNS, TLS).
+    /// Nothing listens at the server's address and port.
+    case connectionRefused = "connection_refused"
+    /// The server's host name does not resolve.
+    case dns
+    /// The TLS handshake failed (certificate not trusted, wrong host name, not a TLS server).
+    case tls
+    /// The connection failed otherwise (reset, closed by the server before any response).
     case connection
-    /// The connect, first-token, idle or whole-request time limit ran out.
-    case timeout
-    /// The server answered with a non-2xx HTTP status.
+    /// No connection within the connect timeout.
+    case connectTimeout = "connect_timeout"
+    /// No text within the first-token timeout.
+    case firstTokenTimeout = "first_token_timeout"
+    /// The stream stayed silent longer than the idle timeout after its first text.
+    case idleTimeout = "idle_timeout"
+    /// The whole request took longer than the request timeout.
+    case requestTimeout = "request_timeout"
+    /// The server answered with a non-2xx HTTP status (see `http_status` and the message).
     case httpStatus = "http_status"
     /// The stream ended before the server said it was done.
     case streamCut = "stream_cut"
@@ -16,8 +29,13 @@ public enum ErrorKind: String, Sendable, Codable, CaseIterable {
     case serverErrorEvent = "server_error_event"
     /// A non-streamed response body could not be decoded.
     case invalidResponse = "invalid_response"
-    /// The request was cancelled by the user.
+    /// The request was cancelled (Ctrl-C, or the run's end).
     case cancelled
+
+    /// True for the four time limits.
+    public var isTimeout: Bool {
+        [.connectTimeout, .firstTokenTimeout, .idleTimeout, .requestTimeout].contains(self)
+    }
 }
 
 /// Everything measured and received for one request. Encoded with snake_case keys into every
@@ -48,6 +66,10 @@ public struct RequestResult: Sendable, Codable, Hashable {
     public var errorKind: ErrorKind?
     public var httpStatus: Int?
     public var finishReason: String?
+    /// How many times the request was sent (1 when it was not retried).
+    public var attempts: Int
+    /// The error of each failed attempt before the last, in order (empty when not retried).
+    public var retryErrors: [String]
 
     /// Prompt tokens as the server counted them (nil when it did not say).
     public var promptTokens: Int?
@@ -89,6 +111,8 @@ public struct RequestResult: Sendable, Codable, Hashable {
         stream = request.stream
         output = ""
         success = false
+        attempts = 1
+        retryErrors = []
         tokensEstimated = false
         contentChunks = 0
         self.startedAt = startedAt
@@ -104,6 +128,8 @@ public struct RequestResult: Sendable, Codable, Hashable {
         case errorKind = "error_kind"
         case httpStatus = "http_status"
         case finishReason = "finish_reason"
+        case attempts
+        case retryErrors = "retry_errors"
         case promptTokens = "prompt_tokens"
         case completionTokens = "completion_tokens"
         case tokensEstimated = "tokens_estimated"
@@ -115,6 +141,42 @@ public struct RequestResult: Sendable, Codable, Hashable {
         case tpotS = "tpot_s"
         case tokensPerSecond = "tokens_per_second"
         case serverTimings = "server_timings"
+    }
+
+    /// Decodes a result; `attempts` and `retry_errors` may be missing (files of earlier versions).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        index = try c.decode(Int.self, forKey: .index)
+        `repeat` = try c.decode(Int.self, forKey: .repeat)
+        promptID = try c.decodeIfPresent(String.self, forKey: .promptID)
+        prompt = try c.decode(String.self, forKey: .prompt)
+        messages = try c.decodeIfPresent([ChatMessage].self, forKey: .messages)
+        api = try c.decode(APIKind.self, forKey: .api)
+        model = try c.decodeIfPresent(String.self, forKey: .model)
+        temperature = try c.decodeIfPresent(Double.self, forKey: .temperature)
+        maxTokens = try c.decodeIfPresent(Int.self, forKey: .maxTokens)
+        topP = try c.decodeIfPresent(Double.self, forKey: .topP)
+        seed = try c.decodeIfPresent(Int.self, forKey: .seed)
+        stream = try c.decode(Bool.self, forKey: .stream)
+        output = try c.decode(String.self, forKey: .output)
+        success = try c.decode(Bool.self, forKey: .success)
+        error = try c.decodeIfPresent(String.self, forKey: .error)
+        errorKind = try c.decodeIfPresent(ErrorKind.self, forKey: .errorKind)
+        httpStatus = try c.decodeIfPresent(Int.self, forKey: .httpStatus)
+        finishReason = try c.decodeIfPresent(String.self, forKey: .finishReason)
+        attempts = try c.decodeIfPresent(Int.self, forKey: .attempts) ?? 1
+        retryErrors = try c.decodeIfPresent([String].self, forKey: .retryErrors) ?? []
+        promptTokens = try c.decodeIfPresent(Int.self, forKey: .promptTokens)
+        completionTokens = try c.decodeIfPresent(Int.self, forKey: .completionTokens)
+        tokensEstimated = try c.decode(Bool.self, forKey: .tokensEstimated)
+        contentChunks = try c.decode(Int.self, forKey: .contentChunks)
+        startedAt = try c.decode(String.self, forKey: .startedAt)
+        latencyS = try c.decode(Double.self, forKey: .latencyS)
+        ttftS = try c.decodeIfPresent(Double.self, forKey: .ttftS)
+        itlS = try c.decode([Double].self, forKey: .itlS)
+        tpotS = try c.decodeIfPresent(Double.self, forKey: .tpotS)
+        tokensPerSecond = try c.decodeIfPresent(Double.self, forKey: .tokensPerSecond)
+        serverTimings = try c.decodeIfPresent(JSONValue.self, forKey: .serverTimings)
     }
 
     /// Encodes every key, writing `null` for missing values, so that each result has the same
@@ -139,6 +201,8 @@ public struct RequestResult: Sendable, Codable, Hashable {
         try c.encode(errorKind, forKey: .errorKind)
         try c.encode(httpStatus, forKey: .httpStatus)
         try c.encode(finishReason, forKey: .finishReason)
+        try c.encode(attempts, forKey: .attempts)
+        try c.encode(retryErrors, forKey: .retryErrors)
         try c.encode(promptTokens, forKey: .promptTokens)
         try c.encode(completionTokens, forKey: .completionTokens)
         try c.encode(tokensEstimated, forKey: .tokensEstimated)

@@ -18,11 +18,16 @@ public struct ExperimentPlan: Sendable {
     public var parameters: GenerationParameters
     /// Where to save results: each file with its format.
     public var outputs: [(path: String, format: OutputFormat)]
+    /// Replace existing output files (otherwise an existing file stops the run before it starts).
+    public var overwrite: Bool
+    /// A JSONL result file of an interrupted run of this plan: its successful requests are kept,
+    /// the others are sent, and new results are appended to it.
+    public var resumeFile: String?
 
     public init(
         prompts: [PromptEntry], promptFile: String? = nil, repeatCount: Int = 1, concurrency: Int = 1,
         api: APIKind = .completions, stream: Bool = true, parameters: GenerationParameters = .init(),
-        outputs: [(path: String, format: OutputFormat)] = []
+        outputs: [(path: String, format: OutputFormat)] = [], overwrite: Bool = false, resumeFile: String? = nil
     ) {
         self.prompts = prompts
         self.promptFile = promptFile
@@ -32,6 +37,31 @@ public struct ExperimentPlan: Sendable {
         self.stream = stream
         self.parameters = parameters
         self.outputs = outputs
+        self.overwrite = overwrite
+        self.resumeFile = resumeFile
+    }
+
+    /// Requests the plan sends in all.
+    public var requestCount: Int { prompts.count * repeatCount }
+
+    /// The successful results of ``resumeFile`` (none without one), after checking that the file
+    /// belongs to this plan: every index in range, every prompt the plan's prompt at that index.
+    public func resumedResults() throws(ExperimentError) -> [RequestResult] {
+        guard let resumeFile else { return [] }
+        let previous: [RequestResult]
+        do {
+            previous = try ResultWriter.readResults(path: resumeFile)
+        } catch {
+            throw .resume("cannot resume from \(resumeFile): \(error)")
+        }
+        for result in previous {
+            guard result.index < requestCount, !prompts.isEmpty,
+                prompts[result.index % prompts.count].prompt.displayText == result.prompt
+            else {
+                throw .resume("cannot resume from \(resumeFile): its request #\(result.index) is not this run's (other prompts, order or --repeat?)")
+            }
+        }
+        return previous.filter(\.success)
     }
 
     /// The requests of the batch, round by round: every prompt once, then every prompt again, and
@@ -65,15 +95,19 @@ public struct ExperimentOutcome: Sendable {
 /// writes the summary.
 public enum ExperimentRunner {
     /// - Parameters:
+    ///   - stop: once signalled, no further request is sent (cancel the calling task to end the
+    ///     ones in flight); the outcome then holds the results of the requests sent.
     ///   - onText: sees the answer's text as it streams (meant for single-request runs).
     ///   - onResult: sees each result as it finishes, with the number done so far.
     public static func run(
-        _ plan: ExperimentPlan, client: LLMClient, toolVersion: String,
+        _ plan: ExperimentPlan, client: LLMClient, toolVersion: String, stop: StopSignal? = nil,
         onText: (@Sendable (String) -> Void)? = nil,
         onResult: @escaping @Sendable (RequestResult, Int) -> Void = { _, _ in }
     ) async throws -> ExperimentOutcome {
+        let kept = try plan.resumedResults()
         let model = try await client.resolveModel(plan.parameters.model)
-        let requests = plan.requests(model: model)
+        let keptIndexes = Set(kept.map(\.index))
+        let requests = plan.requests(model: model).filter { !keptIndexes.contains($0.index) }
         let startedAt = Date()
         var run = RunInfo(
             baseURL: client.configuration.redactedBaseURL, api: plan.api.rawValue, model: model, stream: plan.stream,
@@ -81,10 +115,19 @@ public enum ExperimentRunner {
             seed: plan.parameters.seed, concurrency: plan.concurrency, repeat: plan.repeatCount,
             promptFile: plan.promptFile, promptCount: plan.prompts.count,
             startedAt: iso8601Timestamp(startedAt), finishedAt: nil, toolVersion: toolVersion)
-        let writers = try plan.outputs.map { try ResultWriter(path: $0.path, format: $0.format) }
-        let progress = Mutex((done: 0, writeError: String?.none))
+        run.maxRetries = client.configuration.retry.maxRetries
+        run.requestsPlanned = plan.requestCount
+        run.resumedFrom = plan.resumeFile
+        let newFiles = try plan.outputs.filter { $0.path != plan.resumeFile }.map {
+            try ResultWriter(path: $0.path, format: $0.format, overwrite: plan.overwrite)
+        }
+        for writer in newFiles {
+            for result in kept { try writer.append(result) }
+        }
+        let writers = try newFiles + (plan.resumeFile.map { [try ResultWriter(appendingTo: $0)] } ?? [])
+        let progress = Mutex((done: kept.count, writeError: String?.none))
         let started = ContinuousClock.now
-        let results = await client.generateBatch(requests, concurrency: plan.concurrency, onText: onText) { result in
+        let sent = await client.generateBatch(requests, concurrency: plan.concurrency, stop: stop, onText: onText) { result in
             var failure: String?
             for writer in writers {
                 do { try writer.append(result) } catch { failure = "cannot write \(writer.path): \(error)" }
@@ -97,7 +140,11 @@ public enum ExperimentRunner {
             onResult(result, done)
         }
         run.finishedAt = iso8601Timestamp(Date())
-        let summary = RunSummary(results: results, durationSeconds: (ContinuousClock.now - started).seconds)
+        let results = (kept + sent).sorted { $0.index < $1.index }
+        if results.count < plan.requestCount { run.interrupted = true }
+        // A resumed run's rates count the earlier session's requests over its time as well.
+        let duration = (ContinuousClock.now - started).seconds + Self.span(of: kept)
+        let summary = RunSummary(results: results, durationSeconds: duration)
         for writer in writers { try writer.finish(run: run, summary: summary) }
         if let writeError = progress.withLock({ $0.writeError }) {
             throw ExperimentError.output(writeError)
@@ -106,13 +153,29 @@ public enum ExperimentRunner {
     }
 }
 
-/// A run that could not save its results.
+extension ExperimentRunner {
+    /// Seconds from the first result's start to the last one's end (0 for none).
+    static func span(of results: [RequestResult]) -> Double {
+        let strategy = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        let intervals = results.compactMap { result -> (Date, Date)? in
+            guard let start = try? Date(result.startedAt, strategy: strategy) else { return nil }
+            return (start, start.addingTimeInterval(result.latencyS))
+        }
+        guard let first = intervals.map(\.0).min(), let last = intervals.map(\.1).max() else { return 0 }
+        return last.timeIntervalSince(first)
+    }
+}
+
+/// A run that could not start or could not save its results.
 public enum ExperimentError: Error, CustomStringConvertible {
+    /// A result file could not be written.
     case output(String)
+    /// The `--resume` file cannot be read or belongs to another run.
+    case resume(String)
 
     public var description: String {
         switch self {
-        case .output(let message): message
+        case .output(let message), .resume(let message): message
         }
     }
 }

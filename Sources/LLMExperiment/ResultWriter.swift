@@ -32,18 +32,38 @@ public final class ResultWriter: Sendable {
         "tokens_per_second", "model", "temperature", "max_tokens", "top_p", "seed", "started_at",
     ]
 
-    /// Creates (or replaces) the file at `path`.
-    public init(path: String, format: OutputFormat) throws {
+    /// Creates the file at `path` (and its folder). An existing file is an error unless
+    /// `overwrite` is true: results are never clobbered by accident.
+    public init(path: String, format: OutputFormat, overwrite: Bool = false) throws {
         self.path = path
         self.format = format
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        guard FileManager.default.createFile(atPath: path, contents: nil) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "cannot create \(path)"])
+        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL)
+        let descriptor = open(path, flags, 0o644)
+        guard descriptor >= 0 else {
+            let reason = errno == EEXIST ? "it already exists (give --overwrite to replace it)" : String(cString: strerror(errno))
+            throw ResultFileError(path: path, reason: reason)
         }
-        let handle = try FileHandle(forWritingTo: url)
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         if format == .csv {
             try handle.write(contentsOf: [0xEF, 0xBB, 0xBF] + Array(CSV.row(Self.csvColumns).utf8))
+        }
+        state = Mutex(State(handle: handle))
+    }
+
+    /// Opens an existing JSONL result file to add results at its end (`--resume`).
+    public init(appendingTo path: String) throws {
+        self.path = path
+        format = .jsonl
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ResultFileError(path: path, reason: String(cString: strerror(errno))) }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        // A run killed mid-line leaves a partial last line: drop it (its request is sent again).
+        let contents = try Data(contentsOf: URL(fileURLWithPath: path))
+        if let last = contents.last, last != UInt8(ascii: "\n") {
+            let keep = contents.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+            try handle.truncate(atOffset: UInt64(keep))
         }
         state = Mutex(State(handle: handle))
     }
@@ -99,15 +119,27 @@ public final class ResultWriter: Sendable {
     }
 
     /// The results of a JSON result file (by its `.json` extension) or of a JSONL one (any other).
+    /// In a JSONL file a request may appear more than once (a resumed run sends failed requests
+    /// again): the last line of each index wins. A last line cut off by a kill is skipped.
     public static func readResults(path: String) throws -> [RequestResult] {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let decoder = JSONDecoder()
         if OutputFormat(path: path) == .json {
             return try decoder.decode(RunDocument.self, from: data).results
         }
-        return try String(decoding: data, as: UTF8.self).split(separator: "\n").map {
-            try decoder.decode(RequestResult.self, from: Data($0.utf8))
+        let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
+        var byIndex: [Int: RequestResult] = [:]
+        for (number, line) in lines.enumerated() {
+            do {
+                let result = try decoder.decode(RequestResult.self, from: Data(line))
+                byIndex[result.index] = result
+            } catch where number == lines.count - 1 && data.last != UInt8(ascii: "\n") {
+                break  // the line being written when the run was killed
+            } catch {
+                throw ResultFileError(path: path, reason: "line \(number + 1) is not a result: \(error)")
+            }
         }
+        return byIndex.values.sorted { $0.index < $1.index }
     }
 
     /// The rows of a CSV file (a UTF-8 BOM is skipped), keyed by the header's column names. A row
@@ -121,6 +153,14 @@ public final class ResultWriter: Sendable {
             Dictionary(zip(header, record.fields), uniquingKeysWith: { first, _ in first })
         }
     }
+}
+
+/// A result file that cannot be created, opened or read.
+public struct ResultFileError: Error, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+
+    public var description: String { "cannot use \(path): \(reason)" }
 }
 
 /// The whole JSON result file.

@@ -29,6 +29,14 @@ public struct RunInfo: Codable, Sendable, Hashable {
     public var finishedAt: String?
     /// The version of `llm-client` that made the run.
     public var toolVersion: String
+    /// Retries allowed per request (nil: not recorded).
+    public var maxRetries: Int?
+    /// Requests the run meant to send (`promptCount * repeat`); fewer were sent when interrupted.
+    public var requestsPlanned: Int?
+    /// True when Ctrl-C or SIGTERM stopped the run before it had sent everything.
+    public var interrupted: Bool?
+    /// The JSONL file an interrupted run was resumed from.
+    public var resumedFrom: String?
 
     public init(
         baseURL: String, api: String, model: String, stream: Bool, temperature: Double?, maxTokens: Int?, topP: Double?,
@@ -62,6 +70,10 @@ public struct RunInfo: Codable, Sendable, Hashable {
         case startedAt = "started_at"
         case finishedAt = "finished_at"
         case toolVersion = "tool_version"
+        case maxRetries = "max_retries"
+        case requestsPlanned = "requests_planned"
+        case interrupted
+        case resumedFrom = "resumed_from"
     }
 }
 

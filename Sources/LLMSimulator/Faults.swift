@@ -24,15 +24,16 @@ public enum Fault: String, Sendable, CaseIterable, Codable {
 public struct FaultConfiguration: Sendable, Hashable {
     /// Probability per request of each fault.
     public var rates: [Fault: Double]
-    /// The `Retry-After` value, in seconds, sent with 429 and 503.
-    public var retryAfterSeconds: Int
+    /// The pause asked of clients with 429 and 503, in seconds: sent as `Retry-After` (whole
+    /// seconds, rounded up) and as OpenAI's `retry-after-ms`.
+    public var retryAfterSeconds: Double
     /// How long a stall lasts, in seconds.
     public var stallSeconds: Double
     /// Cut the streamed bytes into small random pieces, inside UTF-8 characters and `data:` lines,
     /// each written separately, so clients prove they reassemble the stream correctly.
     public var splitUTF8: Bool
 
-    public init(rates: [Fault: Double] = [:], retryAfterSeconds: Int = 1, stallSeconds: Double = 5, splitUTF8: Bool = false) {
+    public init(rates: [Fault: Double] = [:], retryAfterSeconds: Double = 1, stallSeconds: Double = 5, splitUTF8: Bool = false) {
         self.rates = rates
         self.retryAfterSeconds = retryAfterSeconds
         self.stallSeconds = stallSeconds

@@ -1,5 +1,6 @@
 import LLMSupport
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -153,9 +154,9 @@ public final class SimulatorServer: Sendable {
         case .error500?:
             return countedError(SimulatorError(status: 500, message: "The simulator injected an internal server error."))
         case .error429?:
-            return countedError(SimulatorError(status: 429, message: "Rate limit reached (injected by the simulator); retry after \(configuration.faults.retryAfterSeconds)s."), retryAfter: true)
+            return countedError(SimulatorError(status: 429, message: "Rate limit reached (injected by the simulator); retry after \(configuration.faults.retryAfterSeconds) s."), retryAfter: true)
         case .error503?:
-            return countedError(SimulatorError(status: 503, message: "The server is overloaded (injected by the simulator); retry after \(configuration.faults.retryAfterSeconds)s."), retryAfter: true)
+            return countedError(SimulatorError(status: 503, message: "The server is overloaded (injected by the simulator); retry after \(configuration.faults.retryAfterSeconds) s."), retryAfter: true)
         default: break
         }
 
@@ -177,7 +178,11 @@ public final class SimulatorServer: Sendable {
     private func countedError(_ error: SimulatorError, retryAfter: Bool = false) -> Response {
         metrics.countRequest(status: error.status)
         var response = Self.errorResponse(error)
-        if retryAfter { response.headers[.retryAfter] = String(configuration.faults.retryAfterSeconds) }
+        if retryAfter {
+            let seconds = configuration.faults.retryAfterSeconds
+            response.headers[.retryAfter] = String(Int(seconds.rounded(.up)))
+            response.headers[HTTPField.Name("retry-after-ms")!] = String(Int((seconds * 1000).rounded()))
+        }
         return response
     }
 

@@ -45,9 +45,13 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Exit with status 3 when fewer than this percentage of requests meet --slo.") var sloPercent: Double?
     @Flag(name: .long, help: "Read the server's /metrics before and after each level and report what changed.") var scrapeMetrics = false
 
-    @Option(name: .long, help: "Save results: .json (configuration, summaries, time series, histograms), .jsonl or .csv (per request); repeatable.")
-    var output: [String] = []
+    @OptionGroup(title: "Output (.json: configuration, summaries, time series, histograms; .jsonl or .csv: per request)")
+    var outputs: OutputOptions
     @Flag(name: .long, help: "No progress line.") var quiet = false
+    @Option(name: .long, help: "Seconds that requests in flight get to finish after Ctrl-C or SIGTERM.")
+    var gracePeriod: Double = 5
+
+    private var output: [String] { outputs.output }
 
     func validate() throws {
         let workloads = [promptFile != nil, sharegpt != nil, syntheticInputTokens != nil].filter { $0 }.count
@@ -70,6 +74,15 @@ struct BenchCommand: AsyncParsableCommand {
         for path in output where OutputFormat(path: path) == nil {
             throw ValidationError("Cannot tell the format of --output '\(path)': use .json, .jsonl or .csv.")
         }
+        guard gracePeriod >= 0 else { throw ValidationError("--grace-period must be 0 or more, got \(gracePeriod).") }
+        try outputs.checkNoClobber()
+        try checkFileLimit(connections: largestConcurrency)
+    }
+
+    /// The most connections any level needs.
+    private var largestConcurrency: Int {
+        let rateLevels = (requestRate?.values ?? []).map { rate in maxConcurrency ?? max(64, Int(rate * 10)) }
+        return ((concurrent?.values ?? [1]) + rateLevels).max() ?? 1
     }
 
     private func parsedWarmup() throws -> (requests: Int, seconds: Double) {
@@ -108,21 +121,19 @@ struct BenchCommand: AsyncParsableCommand {
         let modes = modes
         let temperatures = generation.temperature.values
         let levels: [(LoadMode, Double)] = temperatures.count > 1 ? temperatures.map { (modes[0], $0) } : modes.map { ($0, temperatures[0]) }
-        let largest = levels.map { mode, _ -> Int in
-            switch mode {
-            case .concurrency(let n): return n
-            case .rate(let rate, _, _, let cap): return cap ?? max(64, Int(rate * 10))
+        let showProgress = !quiet && isatty(STDERR_FILENO) == 1
+        let streamWriters: [ResultWriter]
+        do {
+            streamWriters = try output.filter { OutputFormat(path: $0) != .json }.map {
+                try ResultWriter(path: $0, format: OutputFormat(path: $0)!, overwrite: outputs.overwrite)
             }
-        }.max() ?? 1
-        let fileLimit = SystemLimits.raiseOpenFileLimit()
-        guard largest < fileLimit - 64 else {
-            printError("error: \(largest) connections need more open files than this process may have (\(fileLimit)); raise `ulimit -n`.")
+        } catch {
+            printError("error: \(error)")
             throw ExitCode(2)
         }
-        let showProgress = !quiet && isatty(STDERR_FILENO) == 1
-        let streamWriters = try output.filter { OutputFormat(path: $0) != .json }.map { try ResultWriter(path: $0, format: OutputFormat(path: $0)!) }
-
-        let (model, results, changes, startedAt) = try await LLMClient.withClient(server.clientConfiguration(maxConnections: largest)) { client in
+        let interruption = Interruption(gracePeriod: gracePeriod)
+        let configuration = server.clientConfiguration(maxConnections: largestConcurrency, defaultRetries: 0)
+        let (model, results, changes, startedAt) = try await interruption.run { [self] in try await LLMClient.withClient(configuration) { client in
             let model: String
             do {
                 model = try await client.resolveModel(generation.model)
@@ -133,7 +144,7 @@ struct BenchCommand: AsyncParsableCommand {
             let startedAt = iso8601Timestamp(Date())
             var results: [BenchLevelResult] = []
             var changes: [String: Double] = [:]
-            for (mode, temperature) in levels {
+            for (mode, temperature) in levels where !interruption.stop.isStopped {
                 var parameters = generation.parameters
                 parameters.model = model
                 parameters.temperature = temperature
@@ -145,7 +156,7 @@ struct BenchCommand: AsyncParsableCommand {
                 let expected = numRequests ?? (duration == nil ? workload.prompts.count : nil)
                 let progress = ProgressLine(label: temperatures.count > 1 ? "\(mode.label) t=\(temperature)" : mode.label, expected: expected, duration: duration)
                 var level = await BenchRunner.run(
-                    configuration, workload: workload, client: client,
+                    configuration, workload: workload, client: client, stop: interruption.stop,
                     onResult: { result in for writer in streamWriters { try? writer.append(result) } },
                     onProgress: { metrics in if showProgress { progress.update(metrics) } })
                 if showProgress { progress.finish() }
@@ -158,10 +169,10 @@ struct BenchCommand: AsyncParsableCommand {
                 results.append(level)
             }
             return (model, results, scrapeMetrics ? changes : nil, startedAt)
-        }
+        } }
 
         let run = RunInfo(
-            baseURL: server.clientConfiguration(maxConnections: 1).redactedBaseURL, api: (generation.api ?? .completions).rawValue,
+            baseURL: server.redactedBaseURL, api: (generation.api ?? .completions).rawValue,
             model: model, stream: !generation.noStream, temperature: temperatures.count == 1 ? temperatures[0] : nil,
             maxTokens: generation.maxTokens, topP: generation.topP, seed: generation.seed, concurrency: concurrent?.values.first ?? maxConcurrency ?? 0,
             repeat: 1, promptFile: promptFile ?? sharegpt, promptCount: workload.prompts.count, startedAt: startedAt,
@@ -182,10 +193,14 @@ struct BenchCommand: AsyncParsableCommand {
         for path in output where OutputFormat(path: path) == .json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try (try encoder.encode(document) + Data("\n".utf8)).write(to: URL(fileURLWithPath: path))
+            try (try encoder.encode(document) + Data("\n".utf8)).write(to: URL(fileURLWithPath: path), options: outputs.overwrite ? [] : [.withoutOverwriting])
         }
         print(formatBenchReport(document))
         for path in output { print("Results saved to \(path)") }
+        if interruption.wasInterrupted {
+            printError("interrupted: the report covers the requests sent before the interrupt")
+            throw ExitCode(130)
+        }
 
         if let sloPercent, let missed = results.first(where: { ($0.summary.sloAttainmentPercent ?? 100) < sloPercent }) {
             printError(String(format: "SLO missed at %@: %.1f %% of requests met it, %.1f %% required.", missed.label, missed.summary.sloAttainmentPercent ?? 0, sloPercent))

@@ -3,23 +3,49 @@ import Foundation
 import LLMClientKit
 import OpenAIAPI
 
-/// Where the server is and how to reach it; shared by every command that talks to a server.
+/// Where the server is, how to reach it and how long to wait; shared by every command that talks
+/// to a server.
 struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "OpenAI-compatible base URL (env OPENAI_BASE_URL; default \(ClientConfiguration.defaultBaseURL)).")
     var baseURL: String?
 
-    @Option(name: .long, help: "API key sent as a bearer token (env OPENAI_API_KEY).")
+    @Option(name: .long, help: "API key sent as a bearer token (env OPENAI_API_KEY; --api-key-file keeps it out of the process list).")
     var apiKey: String?
 
-    @Option(name: .long, help: "Seconds one request may take in all.")
-    var timeout: Double = 300
+    @Option(name: .long, help: "Read the API key from this file (its first line).")
+    var apiKeyFile: String?
 
     @Option(name: .long, help: "Seconds to wait for a connection.")
     var connectTimeout: Double = 10
 
+    @Option(name: .long, help: "Seconds to wait for the first token of a streamed answer.")
+    var firstTokenTimeout: Double = 120
+
+    @Option(name: .long, help: "Seconds a stream may stay silent between tokens.")
+    var idleTimeout: Double = 60
+
+    @Option(name: .long, help: "Seconds one request may take in all.")
+    var timeout: Double = 600
+
+    @Option(name: .long, help: "Send a failed request again up to N times, only before any answer arrived, with backoff (default: 2; bench: 0).")
+    var retries: Int?
+
+    @Flag(name: .long, help: "Do not verify the server's TLS certificate (self-signed test servers only).")
+    var insecure = false
+
+    @Option(name: .long, help: "Trust the certificate authorities in this PEM file for TLS.")
+    var caCert: String?
+
     func validate() throws {
-        guard timeout > 0 else { throw ValidationError("--timeout must be greater than 0, got \(timeout).") }
-        guard connectTimeout > 0 else { throw ValidationError("--connect-timeout must be greater than 0.") }
+        for (name, value) in [("--connect-timeout", connectTimeout), ("--first-token-timeout", firstTokenTimeout), ("--idle-timeout", idleTimeout), ("--timeout", timeout)] {
+            guard value > 0, value.isFinite else { throw ValidationError("\(name) must be a number of seconds greater than 0, got \(value).") }
+        }
+        if let retries, retries < 0 { throw ValidationError("--retries must be 0 or more, got \(retries).") }
+        if apiKey != nil, apiKeyFile != nil { throw ValidationError("Give --api-key or --api-key-file, not both.") }
+        _ = try keyFromFile()
+        if let caCert, !FileManager.default.isReadableFile(atPath: caCert) {
+            throw ValidationError("--ca-cert: cannot read '\(caCert)'.")
+        }
         let url = resolvedBaseURL
         guard let parsed = URL(string: url), let scheme = parsed.scheme, ["http", "https"].contains(scheme), parsed.host != nil else {
             throw ValidationError("--base-url must be an http:// or https:// URL, got '\(url)'.")
@@ -31,11 +57,62 @@ struct ServerOptions: ParsableArguments {
             ?? ClientConfiguration.defaultBaseURL
     }
 
-    func clientConfiguration(maxConnections: Int) -> ClientConfiguration {
-        ClientConfiguration(
+    /// The first line of `--api-key-file`, or nil without one.
+    private func keyFromFile() throws -> String? {
+        guard let apiKeyFile else { return nil }
+        guard let data = FileManager.default.contents(atPath: apiKeyFile) else {
+            throw ValidationError("--api-key-file: cannot read '\(apiKeyFile)'.")
+        }
+        let key = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first
+            .map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        guard !key.isEmpty else { throw ValidationError("--api-key-file: '\(apiKeyFile)' is empty.") }
+        return key
+    }
+
+    /// The client's configuration; warns on standard error when TLS verification is off.
+    /// - Parameter defaultRetries: retries when `--retries` is not given.
+    func clientConfiguration(maxConnections: Int, defaultRetries: Int = 2) -> ClientConfiguration {
+        if insecure {
+            printError("warning: --insecure: the server's TLS certificate is not verified; anyone on the network path could read or change the traffic.")
+        }
+        return ClientConfiguration(
             baseURL: resolvedBaseURL,
-            apiKey: apiKey ?? ProcessInfo.processInfo.environment["OPENAI_API_KEY"],
-            connectTimeout: connectTimeout, requestTimeout: timeout, maxConnections: maxConnections)
+            apiKey: (try? keyFromFile()) ?? apiKey ?? ProcessInfo.processInfo.environment["OPENAI_API_KEY"],
+            connectTimeout: connectTimeout, firstTokenTimeout: firstTokenTimeout, idleTimeout: idleTimeout,
+            requestTimeout: timeout, retry: RetryPolicy(maxRetries: retries ?? defaultRetries), insecureTLS: insecure,
+            caCertificateFile: caCert, maxConnections: maxConnections)
+    }
+
+    /// The base URL without credentials, for the run's record.
+    var redactedBaseURL: String {
+        ClientConfiguration(baseURL: resolvedBaseURL).redactedBaseURL
+    }
+}
+
+/// Where results go and what may be replaced; shared by run and bench.
+struct OutputOptions: ParsableArguments {
+    @Option(name: .long, help: "Save every result: .json, .jsonl or .csv (or --format); repeat for several files.")
+    var output: [String] = []
+
+    @Flag(name: .long, help: "Replace existing output files (otherwise an existing file stops the run before it starts).")
+    var overwrite = false
+
+    /// Fails when an output file exists and may not be replaced (`except` is a file that is meant
+    /// to exist, the one being resumed).
+    func checkNoClobber(except: String? = nil) throws {
+        guard !overwrite else { return }
+        for path in output where path != except && FileManager.default.fileExists(atPath: path) {
+            throw ValidationError("--output '\(path)' already exists; give --overwrite to replace it, or another name.")
+        }
+    }
+}
+
+/// Whether the process may open enough files for `connections` sockets (after raising its soft
+/// limit to the hard one); fails with the limit and what to do otherwise.
+func checkFileLimit(connections: Int) throws {
+    let limit = SystemLimits.raiseOpenFileLimit()
+    guard connections + 64 <= limit else {
+        throw ValidationError("\(connections) connections need more open files than this process may have (\(limit)); raise the limit with `ulimit -n` or lower the concurrency.")
     }
 }
 

@@ -3,26 +3,6 @@ import Foundation
 import LLMClientKit
 import LLMExperiment
 
-/// `llm-client`: the root command. Without a subcommand it runs `run` (the seed's command line).
-struct RootCommand: AsyncParsableCommand {
-    static let version = "0.1.0"
-
-    static let configuration = CommandConfiguration(
-        commandName: "llm-client",
-        abstract: "Talk to, batch-run and measure OpenAI-compatible LLM servers (vLLM, llama.cpp, SGLang, TGI, Ollama).",
-        discussion: """
-            Examples:
-              llm-client --prompt "인공지능을 설명해주세요"
-              llm-client --prompt-file examples/prompts.txt --output results.json
-              llm-client --prompt-file prompts.txt --concurrent 3 --repeat 5
-              llm-client --interactive
-              llm-client bench --prompt-file examples/prompts.txt --concurrent 1,2,4,8
-            """,
-        version: version,
-        subcommands: [RunCommand.self, BenchCommand.self, ChatCommand.self, HealthCommand.self, ModelsCommand.self, ServeSimCommand.self],
-        defaultSubcommand: RunCommand.self)
-}
-
 /// `llm-client run` (the default): a single prompt, a prompt file, or an interactive chat.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,14 +16,19 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A prompt file: .txt (one per line), .json, .jsonl or .csv (a prompt column).")
     var promptFile: String?
     @Flag(name: .long, help: "Chat interactively (same as the chat subcommand).") var interactive = false
-    @Option(name: .long, help: "Save every result: .json, .jsonl or .csv (or --format); repeat for several files.")
-    var output: [String] = []
+    @OptionGroup(title: "Output") var outputs: OutputOptions
     @Option(name: .long, help: "Output format: json, jsonl or csv (default: from --output's extension).")
     var format: OutputFormat?
     @Option(name: .long, help: "Requests in flight at once.") var concurrent = 1
     @Option(name: .long, help: "How many times to send each prompt.") var `repeat` = 1
     @Option(name: .long, help: "System prompt for the chat API.") var system: String?
     @Flag(name: .long, help: "Print only the summary.") var quiet = false
+    @Option(name: .long, help: "Continue an interrupted run from its JSONL results: keep its successful requests, send the rest, append to it.")
+    var resume: String?
+    @Option(name: .long, help: "Seconds that requests in flight get to finish after Ctrl-C or SIGTERM.")
+    var gracePeriod: Double = 5
+
+    private var output: [String] { outputs.output }
 
     func validate() throws {
         if [prompt != nil, promptFile != nil, interactive].filter({ $0 }).count > 1 {
@@ -60,6 +45,14 @@ struct RunCommand: AsyncParsableCommand {
         for path in output where format == nil && OutputFormat(path: path) == nil {
             throw ValidationError("Cannot tell the format of --output '\(path)' from its extension: use .json, .jsonl or .csv, or give --format.")
         }
+        guard gracePeriod >= 0 else { throw ValidationError("--grace-period must be 0 or more, got \(gracePeriod).") }
+        if let resume {
+            guard promptFile != nil else { throw ValidationError("--resume needs the run's --prompt-file.") }
+            guard FileManager.default.fileExists(atPath: resume) else { throw ValidationError("--resume: '\(resume)' does not exist.") }
+            guard OutputFormat(path: resume) == .jsonl else { throw ValidationError("--resume takes the run's .jsonl results, got '\(resume)'.") }
+        }
+        try outputs.checkNoClobber(except: resume)
+        try checkFileLimit(connections: concurrent)
     }
 
     func run() async throws {
@@ -82,30 +75,47 @@ struct RunCommand: AsyncParsableCommand {
             prompts = [PromptEntry(id: nil, prompt: promptInput(prompt ?? ""), parameters: .init(), line: 1)]
         }
 
+        var outputFiles = output.map { (path: $0, format: format ?? OutputFormat(path: $0) ?? .json) }
+        if let resume, !output.contains(resume) { outputFiles.append((path: resume, format: .jsonl)) }
         let plan = ExperimentPlan(
             prompts: prompts, promptFile: promptFile, repeatCount: self.repeat, concurrency: concurrent,
             api: generation.api ?? .completions, stream: !generation.noStream, parameters: generation.parameters,
-            outputs: output.map { (path: $0, format: format ?? OutputFormat(path: $0) ?? .json) })
-        let total = prompts.count * self.repeat
+            outputs: outputFiles, overwrite: outputs.overwrite, resumeFile: resume)
+        do {
+            _ = try plan.resumedResults()  // a file of another run stops here, before anything is sent
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+        let total = plan.requestCount
         let streamsToTerminal = total == 1 && !quiet && plan.stream
+        let interruption = Interruption(gracePeriod: gracePeriod)
         let outcome: ExperimentOutcome
         do {
-            outcome = try await LLMClient.withClient(server.clientConfiguration(maxConnections: concurrent)) { client in
-                if streamsToTerminal {
-                    return try await ExperimentRunner.run(plan, client: client, toolVersion: RootCommand.version, onText: { text in
-                        FileHandle.standardOutput.write(Data(text.utf8))
-                    })
+            let configuration = server.clientConfiguration(maxConnections: concurrent)
+            outcome = try await interruption.run { [quiet] in
+                try await LLMClient.withClient(configuration) { client in
+                    if streamsToTerminal {
+                        return try await ExperimentRunner.run(
+                            plan, client: client, toolVersion: RootCommand.version, stop: interruption.stop,
+                            onText: { text in FileHandle.standardOutput.write(Data(text.utf8)) })
+                    }
+                    return try await ExperimentRunner.run(
+                        plan, client: client, toolVersion: RootCommand.version, stop: interruption.stop,
+                        onResult: { result, done in
+                            if !quiet { printError(Self.progressLine(result, done: done, total: total)) }
+                        })
                 }
-                return try await ExperimentRunner.run(plan, client: client, toolVersion: RootCommand.version, onResult: { result, done in
-                    if !quiet { printError(Self.progressLine(result, done: done, total: total)) }
-                })
             }
         } catch let error as LLMClientError {
             printError("error: \(error)")
-            throw ExitCode(1)
+            throw ExitCode(interruption.wasInterrupted ? 130 : 1)
         } catch let error as ExperimentError {
             printError("error: \(error)")
             throw ExitCode(1)
+        } catch let error as ResultFileError {
+            printError("error: \(error)")
+            throw ExitCode(2)
         }
         if streamsToTerminal { print("\n") }
         if total == 1, !plan.stream, !quiet, let result = outcome.results.first, result.success { print(result.output + "\n") }
@@ -113,7 +123,13 @@ struct RunCommand: AsyncParsableCommand {
             printError("error: \(result.error ?? "unknown error")")
         }
         print(formatSummary(outcome.summary))
-        for path in output { print("Results saved to \(path)") }
+        for path in outputFiles.map(\.path) { print("Results saved to \(path)") }
+        if interruption.wasInterrupted {
+            let jsonl = outputFiles.first { $0.format == .jsonl }?.path
+            printError("interrupted: \(outcome.results.count) of \(total) requests sent, \(outcome.summary.successful) succeeded; "
+                + (jsonl.map { "continue with --resume \($0)" } ?? "save results with --output FILE.jsonl to be able to --resume"))
+            throw ExitCode(130)
+        }
         if outcome.summary.failed > 0 { throw ExitCode(1) }
     }
 

@@ -39,7 +39,7 @@ struct ServeSimCommand: AsyncParsableCommand {
     @Option(help: "Share of streams that stall halfway for --stall-seconds.") var stallRate = 0.0
     @Option(help: "Share of streams with one malformed chunk.") var malformedRate = 0.0
     @Option(help: "Length of a stall, seconds.") var stallSeconds = 5.0
-    @Option(help: "Retry-After sent with 429 and 503, seconds.") var retryAfter = 1
+    @Option(help: "Pause asked with 429 and 503, seconds (Retry-After and retry-after-ms).") var retryAfter = 1.0
     @Flag(help: "Cut streamed bytes at random points, inside UTF-8 characters and data: lines.") var splitUtf8 = false
 
     func validate() throws {

@@ -230,14 +230,14 @@ import Testing
     @Test(arguments: [
         (["--error-500-rate", "1"], "http_status"), (["--error-429-rate", "1"], "http_status"), (["--error-503-rate", "1"], "http_status"),
         (["--drop-rate", "1"], "stream_cut"), (["--malformed-rate", "1"], "malformed_chunk"),
-        (["--stall-rate", "1", "--stall-seconds", "30"], "timeout"),
+        (["--stall-rate", "1", "--stall-seconds", "30"], "idle_timeout"),
     ])
     func everyFaultIsReachableFromAServeSimFlag(flags: [String], kind: String) async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         try await withServeSim(["--no-latency"] + flags) { baseURL in
             let path = directory.appendingPathComponent("r.jsonl").path
-            let output = try await run(["--base-url", baseURL, "--prompt", "fault", "--repeat", "2", "--timeout", "2", "--output", path])
+            let output = try await run(["--base-url", baseURL, "--prompt", "fault", "--repeat", "2", "--idle-timeout", "1", "--retries", "0", "--output", path])
             #expect(output.status == 1)
             let results = try ResultWriter.readResults(path: path)
             #expect(results.count == 2)

@@ -12,7 +12,7 @@ func benchResult(success: Bool = true, latency: Double, ttft: Double?, itl: [Dou
     result.promptTokens = prompt
     result.completionTokens = completion
     if completion > 1, let ttft { result.tpotS = (latency - ttft) / Double(completion - 1) }
-    if !success { result.errorKind = .timeout }
+    if !success { result.errorKind = .requestTimeout }
     return result
 }
 
@@ -31,7 +31,7 @@ func benchResult(success: Bool = true, latency: Double, ttft: Double?, itl: [Dou
         }
         let summary = metrics.summary(durationSeconds: 2)
         #expect(summary.totalRequests == 4 && summary.successful == 3 && summary.failed == 1)
-        #expect(summary.errorsByKind == ["timeout": 1])
+        #expect(summary.errorsByKind == ["request_timeout": 1])
         #expect(summary.requestThroughput == 1.5)
         #expect(summary.outputTokens == 10 && summary.outputTokenThroughput == 5)
         #expect(summary.inputTokens == 30 && summary.totalTokenThroughput == 20)

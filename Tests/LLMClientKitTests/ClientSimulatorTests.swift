@@ -13,7 +13,7 @@ import Testing
     ) async throws -> T {
         try await SimulatorServer.withRunning(configuration) { endpoint in
             try await LLMClient.withClient(
-                ClientConfiguration(baseURL: endpoint.baseURL, requestTimeout: 30, idleTimeout: idleTimeout, maxConnections: 8)
+                ClientConfiguration(baseURL: endpoint.baseURL, idleTimeout: idleTimeout, requestTimeout: 30, maxConnections: 8)
             ) { client in try await body(client, endpoint) }
         }
     }
@@ -83,7 +83,7 @@ import Testing
         try await withSimulator(configuration, idleTimeout: 0.5) { client, _ in
             let result = await client.generate(GenerationRequest(prompt: .text("hello"), parameters: .init(extraBody: ["sim_fault": "stall"])))
             #expect(!result.success)
-            #expect(result.errorKind == .timeout)
+            #expect(result.errorKind == .idleTimeout)
             #expect(result.contentChunks == 8)
         }
         #expect(ContinuousClock.now - started < .seconds(20))
@@ -178,7 +178,7 @@ import Testing
         try await LLMClient.withClient(ClientConfiguration(baseURL: "http://127.0.0.1:\(port)/v1", connectTimeout: 2)) { client in
             let result = await client.generate(GenerationRequest(prompt: .text("x"), parameters: .init(model: "m")))
             #expect(!result.success)
-            #expect(result.errorKind == .connection)
+            #expect(result.errorKind == .connectionRefused)
             #expect(result.error?.contains("127.0.0.1:\(port)") == true)
             let health = await client.health()
             #expect(!health.healthy)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import LLMClientKit
 import OpenAIAPI
@@ -68,6 +69,34 @@ import OpenAIAPI
                     &+ (Bool.random(using: &generator) ? 0 : UInt8.random(in: 0...255, using: &generator))
             }
             _ = Self.parse(bytes, pieceSize: Int.random(in: 1...50, using: &generator))
+        }
+    }
+}
+
+/// Mutation fuzzing: real server captures with bytes flipped, inserted, deleted and cut, fed at
+/// random piece sizes through the SSE parser and the stream accumulator (the whole streaming read
+/// path). Nothing may crash; every event either decodes or is classified.
+@Suite struct StreamFuzzTests {
+    @Test(arguments: ["llama-server-completions-stream-ko.sse", "llama-server-chat-stream-ko.sse", "guidellm-mock-completions-stream.sse"])
+    func mutatedCapturesNeverCrashTheReader(name: String) throws {
+        let original = try SSEParserTests.fixture(name)
+        var random = SystemRandomNumberGenerator()
+        let seed = UInt64.random(in: 0...UInt64.max, using: &random)
+        var generator = ByteMutator(seed: seed, interesting: "{}[]\":,\n\r\\ data:event:[DONE]")
+        for _ in 0..<400 {
+            let mutated = generator.mutate(original)
+            var accumulator = StreamAccumulator(started: .now, onText: nil)
+            var kinds: Set<ErrorKind> = []
+            for event in SSEParserTests.parse(mutated, pieceSize: Int.random(in: 1...64, using: &generator)) {
+                do {
+                    try accumulator.handle(event, at: .now)
+                } catch let failure as RequestFailure {
+                    kinds.insert(failure.kind)
+                } catch {
+                    Issue.record("unclassified error \(error) (seed \(seed))")
+                }
+            }
+            #expect(kinds.isSubset(of: [.malformedChunk, .serverErrorEvent]), "seed \(seed)")
         }
     }
 }

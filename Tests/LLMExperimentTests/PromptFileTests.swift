@@ -2,6 +2,7 @@ import Foundation
 import LLMClientKit
 import LLMExperiment
 import OpenAIAPI
+import TestSupport
 import Testing
 
 @Suite struct PromptFileTests {
@@ -204,6 +205,30 @@ import Testing
             Issue.record("a directory must be rejected")
         } catch {
             #expect(error.description == "\(directory.lastPathComponent): cannot read the file")
+        }
+    }
+
+    @Test func mutatedValidFilesNeverCrashAnyReader() {
+        let valid: [(PromptFileFormat, String)] = [
+            (.txt, "인공지능을 설명해주세요\nWhat is AI?\r\n\n세 번째\r"),
+            (.json, #"[{"id": 1, "prompt": "안녕", "temperature": 0.5}, {"messages": [{"role": "user", "content": "질문"}], "max_tokens": 9}, "그냥 문자열"]"#),
+            (.jsonl, "{\"id\": \"a\", \"prompt\": \"첫째\"}\n{\"messages\": [{\"role\": \"system\", \"content\": \"짧게\"}, {\"role\": \"user\", \"content\": \"둘째\"}]}\n"),
+            (.csv, "id,prompt,temperature\n1,\"쉼표, 그리고 \"\"따옴표\"\"\",0.2\n2,\"줄\n바꿈\",\n"),
+        ]
+        var random = SystemRandomNumberGenerator()
+        let seed = UInt64.random(in: 0...UInt64.max, using: &random)
+        var generator = ByteMutator(seed: seed, interesting: "{}[]\",:\n\r\\ 0.e-")
+        for (format, text) in valid {
+            #expect((try? PromptFile.parse(Array(text.utf8), format: format, path: "valid")) != nil, "\(format) sample is valid")
+            for _ in 0..<500 {
+                let mutated = generator.mutate(Array(text.utf8))
+                do {
+                    let entries = try PromptFile.parse(mutated, format: format, path: "fuzz")
+                    #expect(entries.allSatisfy { !$0.prompt.displayText.isEmpty }, "no empty prompt gets through (seed \(seed))")
+                } catch {
+                    #expect(error.description.hasPrefix("fuzz"), "errors name the file (seed \(seed)): \(error)")
+                }
+            }
         }
     }
 

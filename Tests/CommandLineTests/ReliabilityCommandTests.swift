@@ -1,0 +1,227 @@
+import Foundation
+import LLMExperiment
+import LLMSimulator
+import TestSupport
+import Testing
+
+/// Interruption, resumption, bad input and secrets, through the `llm-client` binary as users run it.
+@Suite struct ReliabilityCommandTests {
+    private func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("llm-client-rel-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Answers of 40 tokens at 50 ms each: about 2 s per request.
+    private let slow = testSimulatorConfiguration(
+        latency: LatencyModel(ttftMean: 0.01, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.05, itlJitter: 0, outputTokensMean: 40))
+
+    private func promptFile(in directory: URL, count: Int) throws -> String {
+        let path = directory.appendingPathComponent("prompts.txt").path
+        try (0..<count).map { "질문 \($0): 중단과 재개를 설명해주세요" }.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Runs the binary with output to files; sends `signals` (in order, 300 ms apart) once
+    /// `ready` holds; returns the exit status, stdout and stderr.
+    private func runInterrupted(
+        _ arguments: [String], in directory: URL, signals: [Int32], ready: @escaping @Sendable () -> Bool
+    ) async throws -> ProcessOutput {
+        let process = Process()
+        process.executableURL = TestEnvironment.cliBinary
+        process.arguments = arguments
+        let stdoutURL = directory.appendingPathComponent("stdout.txt")
+        let stderrURL = directory.appendingPathComponent("stderr.txt")
+        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
+        process.standardError = try FileHandle(forWritingTo: stderrURL)
+        let finished = AsyncStream<Int32>.makeStream()
+        process.terminationHandler = { finished.continuation.yield($0.terminationStatus); finished.continuation.finish() }
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !ready(), ContinuousClock.now < deadline, process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        for signal in signals {
+            kill(process.processIdentifier, signal)
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        let killer = Task {
+            try await Task.sleep(for: .seconds(60))
+            process.terminate()
+        }
+        var iterator = finished.stream.makeAsyncIterator()
+        let status = await iterator.next() ?? -1
+        killer.cancel()
+        return ProcessOutput(
+            status: status, stdout: try String(contentsOf: stdoutURL, encoding: .utf8), stderr: try String(contentsOf: stderrURL, encoding: .utf8))
+    }
+
+    private static func lines(_ path: String) -> Int {
+        (try? String(contentsOfFile: path, encoding: .utf8))?.split(separator: "\n").count ?? 0
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func ctrlCWritesEveryFinishedResultExits130AndResumeCompletesTheRun() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let prompts = try promptFile(in: directory, count: 12)
+        let jsonl = directory.appendingPathComponent("run.jsonl").path
+        let json = directory.appendingPathComponent("run.json").path
+        let csv = directory.appendingPathComponent("run.csv").path
+        try await SimulatorServer.withRunning(slow) { endpoint in
+            let output = try await runInterrupted(
+                ["--base-url", endpoint.baseURL, "--prompt-file", prompts, "--concurrent", "3", "--grace-period", "20",
+                 "--output", jsonl, "--output", json, "--output", csv],
+                in: directory, signals: [SIGINT], ready: { Self.lines(jsonl) >= 1 })
+            #expect(output.status == 130, "\(output.stderr)")
+            #expect(output.stderr.contains("interrupted"))
+            #expect(output.stderr.contains("--resume \(jsonl)"))
+            #expect(output.stdout.contains("EXPERIMENT SUMMARY"), "the partial summary is printed")
+            let document = try JSONDecoder().decode(RunDocument.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+            #expect(document.run.interrupted == true)
+            #expect(document.run.requestsPlanned == 12)
+            #expect(document.results.count < 12)
+            #expect(document.results.allSatisfy { $0.success }, "the grace period let the requests in flight finish")
+            #expect(try ResultWriter.readResults(path: jsonl).count == document.results.count)
+            #expect(try ResultWriter.readCSV(path: csv).count == document.results.count)
+
+            let resumed = try await runProcess(
+                TestEnvironment.cliBinary,
+                ["--base-url", endpoint.baseURL, "--prompt-file", prompts, "--concurrent", "6", "--resume", jsonl, "--quiet"])
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            let all = try ResultWriter.readResults(path: jsonl)
+            #expect(all.map(\.index) == Array(0..<12))
+            #expect(all.allSatisfy { $0.success })
+            #expect(Self.lines(jsonl) == 12, "nothing sent twice")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func aSecondCtrlCCancelsTheRequestsInFlightAtOnce() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let prompts = try promptFile(in: directory, count: 12)
+        let json = directory.appendingPathComponent("run.json").path
+        try await SimulatorServer.withRunning(slow) { endpoint in
+            let started = ContinuousClock.now
+            let output = try await runInterrupted(
+                ["--base-url", endpoint.baseURL, "--prompt-file", prompts, "--concurrent", "3", "--grace-period", "600", "--output", json],
+                in: directory, signals: [SIGINT, SIGINT], ready: { ContinuousClock.now - started > .milliseconds(800) })
+            #expect(output.status == 130, "\(output.stderr)")
+            #expect(output.stderr.contains("interrupted again"))
+            let document = try JSONDecoder().decode(RunDocument.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+            #expect(!document.results.isEmpty)
+            #expect(document.results.allSatisfy { $0.errorKind == .cancelled }, "cancelled, not waited for")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func sigtermStopsABenchWithItsPartialReport() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let prompts = try promptFile(in: directory, count: 4)
+        let jsonl = directory.appendingPathComponent("bench.jsonl").path
+        let json = directory.appendingPathComponent("bench.json").path
+        try await SimulatorServer.withRunning(slow) { endpoint in
+            let output = try await runInterrupted(
+                ["bench", "--base-url", endpoint.baseURL, "--prompt-file", prompts, "--concurrent", "2", "--num-requests", "40",
+                 "--grace-period", "20", "--output", jsonl, "--output", json, "--quiet"],
+                in: directory, signals: [SIGTERM], ready: { Self.lines(jsonl) >= 2 })
+            #expect(output.status == 130, "\(output.stderr)")
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+            let levels = try #require(document["levels"] as? [[String: Any]])
+            let summary = try #require(levels.first?["summary"] as? [String: Any])
+            let total = try #require(summary["total_requests"] as? Int)
+            #expect(total >= 2 && total < 40)
+            #expect(Self.lines(jsonl) == total)
+        }
+    }
+
+    private func requestsReceived(_ endpoint: SimulatorServer.Endpoint) async throws -> Int {
+        let metrics = try await runProcess(URL(fileURLWithPath: "/usr/bin/curl"), ["-s", endpoint.rootURL + "/metrics"])
+        return metrics.stdout.split(separator: "\n").filter { $0.hasPrefix("llmsim_requests_total{") }
+            .compactMap { Int(Double($0.split(separator: " ").last ?? "") ?? -1) }.reduce(0, +)
+    }
+
+    @Test func badInputGetsOneClearMessageExit2AndNothingIsSent() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func file(_ name: String, _ bytes: [UInt8]) throws -> String {
+            let path = directory.appendingPathComponent(name).path
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        let invalidUTF8 = try file("bad.txt", Array("좋은 줄\n".utf8) + [0xFF, 0xFE, 0x0A])
+        let badJSONL = try file("bad.jsonl", Array("{\"prompt\": \"a\"}\n{\"prompt\": \n".utf8))
+        let badCSV = try file("bad.csv", Array("prompt\n\"never closed\n".utf8))
+        let badJSON = try file("bad.json", Array("[{\"prompt\": \"a\"},\n  {\"prompt\": ]".utf8))
+        let empty = try file("empty.txt", Array("\n  \n".utf8))
+        let existing = try file("exists.json", Array("{}".utf8))
+        let cases: [([String], String)] = [
+            (["--prompt-file", directory.appendingPathComponent("missing.txt").path], "missing.txt"),
+            (["--prompt-file", invalidUTF8], "bad.txt:2"),
+            (["--prompt-file", badJSONL], "bad.jsonl:2"),
+            (["--prompt-file", badCSV], "bad.csv:2"),
+            (["--prompt-file", badJSON], "bad.json:2"),
+            (["--prompt-file", empty], "no prompts"),
+            (["--prompt", "x", "--concurrent", "0"], "--concurrent"),
+            (["--prompt", "x", "--max-tokens", "0"], "--max-tokens"),
+            (["--prompt", "x", "--api", "nope"], "--api"),
+            (["--prompt", "x", "--output", existing], "--overwrite"),
+            (["--prompt", "x", "--concurrent", "10000000"], "ulimit"),
+            (["--prompt", "x", "--retries=-1"], "--retries"),
+            (["--prompt", "x", "--idle-timeout", "0"], "--idle-timeout"),
+            (["--prompt", "x", "--api-key-file", directory.appendingPathComponent("nokey").path], "--api-key-file"),
+            (["--prompt-file", empty, "--resume", directory.appendingPathComponent("none.jsonl").path], "--resume"),
+            (["bench", "--concurrent", "0"], "--concurrent"),
+            (["bench", "--prompt-file", badJSONL], "bad.jsonl:2"),
+        ]
+        try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
+            for (arguments, mentioned) in cases {
+                let output = try await runProcess(TestEnvironment.cliBinary, arguments, environment: ["OPENAI_BASE_URL": endpoint.baseURL])
+                #expect(output.status == 2, "\(arguments): \(output.stderr)")
+                #expect(output.stderr.contains(mentioned), "\(arguments): \(output.stderr)")
+                let errorLines = output.stderr.split(separator: "\n").filter { $0.lowercased().hasPrefix("error") }
+                #expect(errorLines.count == 1, "\(arguments): one message, got \(output.stderr)")
+            }
+            #expect(try await requestsReceived(endpoint) == 0, "nothing was sent")
+            #expect(try String(contentsOfFile: existing, encoding: .utf8) == "{}", "not clobbered")
+        }
+    }
+
+    @Test func theAPIKeyFromAFileIsUsedAndNeverWrittenOrPrinted() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let secret = "sk-test-4f3c2b1a0987"
+        let keyFile = directory.appendingPathComponent("key").path
+        try "\(secret)\n".write(toFile: keyFile, atomically: true, encoding: .utf8)
+        let outputs = ["r.json", "r.jsonl", "r.csv"].map { directory.appendingPathComponent($0).path }
+        try await SimulatorServer.withRunning(testSimulatorConfiguration(apiKey: secret)) { endpoint in
+            let good = try await runProcess(
+                TestEnvironment.cliBinary,
+                ["--base-url", endpoint.baseURL, "--api-key-file", keyFile, "--prompt", "안녕"] + outputs.flatMap { ["--output", $0] })
+            #expect(good.status == 0, "\(good.stderr)")
+            let wrong = try await runProcess(
+                TestEnvironment.cliBinary, ["--base-url", endpoint.baseURL, "--prompt", "안녕", "--model", "llm-sim", "--retries", "0"],
+                environment: ["OPENAI_API_KEY": secret + "-wrong"])
+            #expect(wrong.status == 1)
+            #expect(wrong.stderr.contains("401") || wrong.stderr.contains("API key"), "\(wrong.stderr)")
+            for text in [good.stdout, good.stderr, wrong.stdout, wrong.stderr] + (try outputs.map { try String(contentsOfFile: $0, encoding: .utf8) }) {
+                #expect(!text.contains(secret))
+            }
+        }
+    }
+
+    @Test func insecureIsExplicitAndWarns() async throws {
+        try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
+            let output = try await runProcess(TestEnvironment.cliBinary, ["health", "--base-url", endpoint.baseURL, "--insecure"])
+            #expect(output.status == 0)
+            #expect(output.stderr.contains("warning: --insecure"))
+            let https = endpoint.baseURL.replacingOccurrences(of: "http://", with: "https://")
+            let tls = try await runProcess(TestEnvironment.cliBinary, ["--base-url", https, "--prompt", "x", "--model", "m", "--retries", "0"])
+            #expect(tls.status == 1)
+            #expect(tls.stderr.contains("TLS error"), "\(tls.stderr)")
+        }
+    }
+}

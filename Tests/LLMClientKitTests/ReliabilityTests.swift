@@ -1,0 +1,210 @@
+import Foundation
+import LLMClientKit
+import LLMSimulator
+import NIOHTTP1
+import OpenAIAPI
+import TestSupport
+import Testing
+
+@testable import LLMClientKit
+
+/// Faults, timeouts, retries and error classes, over real loopback HTTP against the simulator.
+@Suite struct ReliabilityTests {
+    private func withClient<T: Sendable>(
+        _ simulator: SimulatorConfiguration, _ configure: @Sendable (inout ClientConfiguration) -> Void = { _ in },
+        _ body: @Sendable (LLMClient, SimulatorServer.Endpoint) async throws -> T
+    ) async throws -> T {
+        try await SimulatorServer.withRunning(simulator) { endpoint in
+            var configuration = ClientConfiguration(baseURL: endpoint.baseURL, requestTimeout: 30, maxConnections: 32)
+            configure(&configuration)
+            return try await LLMClient.withClient(configuration) { client in try await body(client, endpoint) }
+        }
+    }
+
+    private func request(_ index: Int = 0, fault: String? = nil, maxTokens: Int = 24) -> GenerationRequest {
+        GenerationRequest(
+            index: index, prompt: .text("질문 \(index): 신뢰성을 설명해주세요"),
+            parameters: .init(maxTokens: maxTokens, extraBody: fault.map { ["sim_fault": .string($0)] }))
+    }
+
+    /// Requests the simulator received, from its Prometheus counter.
+    private func requestsReceived(_ endpoint: SimulatorServer.Endpoint) async throws -> Int {
+        let text = try await LLMClient.withClient(ClientConfiguration(baseURL: endpoint.baseURL)) { await $0.serverMetrics() } ?? ""
+        return text.split(separator: "\n").filter { $0.hasPrefix("llmsim_requests_total{") }
+            .compactMap { Int(Double($0.split(separator: " ").last ?? "") ?? -1) }.reduce(0, +)
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func everyRequestIsAccountedForUnderMixedFaults() async throws {
+        var simulator = testSimulatorConfiguration(
+            latency: LatencyModel(ttftMean: 0.005, ttftJitter: 0.002, prefillPerToken: 0, itlMean: 0.002, itlJitter: 0.001, outputTokensMean: 24),
+            faults: FaultConfiguration(
+                rates: [.error500: 0.08, .error429: 0.08, .error503: 0.05, .drop: 0.08, .stall: 0.06, .malformed: 0.06],
+                retryAfterSeconds: 0.02, stallSeconds: 30, splitUTF8: true))
+        simulator.seed = 7
+        let requests = (0..<240).map { request($0) }
+        let (results, received) = try await withClient(simulator, {
+            $0.idleTimeout = 0.5
+            $0.firstTokenTimeout = 5
+            $0.retry = RetryPolicy(maxRetries: 2, initialDelay: 0.01, maxDelay: 0.1)
+        }) { client, endpoint in
+            let results = await client.generateBatch(requests, concurrency: 24)
+            return (results, try await requestsReceived(endpoint))
+        }
+        #expect(results.count == requests.count)
+        #expect(results.map(\.index) == Array(0..<requests.count), "each request once, none lost")
+        let failed = results.filter { !$0.success }
+        #expect(results.filter(\.success).count + failed.count == requests.count)
+        #expect(!failed.isEmpty && failed.count < requests.count)
+        for result in failed {
+            #expect(result.errorKind != nil, "every failure has a class")
+            #expect(result.error?.isEmpty == false, "every failure has a message")
+        }
+        for result in results.filter(\.success) {
+            #expect(!result.output.contains("\u{FFFD}"), "split UTF-8 reassembled")
+            #expect(result.completionTokens == 24)
+        }
+        let kinds = Set(failed.compactMap(\.errorKind))
+        #expect(kinds.isSubset(of: [.httpStatus, .streamCut, .idleTimeout, .malformedChunk]), "\(kinds)")
+        #expect(kinds.contains(.idleTimeout) && kinds.contains(.streamCut) && kinds.contains(.malformedChunk))
+        // Only failures before any content were retried, and every attempt reached the server once.
+        #expect(results.contains { $0.attempts > 1 })
+        for result in results {
+            #expect(result.retryErrors.count == result.attempts - 1)
+            if result.attempts > 1 { #expect(result.retryErrors.allSatisfy { $0.hasPrefix("HTTP 5") || $0.hasPrefix("HTTP 429") }) }
+        }
+        #expect(received == results.map(\.attempts).reduce(0, +))
+    }
+
+    @Test func retriesHonourRetryAfterAndRecordEveryAttempt() async throws {
+        let simulator = testSimulatorConfiguration(faults: FaultConfiguration(retryAfterSeconds: 0.3))
+        let started = ContinuousClock.now
+        let result = try await withClient(simulator, { $0.retry = RetryPolicy(maxRetries: 2, initialDelay: 0.001) }) { client, _ in
+            await client.generate(request(fault: "429"))
+        }
+        #expect(!result.success)
+        #expect(result.attempts == 3)
+        #expect(result.retryErrors.count == 2)
+        #expect(result.retryErrors.allSatisfy { $0.hasPrefix("HTTP 429: ") })
+        #expect(result.error?.hasPrefix("HTTP 429: ") == true)
+        #expect(ContinuousClock.now - started >= .milliseconds(600), "waited the server's 0.3 s twice, not the 1 ms backoff")
+    }
+
+    @Test func nothingIsRetriedOnceContentArrivedOrForClientErrors() async throws {
+        try await withClient(testSimulatorConfiguration(), { $0.retry = RetryPolicy(maxRetries: 3, initialDelay: 0.001) }) { client, _ in
+            let dropped = await client.generate(request(fault: "drop"))
+            #expect(dropped.errorKind == .streamCut)
+            #expect(dropped.attempts == 1)
+            #expect(!dropped.output.isEmpty)
+            let unknownModel = await client.generate(GenerationRequest(prompt: .text("x"), parameters: .init(model: "nope")))
+            #expect(unknownModel.httpStatus == 404)
+            #expect(unknownModel.attempts == 1)
+        }
+    }
+
+    @Test func aSlowFirstTokenEndsAsAFirstTokenTimeout() async throws {
+        let slow = testSimulatorConfiguration(latency: LatencyModel(ttftMean: 5, ttftJitter: 0, prefillPerToken: 0, itlMean: 0, itlJitter: 0, outputTokensMean: 4))
+        let result = try await withClient(slow, { $0.firstTokenTimeout = 0.2 }) { client, _ in await client.generate(request()) }
+        #expect(result.errorKind == .firstTokenTimeout)
+        #expect(result.error?.contains("--first-token-timeout") == true)
+        #expect(result.output.isEmpty)
+    }
+
+    @Test func aLongAnswerEndsAsARequestTimeoutWithItsPartialOutput() async throws {
+        let steady = testSimulatorConfiguration(latency: LatencyModel(ttftMean: 0, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.05, itlJitter: 0, outputTokensMean: 200))
+        let result = try await withClient(steady, { $0.requestTimeout = 0.5 }) { client, _ in
+            await client.generate(request(maxTokens: 200))
+        }
+        #expect(result.errorKind == .requestTimeout)
+        #expect(result.contentChunks > 0 && result.contentChunks < 200)
+        #expect(!result.output.isEmpty)
+    }
+
+    @Test func connectionFailuresAreClassified() async throws {
+        let closedPort = try await SimulatorServer.withRunning(testSimulatorConfiguration()) { $0.port }
+        let cases: [(String, ErrorKind)] = [
+            ("http://127.0.0.1:\(closedPort)/v1", .connectionRefused),
+            ("http://no-such-host.invalid/v1", .dns),
+        ]
+        for (url, kind) in cases {
+            let result = try await LLMClient.withClient(ClientConfiguration(baseURL: url, connectTimeout: 5)) { client in
+                await client.generate(GenerationRequest(prompt: .text("x"), parameters: .init(model: "m")))
+            }
+            #expect(result.errorKind == kind, "\(url): \(result.error ?? "")")
+        }
+        // TLS spoken to a plain HTTP server.
+        try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
+            let url = endpoint.baseURL.replacingOccurrences(of: "http://", with: "https://")
+            let result = try await LLMClient.withClient(ClientConfiguration(baseURL: url)) { client in
+                await client.generate(GenerationRequest(prompt: .text("x"), parameters: .init(model: "m")))
+            }
+            #expect(result.errorKind == .tls, "\(result.error ?? "")")
+        }
+    }
+
+    @Test func secretsNeverReachAResult() async throws {
+        let secret = "sk-secret-0123456789"
+        try await SimulatorServer.withRunning(testSimulatorConfiguration(apiKey: "the-right-key")) { endpoint in
+            let url = endpoint.baseURL.replacingOccurrences(of: "http://", with: "http://user:pa55word@")
+            let result = try await LLMClient.withClient(ClientConfiguration(baseURL: url, apiKey: secret)) { client in
+                await client.generate(GenerationRequest(prompt: .text("x"), parameters: .init(model: "llm-sim")))
+            }
+            #expect(result.httpStatus == 401)
+            let encoded = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
+            #expect(!encoded.contains(secret) && !encoded.contains("pa55word"))
+            let closed = try await LLMClient.withClient(ClientConfiguration(baseURL: "http://user:pa55word@127.0.0.1:1/v1", apiKey: secret)) { client in
+                await client.generate(GenerationRequest(prompt: .text("x"), parameters: .init(model: "m")))
+            }
+            #expect(closed.errorKind == .connectionRefused)
+            #expect(closed.error?.contains("pa55word") == false)
+        }
+        let configuration = ClientConfiguration(baseURL: "http://u:pw@h/v1", apiKey: secret)
+        #expect(configuration.redacting("bad key \(secret) for http://u:pw@h/v1") == "bad key [redacted] for http://h/v1")
+    }
+
+    @Test func backoffGrowsWithJitterAndRetryAfterWins() {
+        let policy = RetryPolicy(maxRetries: 5, initialDelay: 0.5, maxDelay: 4)
+        for _ in 0..<200 {
+            #expect((0.25...0.5).contains(policy.delay(beforeRetry: 1, retryAfter: nil)))
+            #expect((1...2).contains(policy.delay(beforeRetry: 3, retryAfter: nil)))
+            #expect((2...4).contains(policy.delay(beforeRetry: 10, retryAfter: nil)))
+        }
+        #expect(policy.delay(beforeRetry: 1, retryAfter: 2.5) == 2.5)
+        #expect(policy.delay(beforeRetry: 1, retryAfter: 60) == 4)
+        #expect(RetryPolicy.isRetryable(.httpStatus, httpStatus: 429))
+        #expect(RetryPolicy.isRetryable(.httpStatus, httpStatus: 503))
+        #expect(!RetryPolicy.isRetryable(.httpStatus, httpStatus: 400))
+        #expect(!RetryPolicy.isRetryable(.streamCut, httpStatus: nil))
+        #expect(!RetryPolicy.isRetryable(.dns, httpStatus: nil))
+        #expect(RetryPolicy.isRetryable(.connectionRefused, httpStatus: nil))
+    }
+
+    @Test func retryAfterHeadersAreRead() {
+        #expect(LLMClient.retryAfter(in: HTTPHeaders([("Retry-After", "3")])) == 3)
+        #expect(LLMClient.retryAfter(in: HTTPHeaders([("retry-after-ms", "250"), ("Retry-After", "1")])) == 0.25)
+        #expect(LLMClient.retryAfter(in: HTTPHeaders([("Retry-After", "soon")])) == nil)
+        let date = Date().addingTimeInterval(30)
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        let seconds = LLMClient.retryAfter(in: HTTPHeaders([("Retry-After", formatter.string(from: date))])) ?? 0
+        #expect(seconds > 25 && seconds <= 30)
+        #expect(LLMClient.retryAfter(in: HTTPHeaders()) == nil)
+    }
+
+    @Test func aStopSignalSendsNoMoreAndCancellingEndsThoseInFlight() async throws {
+        let slow = testSimulatorConfiguration(latency: LatencyModel(ttftMean: 0.01, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.05, itlJitter: 0, outputTokensMean: 100))
+        let stop = StopSignal()
+        let results = try await withClient(slow) { client, _ in
+            let batch = Task { await client.generateBatch((0..<50).map { request($0, maxTokens: 100) }, concurrency: 4, stop: stop) }
+            try await Task.sleep(for: .milliseconds(300))
+            stop.stop()
+            try await Task.sleep(for: .milliseconds(100))
+            batch.cancel()
+            return await batch.value
+        }
+        #expect(results.count == 4, "only the first four were sent")
+        #expect(results.allSatisfy { $0.errorKind == .cancelled && $0.contentChunks > 0 })
+    }
+}
