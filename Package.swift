@@ -10,6 +10,9 @@ let package = Package(
         .library(name: "LLMExperiment", targets: ["LLMExperiment"]),
         .library(name: "LLMSimulator", targets: ["LLMSimulator"]),
         .library(name: "LLMBench", targets: ["LLMBench"]),
+        .library(name: "LLMReport", targets: ["LLMReport"]),
+        .library(name: "LLMTracking", targets: ["LLMTracking"]),
+        .library(name: "LLMChat", targets: ["LLMChat"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -19,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
@@ -59,14 +63,34 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Self-contained HTML reports with SVG charts for runs, sweeps and comparisons.
+        .target(name: "LLMReport", dependencies: ["LLMExperiment", "LLMBench", "LLMSupport"]),
+        // Experiment tracking: MLflow's REST API (experiments, runs, params, metrics, artifacts).
+        .target(
+            name: "LLMTracking",
+            dependencies: [
+                "LLMClientKit", "LLMExperiment", "LLMBench",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // libedit (BSD licence) for line editing and history in the interactive chat.
+        .systemLibrary(
+            name: "CLibEdit", path: "Sources/CLibEdit", pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]
+        ),
+        // The interactive chat: conversation state, slash commands, line editing.
+        .target(name: "LLMChat", dependencies: ["LLMClientKit", "LLMExperiment", "LLMSupport", "CLibEdit"]),
         // The thin command-line front end.
         .executableTarget(
             name: "llm-client",
             dependencies: [
-                "LLMClientKit", "LLMExperiment", "LLMSimulator", "LLMBench",
+                "LLMClientKit", "LLMExperiment", "LLMSimulator", "LLMBench", "LLMReport", "LLMTracking", "LLMChat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -93,7 +117,10 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
-        .testTarget(name: "CommandLineTests", dependencies: ["LLMSimulator", "LLMExperiment", "TestSupport"]),
+        .testTarget(name: "LLMReportTests", dependencies: ["LLMReport", "TestSupport"]),
+        .testTarget(name: "LLMTrackingTests", dependencies: ["LLMTracking", "TestSupport"]),
+        .testTarget(name: "LLMChatTests", dependencies: ["LLMChat", "LLMSimulator", "TestSupport"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["LLMSimulator", "LLMExperiment", "LLMBench", "TestSupport"]),
         // Helpers shared by the test targets: running the simulator, finding the real model server.
         .target(
             name: "TestSupport",

@@ -76,3 +76,46 @@ stop_llama_server() {
         log "stopped llama-server"
     fi
 }
+
+# MLflow (PyPI `mlflow`, the full package: the tracking server with its SQL store and artifact
+# proxy) in the project's .venv (call ensure_venv first). About 45 s to install on 2 cores.
+ensure_mlflow() {
+    if ! "$PY" -c "import mlflow" 2>/dev/null; then
+        log "installing mlflow into .venv"
+        "$PY" -m pip install --quiet mlflow
+    fi
+}
+
+# Starts an MLflow tracking server on a free loopback port with a SQLite store and an artifact
+# proxy (--serve-artifacts) in a new temp dir; sets MLFLOW_PORT, MLFLOW_PID, MLFLOW_URL, MLFLOW_DIR.
+# Callers must `trap stop_mlflow_server EXIT` so it is stopped (and its dir removed) on every path.
+start_mlflow_server() {
+    MLFLOW_PORT="$(free_port)"
+    MLFLOW_DIR="$(mktemp -d "${TMPDIR:-/tmp}/llm-client-mlflow.XXXXXX")"
+    MLFLOW_LOG="$MLFLOW_DIR/server.log"
+    log "starting the MLflow tracking server on 127.0.0.1:$MLFLOW_PORT (log: $MLFLOW_LOG)"
+    "$VENV/bin/mlflow" server --host 127.0.0.1 --port "$MLFLOW_PORT" --workers 1 \
+        --backend-store-uri "sqlite:///$MLFLOW_DIR/mlflow.db" \
+        --serve-artifacts --artifacts-destination "$MLFLOW_DIR/artifacts" >"$MLFLOW_LOG" 2>&1 &
+    MLFLOW_PID=$!
+    MLFLOW_URL="http://127.0.0.1:$MLFLOW_PORT"
+    export MLFLOW_PORT MLFLOW_PID MLFLOW_URL MLFLOW_DIR
+    for _ in $(seq 1 240); do
+        if curl -sf "$MLFLOW_URL/health" >/dev/null 2>&1; then return 0; fi
+        if ! kill -0 "$MLFLOW_PID" 2>/dev/null; then
+            echo "the MLflow server exited; its log:" >&2; cat "$MLFLOW_LOG" >&2; return 1
+        fi
+        sleep 0.5
+    done
+    echo "the MLflow server did not answer /health in 120 s; its log:" >&2; cat "$MLFLOW_LOG" >&2
+    return 1
+}
+
+stop_mlflow_server() {
+    if [ -n "${MLFLOW_PID:-}" ] && kill -0 "$MLFLOW_PID" 2>/dev/null; then
+        kill "$MLFLOW_PID" 2>/dev/null || true
+        wait "$MLFLOW_PID" 2>/dev/null || true
+        log "stopped the MLflow server"
+    fi
+    if [ -n "${MLFLOW_DIR:-}" ] && [ -d "$MLFLOW_DIR" ]; then rm -rf "$MLFLOW_DIR"; fi
+}

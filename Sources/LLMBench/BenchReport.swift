@@ -1,5 +1,6 @@
 import Foundation
 public import LLMExperiment
+public import LLMSupport
 
 /// The whole result of `llm-client bench`: configuration, and per level the summary, time series
 /// and exact histograms.
@@ -56,17 +57,19 @@ public struct BenchDocument: Codable, Sendable {
 }
 
 /// The terminal report of a benchmark: one block per level, or one table row per level for sweeps.
-public func formatBenchReport(_ document: BenchDocument) -> String {
+/// Columns are measured in terminal columns, so wide (Korean) labels keep them aligned.
+/// - Parameter style: colour for a terminal (the title, failures, the saturation mark); plain by default.
+public func formatBenchReport(_ document: BenchDocument, style: TerminalStyle = .plain) -> String {
     func ms(_ value: Double?) -> String { value.map { String(format: "%.1f", $0 * 1000) } ?? "n/a" }
     var lines: [String] = []
     let rule = String(repeating: "=", count: 100)
     lines.append(rule)
-    lines.append("📊 BENCHMARK  \(document.run.model) at \(document.run.baseURL)  (workload: \(document.bench["workload"] ?? ""))")
+    lines.append(style.bold("📊 BENCHMARK") + "  \(document.run.model) at \(document.run.baseURL)  (workload: \(document.bench["workload"] ?? ""))")
     lines.append(rule)
     if document.levels.count == 1, let level = document.levels.first {
         let s = level.summary
         lines.append("Load:                \(level.label)")
-        lines.append("Requests:            \(s.totalRequests) (\(s.successful) ok, \(s.failed) failed)")
+        lines.append("Requests:            \(s.totalRequests) (\(s.successful) ok, " + (s.failed > 0 ? style.red("\(s.failed) failed") : "0 failed") + ")")
         if !s.errorsByKind.isEmpty {
             lines.append("Errors by kind:      " + s.errorsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
@@ -79,26 +82,26 @@ public func formatBenchReport(_ document: BenchDocument) -> String {
         }
         lines.append("Max in flight:       \(s.maxInFlight)")
         lines.append(String(repeating: "-", count: 100))
-        lines.append("(ms)".padding(toLength: 18, withPad: " ", startingAt: 0)
+        lines.append("(ms)".fitted(toWidth: 18)
             + ["mean", "min", "p50", "p90", "p95", "p99", "p99.9", "max"].map { $0.leftPadded(10) }.joined())
         let rows: [(String, DistributionSummary?)] = [
             ("TTFT", s.ttftS), ("end-to-end", s.e2eS), ("ITL", s.itlS), ("TPOT", s.tpotS), ("scheduling lag", s.schedulingLagS),
         ]
         for (name, d) in rows {
             guard let d else { continue }
-            lines.append("  " + name.padding(toLength: 16, withPad: " ", startingAt: 0)
+            lines.append("  " + name.fitted(toWidth: 16)
                 + [d.mean, d.min, d.p50, d.p90, d.p95, d.p99, d.p99_9, d.max].map { ms($0).leftPadded(10) }.joined())
         }
     } else {
         let header = ["level", "req/s", "out tok/s", "TTFT p50", "TTFT p99", "E2E p50", "E2E p99", "ITL p50", "ITL p99", "lag p99", "errors"]
-        lines.append(header.enumerated().map { $0 == 0 ? $1.padding(toLength: 16, withPad: " ", startingAt: 0) : $1.leftPadded(10) }.joined())
+        lines.append(header.enumerated().map { $0 == 0 ? $1.fitted(toWidth: 16) : $1.leftPadded(10) }.joined())
         for level in document.levels {
             let s = level.summary
-            var row = level.label.padding(toLength: 16, withPad: " ", startingAt: 0)
+            var row = level.label.fitted(toWidth: 16)
             row += [String(format: "%.2f", s.requestThroughput), String(format: "%.1f", s.outputTokenThroughput),
                     ms(s.ttftS?.p50), ms(s.ttftS?.p99), ms(s.e2eS?.p50), ms(s.e2eS?.p99), ms(s.itlS?.p50), ms(s.itlS?.p99),
                     ms(s.schedulingLagS?.p99), String(s.failed)].map { $0.leftPadded(10) }.joined()
-            if level.label == document.saturationLevel { row += "  ← saturation" }
+            if level.label == document.saturationLevel { row += style.yellow("  ← saturation") }
             lines.append(row)
         }
         lines.append("(latencies in ms)")
@@ -118,7 +121,8 @@ public func formatBenchReport(_ document: BenchDocument) -> String {
 }
 
 extension String {
+    /// Right-aligned in `width` columns, or after one space when it is that wide already.
     func leftPadded(_ width: Int) -> String {
-        count >= width ? " " + self : String(repeating: " ", count: width - count) + self
+        displayWidth >= width ? " " + self : padded(toWidth: width, alignment: .right)
     }
 }

@@ -1,16 +1,19 @@
 import Foundation
+public import LLMSupport
 
 /// The end-of-run summary in the seed's layout, with TTFT, ITL, TPOT and percentiles added.
-public func formatSummary(_ summary: RunSummary) -> String {
+/// Columns are measured in terminal columns, so wide (Korean) text keeps them aligned.
+/// - Parameter style: colour for a terminal (the title, a failure count); plain by default.
+public func formatSummary(_ summary: RunSummary, style: TerminalStyle = .plain) -> String {
     let rule = String(repeating: "=", count: 72)
     let thin = String(repeating: "-", count: 72)
     func line(_ label: String, _ value: String) -> String {
-        label.padding(toLength: 21, withPad: " ", startingAt: 0) + value
+        label.fitted(toWidth: 21) + value
     }
-    var lines = [rule, "📊 EXPERIMENT SUMMARY", rule]
+    var lines = [rule, style.bold("📊 EXPERIMENT SUMMARY"), rule]
     lines.append(line("Total requests:", "\(summary.totalRequests)"))
     lines.append(line("Successful:", "\(summary.successful)"))
-    lines.append(line("Failed:", "\(summary.failed)"))
+    lines.append(line("Failed:", summary.failed > 0 ? style.red("\(summary.failed)") : "\(summary.failed)"))
     if !summary.errorsByKind.isEmpty {
         let kinds = summary.errorsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         lines.append(line("Errors by kind:", kinds))
@@ -22,13 +25,13 @@ public func formatSummary(_ summary: RunSummary) -> String {
     lines.append(line("Tokens:", "\(summary.totalPromptTokens) prompt, \(summary.totalCompletionTokens) completion\(estimated)"))
     lines.append(thin)
     let columns = ["mean", "min", "max", "p50", "p90", "p95", "p99"]
-    lines.append("Latency".padding(toLength: 16, withPad: " ", startingAt: 0) + columns.map { $0.leftPadded(8) }.joined())
+    lines.append("Latency".fitted(toWidth: 16) + columns.map { $0.leftPadded(8) }.joined())
     let rows: [(String, DistributionSummary?, Double, String)] = [
         ("end-to-end", summary.latencyS, 1, "s"), ("TTFT", summary.ttftS, 1, "s"),
         ("ITL", summary.itlS, 1000, "ms"), ("TPOT", summary.tpotS, 1000, "ms"),
     ]
     for (name, stats, scale, unit) in rows {
-        let label = "  \(name) (\(unit))".padding(toLength: 16, withPad: " ", startingAt: 0)
+        let label = "  \(name) (\(unit))".fitted(toWidth: 16)
         guard let stats else {
             lines.append(label + "n/a".leftPadded(8))
             continue
@@ -42,7 +45,8 @@ public func formatSummary(_ summary: RunSummary) -> String {
 }
 
 extension String {
+    /// Right-aligned in `width` columns, or after one space when it is that wide already.
     func leftPadded(_ width: Int) -> String {
-        count >= width ? " " + self : String(repeating: " ", count: width - count) + self
+        displayWidth >= width ? " " + self : padded(toWidth: width, alignment: .right)
     }
 }

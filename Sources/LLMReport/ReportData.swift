@@ -1,0 +1,245 @@
+import Foundation
+import LLMBench
+import LLMClientKit
+import LLMExperiment
+
+/// The latency distributions the report draws.
+enum LatencyMetric: CaseIterable {
+    case ttft, endToEnd, interToken
+
+    var title: String {
+        switch self {
+        case .ttft: "Time to first token"
+        case .endToEnd: "End-to-end latency"
+        case .interToken: "Inter-token latency"
+        }
+    }
+
+    var shortName: String {
+        switch self {
+        case .ttft: "TTFT"
+        case .endToEnd: "E2E latency"
+        case .interToken: "ITL"
+        }
+    }
+
+    /// What one value is: a request's, or a gap between two chunks.
+    var valueNoun: String { self == .interToken ? "gaps" : "requests" }
+
+    /// The name of the bench document's histogram of this metric (microseconds).
+    var histogramName: String {
+        switch self {
+        case .ttft: "ttft_us"
+        case .endToEnd: "e2e_us"
+        case .interToken: "itl_us"
+        }
+    }
+}
+
+/// Values of one metric with how often each occurred, sorted by value (seconds): a run's exact
+/// samples, or a bench histogram's buckets.
+struct WeightedValues {
+    private(set) var values: [Double] = []
+    /// Cumulative counts: `cumulative[i]` is the count of values up to and including `values[i]`.
+    private(set) var cumulative: [Double] = []
+
+    var total: Double { cumulative.last ?? 0 }
+    var minimum: Double? { values.first }
+    var maximum: Double? { values.last }
+
+    init(samples: [Double]) {
+        for value in samples.filter(\.isFinite).sorted() { append(value, count: 1) }
+    }
+
+    /// From `[microseconds, count]` pairs.
+    init(sparseMicroseconds pairs: [[UInt64]]) {
+        let sorted = pairs.filter { $0.count == 2 && $0[1] > 0 }.sorted { $0[0] < $1[0] }
+        for pair in sorted { append(Double(pair[0]) / 1e6, count: Double(pair[1])) }
+    }
+
+    private mutating func append(_ value: Double, count: Double) {
+        if values.last == value {
+            cumulative[cumulative.count - 1] += count
+        } else {
+            values.append(value)
+            cumulative.append(total + count)
+        }
+    }
+
+    /// The share (0–1) of values at or below `x`.
+    func fraction(atOrBelow x: Double) -> Double {
+        guard total > 0 else { return 0 }
+        var low = 0, high = values.count  // first index with a value above x
+        while low < high {
+            let middle = (low + high) / 2
+            if values[middle] <= x { low = middle + 1 } else { high = middle }
+        }
+        return low == 0 ? 0 : cumulative[low - 1] / total
+    }
+
+    /// Counts in `binCount` bins of `binWidth` from `start`; values beyond the last bin count in
+    /// it, values before the first in the first.
+    func binCounts(from start: Double, binWidth: Double, binCount: Int) -> [Double] {
+        var bins = [Double](repeating: 0, count: binCount)
+        guard binCount > 0, binWidth > 0 else { return bins }
+        var previous = 0.0
+        for (value, cumulativeCount) in zip(values, cumulative) {
+            let bin = min(binCount - 1, max(0, Int(((value - start) / binWidth).rounded(.down))))
+            bins[bin] += cumulativeCount - previous
+            previous = cumulativeCount
+        }
+        return bins
+    }
+}
+
+/// What happened in one second of a run.
+struct SecondCounts: Hashable {
+    var second: Int
+    var completed = 0
+    var errors = 0
+    var outputTokens = 0
+    var maxInFlight = 0
+}
+
+/// The figures of the summary table.
+struct Overview {
+    var totalRequests: Int
+    var successful: Int
+    var failed: Int
+    var durationS: Double
+    var requestsPerSecond: Double
+    var outputTokensPerSecond: Double
+    var totalTokensPerSecond: Double
+    var promptTokens: Int
+    var completionTokens: Int
+    var maxInFlight: Int?
+    var goodput: Double?
+    var errorsByKind: [String: Int]
+}
+
+/// One line of the report's charts and tables: a run, or one level of a benchmark.
+struct ReportSource {
+    /// The legend name.
+    var name: String
+    var overview: Overview
+    var distributions: [LatencyMetric: WeightedValues]
+    /// The summary statistics behind the table and the percentile marks.
+    var summaries: [LatencyMetric: DistributionSummary]
+    /// TTFT, E2E, ITL, TPOT and (open-loop bench) scheduling lag, for the latency table.
+    var latencyRows: [(name: String, summary: DistributionSummary?)]
+    var seconds: [SecondCounts]
+
+    init(name: String, run: RunDocument) {
+        self.name = name
+        let summary = run.summary
+        let successful = run.results.filter(\.success)
+        let seconds = Self.secondCounts(run.results)
+        overview = Overview(
+            totalRequests: summary.totalRequests, successful: summary.successful, failed: summary.failed, durationS: summary.durationS,
+            requestsPerSecond: summary.requestsPerSecond, outputTokensPerSecond: summary.outputTokensPerSecond,
+            totalTokensPerSecond: summary.totalTokensPerSecond, promptTokens: summary.totalPromptTokens,
+            completionTokens: summary.totalCompletionTokens, maxInFlight: seconds.map(\.maxInFlight).max(), goodput: nil,
+            errorsByKind: summary.errorsByKind)
+        distributions = [
+            .ttft: WeightedValues(samples: successful.compactMap(\.ttftS)),
+            .endToEnd: WeightedValues(samples: successful.map(\.latencyS)),
+            .interToken: WeightedValues(samples: successful.flatMap(\.itlS)),
+        ]
+        summaries = [:]
+        summaries[.ttft] = summary.ttftS
+        summaries[.endToEnd] = summary.latencyS
+        summaries[.interToken] = summary.itlS
+        latencyRows = [("TTFT", summary.ttftS), ("End-to-end", summary.latencyS), ("ITL", summary.itlS), ("TPOT", summary.tpotS)]
+        self.seconds = seconds
+    }
+
+    init(name: String, level: BenchDocument.Level) {
+        self.name = name
+        let summary = level.summary
+        overview = Overview(
+            totalRequests: summary.totalRequests, successful: summary.successful, failed: summary.failed, durationS: summary.durationS,
+            requestsPerSecond: summary.requestThroughput, outputTokensPerSecond: summary.outputTokenThroughput,
+            totalTokensPerSecond: summary.totalTokenThroughput, promptTokens: summary.inputTokens, completionTokens: summary.outputTokens,
+            maxInFlight: summary.maxInFlight, goodput: summary.goodput, errorsByKind: summary.errorsByKind)
+        var distributions: [LatencyMetric: WeightedValues] = [:]
+        for metric in LatencyMetric.allCases {
+            distributions[metric] = WeightedValues(sparseMicroseconds: level.histograms[metric.histogramName] ?? [])
+        }
+        self.distributions = distributions
+        summaries = [:]
+        summaries[.ttft] = summary.ttftS
+        summaries[.endToEnd] = summary.e2eS
+        summaries[.interToken] = summary.itlS
+        latencyRows = [("TTFT", summary.ttftS), ("End-to-end", summary.e2eS), ("ITL", summary.itlS), ("TPOT", summary.tpotS)]
+        if let lag = summary.schedulingLagS { latencyRows.append(("Scheduling lag", lag)) }
+        seconds = level.timeSeries.map {
+            SecondCounts(second: $0.second, completed: $0.completed, errors: $0.errors, outputTokens: $0.outputTokens, maxInFlight: $0.maxInFlight)
+        }
+    }
+
+    /// Per-second counts of a run, from each result's send time and latency: completions, errors
+    /// and output tokens in the second a request finished, and the most requests in flight.
+    /// Results without a readable send time are left out.
+    static func secondCounts(_ results: [RequestResult]) -> [SecondCounts] {
+        let spans = results.compactMap { result -> (start: Date, result: RequestResult)? in
+            parseTimestamp(result.startedAt).map { ($0, result) }
+        }
+        guard let origin = spans.map(\.start).min() else { return [] }
+        var events: [(time: Double, delta: Int)] = []
+        var lastEnd = 0.0
+        for span in spans {
+            let start = span.start.timeIntervalSince(origin)
+            let end = start + max(0, span.result.latencyS)
+            events.append((start, 1))
+            events.append((end, -1))
+            lastEnd = max(lastEnd, end)
+        }
+        // At equal times, ends come first: a request that finishes as another starts was not in flight with it.
+        events.sort { $0.time != $1.time ? $0.time < $1.time : $0.delta < $1.delta }
+        var seconds = (0..<(Int(lastEnd) + 1)).map { SecondCounts(second: $0) }
+        for span in spans {
+            let second = min(seconds.count - 1, Int(span.start.timeIntervalSince(origin) + max(0, span.result.latencyS)))
+            if span.result.success {
+                seconds[second].completed += 1
+                seconds[second].outputTokens += span.result.completionTokens ?? 0
+            } else {
+                seconds[second].errors += 1
+            }
+        }
+        var inFlight = 0, next = 0
+        for second in seconds.indices {
+            var peak = inFlight
+            while next < events.count && events[next].time < Double(second + 1) {
+                inFlight += events[next].delta
+                peak = max(peak, inFlight)
+                next += 1
+            }
+            seconds[second].maxInFlight = peak
+        }
+        return seconds
+    }
+
+    /// A result's `started_at`: ISO 8601 with or without fractional seconds.
+    static func parseTimestamp(_ text: String) -> Date? {
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+        return try? Date(text, strategy: Date.ISO8601FormatStyle())
+    }
+}
+
+extension ReportInput {
+    /// The report's lines: each run, and each level of each benchmark. Names are the file names,
+    /// the level labels of a lone sweep, or both when several documents are compared.
+    var sources: [ReportSource] {
+        documents.flatMap { document -> [ReportSource] in
+            switch document.content {
+            case .run(let run):
+                return [ReportSource(name: document.name, run: run)]
+            case .bench(let bench):
+                return bench.levels.map { level in
+                    let name = bench.levels.count == 1 ? document.name : documents.count == 1 ? level.label : "\(document.name) \(level.label)"
+                    return ReportSource(name: name, level: level)
+                }
+            }
+        }
+    }
+}
