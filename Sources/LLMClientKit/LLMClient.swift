@@ -114,11 +114,14 @@ public final class LLMClient: Sendable {
         var request = HTTPClientRequest(url: url)
         addAuthorization(to: &request)
         do {
-            let response = try await http.execute(request, timeout: .nanoseconds(Int64(configuration.requestTimeout * 1e9)))
+            // Model lists, health and metrics are small: a server that sits on them is not healthy.
+            let timeout = min(configuration.requestTimeout, 30)
+            let response = try await http.execute(request, timeout: .nanoseconds(Int64(timeout * 1e9)))
             let body = try await response.body.collect(upTo: 16 * 1024 * 1024)
             return (Int(response.status.code), Array(buffer: body))
         } catch {
-            let (kind, message) = Self.connectionFailure(error, url: configuration.redacting(url))
+            let (kind, message) = Task.isCancelled
+                ? (.cancelled, "cancelled") : Self.classify(error, receivedHead: false, url: configuration.redacting(url))
             throw .connection(kind, message)
         }
     }
@@ -395,6 +398,14 @@ public final class LLMClient: Sendable {
         return connectionFailure(error, url: url)
     }
 
+    /// BoringSSL's reason (`CERTIFICATE_VERIFY_FAILED`, `WRONG_VERSION_NUMBER`, ...) out of a
+    /// NIOSSL error description, or the description itself.
+    private static func tlsReason(_ description: String) -> String {
+        guard let start = description.range(of: "OPENSSL_internal:")?.upperBound else { return description }
+        let rest = description[start...]
+        return String(rest.prefix { $0 != " " && $0 != "]" })
+    }
+
     /// The kind and a clear message for a failure to reach the server at `url`.
     static func connectionFailure(_ error: any Error, url: String) -> (ErrorKind, String) {
         let text = String(describing: error)
@@ -402,7 +413,7 @@ public final class LLMClient: Sendable {
             return (.connectTimeout, "connect timeout: no connection to \(url) within the connect timeout")
         }
         if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError || text.contains("handshakeFailed") {
-            return (.tls, "TLS error talking to \(url): \(text) (untrusted or self-signed certificate? see --ca-cert and --insecure)")
+            return (.tls, "TLS error talking to \(url): \(tlsReason(text)) (an untrusted or self-signed certificate? see --ca-cert and --insecure)")
         }
         if let connectionError = error as? NIOConnectionError {
             if connectionError.connectionErrors.isEmpty, connectionError.dnsAError != nil || connectionError.dnsAAAAError != nil {

@@ -5,6 +5,8 @@ import Hummingbird
 import Logging
 import NIOCore
 import OpenAIAPI
+import ServiceLifecycle
+import UnixSignals
 import Synchronization
 
 /// An OpenAI-compatible HTTP server that answers like vLLM or llama.cpp, with a latency model and
@@ -27,9 +29,17 @@ public final class SimulatorServer: Sendable {
 
     /// Serves until the task is cancelled (or, with `handleSignals`, until SIGINT or SIGTERM).
     /// - Parameters:
-    ///   - handleSignals: shut down gracefully on SIGINT and SIGTERM (for the command line).
+    ///   - handleSignals: shut down gracefully on SIGINT and SIGTERM (for the command line): stop
+    ///     accepting, let the answers in flight finish for up to ``shutdownGracePeriod``, then cancel them.
     ///   - onBound: called once listening, with the host and the port actually bound.
     public func run(handleSignals: Bool = false, onBound: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in }) async throws {
+        try await makeServiceGroup(signals: handleSignals ? [.sigterm, .sigint] : [], onBound: onBound).run()
+    }
+
+    /// How long a graceful shutdown waits for the answers in flight before cancelling them.
+    public static let shutdownGracePeriod: Duration = .seconds(2)
+
+    private func makeServiceGroup(signals: [UnixSignal], onBound: @escaping @Sendable (String, Int) async -> Void) -> ServiceGroup {
         var logger = Logger(label: "llm-client.simulator")
         logger.logLevel = .warning
         let host = configuration.host
@@ -38,11 +48,9 @@ public final class SimulatorServer: Sendable {
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "llm-client-simulator"),
             onServerRunning: { channel in await onBound(host, channel.localAddress?.port ?? 0) },
             logger: logger)
-        if handleSignals {
-            try await app.runService()
-        } else {
-            try await app.run()
-        }
+        var configuration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: signals, logger: logger)
+        configuration.maximumGracefulShutdownDuration = Self.shutdownGracePeriod
+        return ServiceGroup(configuration: configuration)
     }
 
     /// A simulator running on a free loopback port.
@@ -57,25 +65,32 @@ public final class SimulatorServer: Sendable {
 
     /// Starts a simulator (on a free port unless the configuration names one), runs `body` with its
     /// address, and stops the server when `body` returns or throws.
+    ///
+    /// The server is stopped by a graceful shutdown, not by cancelling it: cancelling a NIO server
+    /// while a just-accepted connection is still buffered traps ("Deinited NIOAsyncWriter without
+    /// calling finish()", apple/swift-nio#3481); a graceful shutdown serves what was accepted.
     public static func withRunning<T: Sendable>(
         _ configuration: SimulatorConfiguration, _ body: @Sendable (Endpoint) async throws -> T
     ) async throws -> T {
         let server = SimulatorServer(configuration: configuration)
         let (bound, continuation) = AsyncStream<Endpoint>.makeStream()
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
+        let group = server.makeServiceGroup(signals: []) { host, port in continuation.yield(Endpoint(host: host, port: port)) }
+        return try await withThrowingTaskGroup(of: T?.self) { tasks in
+            tasks.addTask {
                 defer { continuation.finish() }
-                try await server.run { host, port in continuation.yield(Endpoint(host: host, port: port)) }
+                try await group.run()
                 return nil
             }
             var iterator = bound.makeAsyncIterator()
             guard let endpoint = await iterator.next() else {
-                _ = try await group.next()  // rethrows why the server stopped
+                _ = try await tasks.next()  // rethrows why the server stopped
                 throw SimulatorError(status: 500, message: "the simulator stopped before it was listening")
             }
-            let result = try await body(endpoint)
-            group.cancelAll()
-            return result
+            let outcome: Result<T, any Error>
+            do { outcome = .success(try await body(endpoint)) } catch { outcome = .failure(error) }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return try outcome.get()
         }
     }
 

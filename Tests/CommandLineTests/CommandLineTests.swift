@@ -162,14 +162,15 @@ import Testing
     }
 
     @Test func anUnreachableServerExitsWithOneQuickly() async throws {
-        let port = try await SimulatorServer.withRunning(testSimulatorConfiguration()) { $0.port }
-        let started = ContinuousClock.now
-        let output = try await run(["--base-url", "http://127.0.0.1:\(port)/v1", "--prompt", "x"])
-        #expect(output.status == 1)
-        #expect(output.stderr.contains("127.0.0.1:\(port)"), "\(output.stderr)")
-        #expect(ContinuousClock.now - started < .seconds(30))
-        let health = try await run(["health", "--base-url", "http://127.0.0.1:\(port)/v1"])
-        #expect(health.status == 1)
+        try await withRefusingPort { port in
+            let started = ContinuousClock.now
+            let output = try await run(["--base-url", "http://127.0.0.1:\(port)/v1", "--prompt", "x"])
+            #expect(output.status == 1)
+            #expect(output.stderr.contains("127.0.0.1:\(port)"), "\(output.stderr)")
+            #expect(ContinuousClock.now - started < .seconds(30))
+            let health = try await run(["health", "--base-url", "http://127.0.0.1:\(port)/v1"])
+            #expect(health.status == 1)
+        }
     }
 
     @Test func healthAndModelsSubcommands() async throws {
@@ -215,16 +216,11 @@ import Testing
 
     /// Starts `llm-client serve-sim` with `arguments` on a free port and runs `body` with its base URL.
     private func withServeSim(_ arguments: [String], _ body: (String) async throws -> Void) async throws {
-        let process = Process()
-        process.executableURL = TestEnvironment.cliBinary
-        process.arguments = ["serve-sim", "--port", "0"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        defer { process.terminate(); process.waitUntilExit() }
-        let line = String(decoding: pipe.fileHandleForReading.availableData, as: UTF8.self)
-        #expect(line.hasPrefix("llm-client simulator listening on http://127.0.0.1:"))
-        try await body(String(line.split(separator: " ").last!.trimmingCharacters(in: .whitespacesAndNewlines)))
+        try await withBackgroundProcess(TestEnvironment.cliBinary, ["serve-sim", "--port", "0"] + arguments) { server in
+            let line = await server.readLine()
+            #expect(line.hasPrefix("llm-client simulator listening on http://127.0.0.1:"))
+            try await body(String(line.split(separator: " ").last ?? ""))
+        }
     }
 
     @Test(arguments: [

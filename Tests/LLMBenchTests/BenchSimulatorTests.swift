@@ -23,11 +23,11 @@ import Testing
                 let itl = try #require(summary.itlS)
                 let e2e = try #require(summary.e2eS)
                 // The simulator never sends a token before it is due: these lower bounds hold on any
-                // machine; the upper bounds are loose, for a machine busy with other tests.
-                #expect(ttft.min >= 0.05 - 0.001 && ttft.p50 < 1, "\(ttft)")
-                #expect(e2e.min >= 0.05 + 7 * 0.01 - 0.002 && e2e.p50 < 2, "\(e2e)")
+                // machine, however busy (upper bounds would be timings, which depend on the machine).
+                #expect(ttft.min >= 0.05 - 0.001, "\(ttft)")
+                #expect(e2e.min >= 0.05 + 7 * 0.01 - 0.002, "\(e2e)")
                 #expect(itl.count == 40 * 7)  // 8 chunks per answer
-                #expect(itl.max >= 0.005 && itl.p50 < 0.5, "\(itl)")
+                #expect(itl.max >= 0.005, "\(itl)")
                 #expect(summary.tpotS?.count == 40)
                 #expect(summary.schedulingLagS == nil)
                 #expect(level.timeSeries.reduce(0) { $0 + $1.completed } == 40)

@@ -91,11 +91,13 @@ import Testing
 
     @Test func aShortStallIsWaitedOut() async throws {
         var configuration = testSimulatorConfiguration()
-        configuration.faults.stallSeconds = 0.3
+        configuration.faults.stallSeconds = 1
         try await withSimulator(configuration) { client, _ in
             let result = await client.generate(GenerationRequest(prompt: .text("hello"), parameters: .init(extraBody: ["sim_fault": "stall"])))
             #expect(result.success)
-            #expect(result.itlS.max() ?? 0 >= 0.25)  // the 0.3 s pause shows as one long gap
+            // The 1 s pause shows as one long gap (less on a busy machine, where the client may read the
+            // chunks before and after it late).
+            #expect(result.itlS.max() ?? 0 >= 0.5)
         }
     }
 
@@ -173,17 +175,18 @@ import Testing
     }
 
     @Test func anUnreachableServerFailsClearlyAndQuickly() async throws {
-        let port = try await SimulatorServer.withRunning(testSimulatorConfiguration()) { $0.port }  // now closed
-        let started = ContinuousClock.now
-        try await LLMClient.withClient(ClientConfiguration(baseURL: "http://127.0.0.1:\(port)/v1", connectTimeout: 2)) { client in
-            let result = await client.generate(GenerationRequest(prompt: .text("x"), parameters: .init(model: "m")))
-            #expect(!result.success)
-            #expect(result.errorKind == .connectionRefused)
-            #expect(result.error?.contains("127.0.0.1:\(port)") == true)
-            let health = await client.health()
-            #expect(!health.healthy)
+        try await withRefusingPort { port in
+            let started = ContinuousClock.now
+            try await LLMClient.withClient(ClientConfiguration(baseURL: "http://127.0.0.1:\(port)/v1", connectTimeout: 2)) { client in
+                let result = await client.generate(GenerationRequest(prompt: .text("x"), parameters: .init(model: "m")))
+                #expect(!result.success)
+                #expect(result.errorKind == .connectionRefused)
+                #expect(result.error?.contains("127.0.0.1:\(port)") == true)
+                let health = await client.health()
+                #expect(!health.healthy)
+            }
+            #expect(ContinuousClock.now - started < .seconds(10))
         }
-        #expect(ContinuousClock.now - started < .seconds(10))
     }
 }
 

@@ -27,13 +27,6 @@ import Testing
             parameters: .init(maxTokens: maxTokens, extraBody: fault.map { ["sim_fault": .string($0)] }))
     }
 
-    /// Requests the simulator received, from its Prometheus counter.
-    private func requestsReceived(_ endpoint: SimulatorServer.Endpoint) async throws -> Int {
-        let text = try await LLMClient.withClient(ClientConfiguration(baseURL: endpoint.baseURL)) { await $0.serverMetrics() } ?? ""
-        return text.split(separator: "\n").filter { $0.hasPrefix("llmsim_requests_total{") }
-            .compactMap { Int(Double($0.split(separator: " ").last ?? "") ?? -1) }.reduce(0, +)
-    }
-
     @Test(.timeLimit(.minutes(2)))
     func everyRequestIsAccountedForUnderMixedFaults() async throws {
         var simulator = testSimulatorConfiguration(
@@ -49,7 +42,7 @@ import Testing
             $0.retry = RetryPolicy(maxRetries: 2, initialDelay: 0.01, maxDelay: 0.1)
         }) { client, endpoint in
             let results = await client.generateBatch(requests, concurrency: 24)
-            return (results, try await requestsReceived(endpoint))
+            return (results, Int(try await endpoint.metric("llmsim_requests_total")))
         }
         #expect(results.count == requests.count)
         #expect(results.map(\.index) == Array(0..<requests.count), "each request once, none lost")
@@ -111,26 +104,28 @@ import Testing
     }
 
     @Test func aLongAnswerEndsAsARequestTimeoutWithItsPartialOutput() async throws {
-        let steady = testSimulatorConfiguration(latency: LatencyModel(ttftMean: 0, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.05, itlJitter: 0, outputTokensMean: 200))
-        let result = try await withClient(steady, { $0.requestTimeout = 0.5 }) { client, _ in
-            await client.generate(request(maxTokens: 200))
+        // 400 tokens 50 ms apart take 20 s; the 2 s timeout leaves a loaded machine time to get some.
+        let steady = testSimulatorConfiguration(latency: LatencyModel(ttftMean: 0, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.05, itlJitter: 0, outputTokensMean: 400))
+        let result = try await withClient(steady, { $0.requestTimeout = 2 }) { client, _ in
+            await client.generate(request(maxTokens: 400))
         }
         #expect(result.errorKind == .requestTimeout)
-        #expect(result.contentChunks > 0 && result.contentChunks < 200)
+        #expect(result.contentChunks > 0 && result.contentChunks < 400)
         #expect(!result.output.isEmpty)
     }
 
     @Test func connectionFailuresAreClassified() async throws {
-        let closedPort = try await SimulatorServer.withRunning(testSimulatorConfiguration()) { $0.port }
-        let cases: [(String, ErrorKind)] = [
-            ("http://127.0.0.1:\(closedPort)/v1", .connectionRefused),
-            ("http://no-such-host.invalid/v1", .dns),
-        ]
-        for (url, kind) in cases {
-            let result = try await LLMClient.withClient(ClientConfiguration(baseURL: url, connectTimeout: 5)) { client in
-                await client.generate(GenerationRequest(prompt: .text("x"), parameters: .init(model: "m")))
+        try await withRefusingPort { closedPort in
+            let cases: [(String, ErrorKind)] = [
+                ("http://127.0.0.1:\(closedPort)/v1", .connectionRefused),
+                ("http://no-such-host.invalid/v1", .dns),
+            ]
+            for (url, kind) in cases {
+                let result = try await LLMClient.withClient(ClientConfiguration(baseURL: url, connectTimeout: 5)) { client in
+                    await client.generate(GenerationRequest(prompt: .text("x"), parameters: .init(model: "m")))
+                }
+                #expect(result.errorKind == kind, "\(url): \(result.error ?? "")")
             }
-            #expect(result.errorKind == kind, "\(url): \(result.error ?? "")")
         }
         // TLS spoken to a plain HTTP server.
         try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
@@ -205,6 +200,8 @@ import Testing
             return await batch.value
         }
         #expect(results.count == 4, "only the first four were sent")
-        #expect(results.allSatisfy { $0.errorKind == .cancelled && $0.contentChunks > 0 })
+        #expect(results.allSatisfy { $0.errorKind == .cancelled }, "\(results.map { "\($0.errorKind?.rawValue ?? "ok"): \($0.error ?? "")" })")
+        // What arrived before the cancel is kept (how much did arrive depends on the machine's load).
+        #expect(results.allSatisfy { $0.output.isEmpty == ($0.contentChunks == 0) })
     }
 }

@@ -94,7 +94,7 @@ public func runProcess(
     async let err = readToEnd(stderrPipe.fileHandleForReading)
     let killer = Task {
         try await Task.sleep(for: .seconds(timeout))
-        if process.isRunning { process.terminate() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
     var iterator = finished.stream.makeAsyncIterator()
     let status = await iterator.next() ?? -1

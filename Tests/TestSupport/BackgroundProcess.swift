@@ -1,0 +1,83 @@
+import Foundation
+
+/// A program running beside a test (a server, or the command line under test), stopped when the
+/// test is done with it however the test ends.
+public final class BackgroundProcess {
+    private let process = Process()
+    private let exited = AsyncStream<Int32>.makeStream()
+    private let stdoutPipe = Pipe()
+    private var status: Int32?
+
+    /// The child's process id.
+    public var pid: Int32 { process.processIdentifier }
+
+    fileprivate init(_ executable: URL, _ arguments: [String], stdout: FileHandle?, stderr: FileHandle?) throws {
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = stdout ?? stdoutPipe
+        if let stderr { process.standardError = stderr }
+        let continuation = exited.continuation
+        process.terminationHandler = { continuation.yield($0.terminationStatus); continuation.finish() }
+        try process.run()
+    }
+
+    /// The next line the child writes to its standard output (when it was not redirected), read on
+    /// a thread of its own: a blocking read on the cooperative pool would stall in-process servers.
+    public func readLine() async -> String {
+        let descriptor = stdoutPipe.fileHandleForReading.fileDescriptor
+        return await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var line: [UInt8] = []
+                var byte: UInt8 = 0
+                while read(descriptor, &byte, 1) == 1, byte != UInt8(ascii: "\n") { line.append(byte) }
+                continuation.resume(returning: String(decoding: line, as: UTF8.self))
+            }
+        }
+    }
+
+    /// Sends `signal` to the child.
+    public func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Waits for the child to exit (killing it after `timeout` seconds) and returns its exit status.
+    public func waitForExit(timeout: Double = 60) async -> Int32 {
+        if let status { return status }
+        let pid = process.processIdentifier
+        let killer = Task {
+            try await Task.sleep(for: .seconds(timeout))
+            kill(pid, SIGKILL)
+        }
+        var iterator = exited.stream.makeAsyncIterator()
+        let status = await iterator.next() ?? -1
+        killer.cancel()
+        self.status = status
+        return status
+    }
+
+    /// SIGTERM, then SIGKILL if the child is still there after `grace` seconds (a child spawned from
+    /// a test thread can inherit a signal mask that blocks SIGTERM).
+    fileprivate func stop(grace: Double) async {
+        guard status == nil else { return }
+        send(SIGTERM)
+        _ = await waitForExit(timeout: grace)
+    }
+}
+
+/// Starts `executable`, runs `body` with it, and stops it when `body` returns or throws.
+/// - Parameters:
+///   - stdout: where the child's standard output goes; by default a pipe read by ``BackgroundProcess/readLine()``.
+///   - stderr: where its standard error goes; by default the test's own.
+public func withBackgroundProcess<T>(
+    _ executable: URL, _ arguments: [String], stdout: FileHandle? = nil, stderr: FileHandle? = nil, stopGrace: Double = 10,
+    _ body: (BackgroundProcess) async throws -> T
+) async throws -> T {
+    let child = try BackgroundProcess(executable, arguments, stdout: stdout, stderr: stderr)
+    do {
+        let result = try await body(child)
+        await child.stop(grace: stopGrace)
+        return result
+    } catch {
+        await child.stop(grace: stopGrace)
+        throw error
+    }
+}
