@@ -91,11 +91,14 @@ public struct GenerationRequest: Sendable {
     public var parameters: GenerationParameters
     public var api: APIKind
     public var stream: Bool
+    /// The setting of a comparison run this request belongs to, e.g. `temperature=0.9`.
+    public var setting: String?
 
     public init(
         index: Int = 0, repeatIndex: Int = 0, promptID: String? = nil, prompt: PromptInput,
-        parameters: GenerationParameters = .init(), api: APIKind = .completions, stream: Bool = true
+        parameters: GenerationParameters = .init(), api: APIKind = .completions, stream: Bool = true, setting: String? = nil
     ) {
+        self.setting = setting
         self.index = index
         self.repeatIndex = repeatIndex
         self.promptID = promptID

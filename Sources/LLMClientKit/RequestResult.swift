@@ -47,6 +47,8 @@ public struct RequestResult: Sendable, Codable, Hashable {
     public var `repeat`: Int
     /// The prompt's id from the prompt file, if it had one.
     public var promptID: String?
+    /// The setting of a comparison run (`temperature=0.9`, `model=qwen`), nil in a plain run.
+    public var setting: String?
     /// The prompt text (for a conversation, the last user message).
     public var prompt: String
     /// The full conversation, when the prompt was a list of messages.
@@ -100,6 +102,7 @@ public struct RequestResult: Sendable, Codable, Hashable {
         index = request.index
         `repeat` = request.repeatIndex
         promptID = request.promptID
+        setting = request.setting
         prompt = request.prompt.displayText
         if case .messages(let list) = request.prompt { messages = list }
         api = request.api
@@ -121,7 +124,7 @@ public struct RequestResult: Sendable, Codable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case index, `repeat`, prompt, messages, api, model, temperature, seed, stream, output, success, error
+        case index, `repeat`, setting, prompt, messages, api, model, temperature, seed, stream, output, success, error
         case promptID = "prompt_id"
         case maxTokens = "max_tokens"
         case topP = "top_p"
@@ -149,6 +152,7 @@ public struct RequestResult: Sendable, Codable, Hashable {
         index = try c.decode(Int.self, forKey: .index)
         `repeat` = try c.decode(Int.self, forKey: .repeat)
         promptID = try c.decodeIfPresent(String.self, forKey: .promptID)
+        setting = try c.decodeIfPresent(String.self, forKey: .setting)
         prompt = try c.decode(String.self, forKey: .prompt)
         messages = try c.decodeIfPresent([ChatMessage].self, forKey: .messages)
         api = try c.decode(APIKind.self, forKey: .api)
@@ -186,6 +190,7 @@ public struct RequestResult: Sendable, Codable, Hashable {
         try c.encode(index, forKey: .index)
         try c.encode(`repeat`, forKey: .repeat)
         try c.encode(promptID, forKey: .promptID)
+        try c.encodeIfPresent(setting, forKey: .setting)
         try c.encode(prompt, forKey: .prompt)
         try c.encodeIfPresent(messages, forKey: .messages)
         try c.encode(api, forKey: .api)

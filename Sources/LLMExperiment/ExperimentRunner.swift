@@ -23,12 +23,17 @@ public struct ExperimentPlan: Sendable {
     /// A JSONL result file of an interrupted run of this plan: its successful requests are kept,
     /// the others are sent, and new results are appended to it.
     public var resumeFile: String?
+    /// The settings of a comparison run (a list of temperatures or models): every prompt is sent
+    /// under each setting, one setting after the other. Empty for a plain run.
+    public var settings: [ExperimentSetting]
 
     public init(
         prompts: [PromptEntry], promptFile: String? = nil, repeatCount: Int = 1, concurrency: Int = 1,
         api: APIKind = .completions, stream: Bool = true, parameters: GenerationParameters = .init(),
-        outputs: [(path: String, format: OutputFormat)] = [], overwrite: Bool = false, resumeFile: String? = nil
+        outputs: [(path: String, format: OutputFormat)] = [], overwrite: Bool = false, resumeFile: String? = nil,
+        settings: [ExperimentSetting] = []
     ) {
+        self.settings = settings
         self.prompts = prompts
         self.promptFile = promptFile
         self.repeatCount = repeatCount
@@ -42,7 +47,7 @@ public struct ExperimentPlan: Sendable {
     }
 
     /// Requests the plan sends in all.
-    public var requestCount: Int { prompts.count * repeatCount }
+    public var requestCount: Int { prompts.count * repeatCount * max(1, settings.count) }
 
     /// The successful results of ``resumeFile`` (none without one), after checking that the file
     /// belongs to this plan: every index in range, every prompt the plan's prompt at that index.
@@ -64,18 +69,22 @@ public struct ExperimentPlan: Sendable {
         return previous.filter(\.success)
     }
 
-    /// The requests of the batch, round by round: every prompt once, then every prompt again, and
-    /// so on, numbered in that order.
+    /// The requests of the batch, setting by setting and, within one, round by round: every prompt
+    /// once, then every prompt again, and so on, numbered in that order. A setting's temperature
+    /// or model wins over the prompt file's: it is what the comparison is about.
     public func requests(model: String) -> [GenerationRequest] {
         var requests: [GenerationRequest] = []
-        requests.reserveCapacity(prompts.count * repeatCount)
-        for round in 0..<repeatCount {
-            for entry in prompts {
-                var parameters = self.parameters.overridden(by: entry.parameters)
-                parameters.model = parameters.model ?? model
-                requests.append(GenerationRequest(
-                    index: requests.count, repeatIndex: round, promptID: entry.id, prompt: entry.prompt,
-                    parameters: parameters, api: api, stream: stream))
+        requests.reserveCapacity(requestCount)
+        for setting in settings.isEmpty ? [nil] : settings.map(Optional.some) {
+            for round in 0..<repeatCount {
+                for entry in prompts {
+                    var parameters = self.parameters.overridden(by: entry.parameters)
+                    if let setting { parameters = parameters.overridden(by: setting.parameters) }
+                    parameters.model = parameters.model ?? model
+                    requests.append(GenerationRequest(
+                        index: requests.count, repeatIndex: round, promptID: entry.id, prompt: entry.prompt,
+                        parameters: parameters, api: api, stream: stream, setting: setting?.label))
+                }
             }
         }
         return requests
@@ -98,10 +107,14 @@ public enum ExperimentRunner {
     ///   - stop: once signalled, no further request is sent (cancel the calling task to end the
     ///     ones in flight); the outcome then holds the results of the requests sent.
     ///   - onText: sees the answer's text as it streams (meant for single-request runs).
-    ///   - onResult: sees each result as it finishes, with the number done so far.
+    ///   - evaluate: adds quality measures to each finished result (assertions, a judge's score)
+    ///     before it is saved; it runs beside the batch, with the plan's concurrency, outside the
+    ///     measured requests' time.
+    ///   - onResult: sees each result as it is saved, with the number done so far.
     public static func run(
         _ plan: ExperimentPlan, client: LLMClient, toolVersion: String, stop: StopSignal? = nil,
         onText: (@Sendable (String) -> Void)? = nil,
+        evaluate: (@Sendable (RequestResult) async -> RequestResult)? = nil,
         onResult: @escaping @Sendable (RequestResult, Int) -> Void = { _, _ in }
     ) async throws -> ExperimentOutcome {
         let kept = try plan.resumedResults()
@@ -118,6 +131,13 @@ public enum ExperimentRunner {
         run.maxRetries = client.configuration.retry.maxRetries
         run.requestsPlanned = plan.requestCount
         run.resumedFrom = plan.resumeFile
+        if !plan.settings.isEmpty {
+            run.settings = plan.settings.map(\.label)
+            if plan.settings.contains(where: { $0.temperature != nil }) { run.temperature = nil }
+            var models: [String] = []
+            for model in plan.settings.compactMap(\.model) where !models.contains(model) { models.append(model) }
+            if !models.isEmpty { run.model = models.joined(separator: ",") }
+        }
         let newFiles = try plan.outputs.filter { $0.path != plan.resumeFile }.map {
             try ResultWriter(path: $0.path, format: $0.format, overwrite: plan.overwrite)
         }
@@ -126,8 +146,7 @@ public enum ExperimentRunner {
         }
         let writers = try newFiles + (plan.resumeFile.map { [try ResultWriter(appendingTo: $0)] } ?? [])
         let progress = Mutex((done: kept.count, writeError: String?.none))
-        let started = ContinuousClock.now
-        let sent = await client.generateBatch(requests, concurrency: plan.concurrency, stop: stop, onText: onText) { result in
+        @Sendable func save(_ result: RequestResult) {
             var failure: String?
             for writer in writers {
                 do { try writer.append(result) } catch { failure = "cannot write \(writer.path): \(error)" }
@@ -139,11 +158,25 @@ public enum ExperimentRunner {
             }
             onResult(result, done)
         }
+        let started = ContinuousClock.now
+        let sent: [RequestResult]
+        let batchSeconds: Double
+        if let evaluate {
+            let (finished, continuation) = AsyncStream<RequestResult>.makeStream()
+            async let evaluated = Self.evaluateEach(finished, concurrency: plan.concurrency, evaluate: evaluate, save: save)
+            _ = await client.generateBatch(requests, concurrency: plan.concurrency, stop: stop, onText: onText) { continuation.yield($0) }
+            batchSeconds = (ContinuousClock.now - started).seconds
+            continuation.finish()
+            sent = await evaluated
+        } else {
+            sent = await client.generateBatch(requests, concurrency: plan.concurrency, stop: stop, onText: onText) { save($0) }
+            batchSeconds = (ContinuousClock.now - started).seconds
+        }
         run.finishedAt = iso8601Timestamp(Date())
         let results = (kept + sent).sorted { $0.index < $1.index }
         if results.count < plan.requestCount { run.interrupted = true }
         // A resumed run's rates count the earlier session's requests over its time as well.
-        let duration = (ContinuousClock.now - started).seconds + Self.span(of: kept)
+        let duration = batchSeconds + Self.span(of: kept)
         let summary = RunSummary(results: results, durationSeconds: duration)
         for writer in writers { try writer.finish(run: run, summary: summary) }
         if let writeError = progress.withLock({ $0.writeError }) {
@@ -154,6 +187,31 @@ public enum ExperimentRunner {
 }
 
 extension ExperimentRunner {
+    /// Evaluates the results as they arrive, `concurrency` at a time, saving each when done.
+    private static func evaluateEach(
+        _ finished: AsyncStream<RequestResult>, concurrency: Int,
+        evaluate: @escaping @Sendable (RequestResult) async -> RequestResult, save: @escaping @Sendable (RequestResult) -> Void
+    ) async -> [RequestResult] {
+        await withTaskGroup(of: RequestResult.self) { group in
+            var results: [RequestResult] = []
+            var running = 0
+            for await result in finished {
+                if running >= max(1, concurrency), let done = await group.next() {
+                    running -= 1
+                    save(done)
+                    results.append(done)
+                }
+                group.addTask { await evaluate(result) }
+                running += 1
+            }
+            for await done in group {
+                save(done)
+                results.append(done)
+            }
+            return results
+        }
+    }
+
     /// Seconds from the first result's start to the last one's end (0 for none).
     static func span(of results: [RequestResult]) -> Double {
         let strategy = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
@@ -177,5 +235,35 @@ public enum ExperimentError: Error, CustomStringConvertible {
         switch self {
         case .output(let message), .resume(let message): message
         }
+    }
+}
+
+/// One setting of a comparison run: a temperature, a model, or both.
+public struct ExperimentSetting: Sendable, Hashable {
+    public var temperature: Double?
+    public var model: String?
+
+    public init(temperature: Double? = nil, model: String? = nil) {
+        self.temperature = temperature
+        self.model = model
+    }
+
+    /// The label stored in every result, e.g. `temperature=0.9` or `model=qwen,temperature=0.1`.
+    public var label: String {
+        [model.map { "model=\($0)" }, temperature.map { "temperature=\($0)" }].compactMap { $0 }.joined(separator: ",")
+    }
+
+    /// What the setting sets, to override a request's parameters.
+    var parameters: GenerationParameters {
+        GenerationParameters(model: model, temperature: temperature)
+    }
+
+    /// The settings of comma lists of temperatures and models: every model with every temperature;
+    /// none when neither list has more than one value (a plain run).
+    public static func combinations(temperatures: [Double], models: [String]) -> [ExperimentSetting] {
+        guard temperatures.count > 1 || models.count > 1 else { return [] }
+        let temperatureChoices: [Double?] = temperatures.count > 1 ? temperatures : [nil]
+        let modelChoices: [String?] = models.count > 1 ? models : [nil]
+        return modelChoices.flatMap { model in temperatureChoices.map { ExperimentSetting(temperature: $0, model: model) } }
     }
 }

@@ -27,7 +27,7 @@ public final class ResultWriter: Sendable {
 
     /// The CSV columns, in order.
     public static let csvColumns = [
-        "index", "repeat", "prompt_id", "prompt", "output", "success", "error", "error_kind", "http_status", "finish_reason",
+        "index", "repeat", "setting", "prompt_id", "prompt", "output", "success", "error", "error_kind", "http_status", "finish_reason",
         "prompt_tokens", "completion_tokens", "tokens_estimated", "content_chunks", "latency_s", "ttft_s", "itl_mean_s", "tpot_s",
         "tokens_per_second", "model", "temperature", "max_tokens", "top_p", "seed", "started_at",
     ]
@@ -109,7 +109,7 @@ public final class ResultWriter: Sendable {
         func text(_ value: Int?) -> String { value.map { String($0) } ?? "" }
         let itlMean = result.itlS.isEmpty ? nil : result.itlS.reduce(0, +) / Double(result.itlS.count)
         return [
-            String(result.index), String(result.repeat), result.promptID ?? "", result.prompt, result.output,
+            String(result.index), String(result.repeat), result.setting ?? "", result.promptID ?? "", result.prompt, result.output,
             String(result.success), result.error ?? "", result.errorKind?.rawValue ?? "", text(result.httpStatus),
             result.finishReason ?? "", text(result.promptTokens), text(result.completionTokens), String(result.tokensEstimated),
             String(result.contentChunks), String(result.latencyS), text(result.ttftS), text(itlMean), text(result.tpotS),
@@ -171,4 +171,41 @@ public struct RunDocument: Codable, Sendable {
     public var summary: RunSummary
     /// Every result, sorted by index.
     public var results: [RequestResult]
+    /// For a comparison run (a list of temperatures or models): each setting's own summary, in
+    /// the order the settings ran; nil for a plain run.
+    public var settings: [SettingSummary]?
+
+    /// A document of `results`; a comparison run's per-setting summaries are computed from them.
+    public init(run: RunInfo, summary: RunSummary, results: [RequestResult]) {
+        self.run = run
+        self.summary = summary
+        self.results = results
+        let groups = SettingSummary.groups(of: results)
+        settings = groups.isEmpty ? nil : groups.map { SettingSummary(setting: $0.setting, summary: RunSummary(results: $0.results, durationSeconds: ExperimentRunner.span(of: $0.results))) }
+    }
+}
+
+/// One setting of a comparison run with the summary of its requests alone.
+public struct SettingSummary: Codable, Sendable {
+    /// The setting's label, e.g. `temperature=0.9` (the `setting` of its results).
+    public var setting: String
+    public var summary: RunSummary
+
+    public init(setting: String, summary: RunSummary) {
+        self.setting = setting
+        self.summary = summary
+    }
+
+    /// The results of each setting, in the order the settings first appear; empty when no result
+    /// has a setting.
+    public static func groups(of results: [RequestResult]) -> [(setting: String, results: [RequestResult])] {
+        var order: [String] = []
+        var bySetting: [String: [RequestResult]] = [:]
+        for result in results {
+            guard let setting = result.setting else { continue }
+            if bySetting[setting] == nil { order.append(setting) }
+            bySetting[setting, default: []].append(result)
+        }
+        return order.map { ($0, bySetting[$0] ?? []) }
+    }
 }

@@ -37,6 +37,8 @@ public struct RunInfo: Codable, Sendable, Hashable {
     public var interrupted: Bool?
     /// The JSONL file an interrupted run was resumed from.
     public var resumedFrom: String?
+    /// The settings a comparison run went through (`temperature=0.1`, ...); nil for a plain run.
+    public var settings: [String]?
 
     public init(
         baseURL: String, api: String, model: String, stream: Bool, temperature: Double?, maxTokens: Int?, topP: Double?,
@@ -74,6 +76,7 @@ public struct RunInfo: Codable, Sendable, Hashable {
         case requestsPlanned = "requests_planned"
         case interrupted
         case resumedFrom = "resumed_from"
+        case settings
     }
 }
 
