@@ -90,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "llm-client",
             dependencies: [
-                "LLMClientKit", "LLMExperiment", "LLMSimulator", "LLMBench", "LLMReport", "LLMTracking", "LLMChat",
+                "LLMClientKit", "LLMExperiment", "LLMSimulator", "LLMBench", "LLMReport", "LLMTracking", "LLMChat", "LLMSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

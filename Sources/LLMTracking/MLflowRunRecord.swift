@@ -79,8 +79,18 @@ public struct MLflowRunRecord: Sendable, Hashable {
     }
 
     /// The record of a main run from its JSON result file's document: see ``init(run:summary:)``.
+    /// A comparison run (a list of temperatures or models) also gets `setting.<i>` = each setting's
+    /// label and each setting's summary under `setting.<metric>` with `step` = the setting's index,
+    /// so MLflow's charts draw the metrics against the settings.
     public init(document: RunDocument) {
         self.init(run: document.run, summary: document.summary)
+        for (index, entry) in (document.settings ?? []).enumerated() {
+            add(param: "setting.\(index)", entry.setting)
+            for (key, value) in Self.numericFields(of: entry.summary) { add(metric: "setting.\(key)", value, step: index) }
+            if entry.summary.totalRequests > 0 {
+                add(metric: "setting.success_rate", Double(entry.summary.successful) / Double(entry.summary.totalRequests), step: index)
+            }
+        }
     }
 
     /// The record of a benchmark (`llm-client bench`): see the type's description.

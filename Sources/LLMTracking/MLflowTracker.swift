@@ -56,7 +56,7 @@ public struct MLflowTracker: Sendable {
     public func logRun(document: RunDocument, resultFiles: [String], status: MLflowRunStatus) async throws(MLflowError)
         -> MLflowRunReference
     {
-        try await logRun(run: document.run, summary: document.summary, resultFiles: resultFiles, status: status)
+        try await log(MLflowRunRecord(document: document), resultFiles: resultFiles, status: status)
     }
 
     /// Records a benchmark: its `BenchDocument` (each level's metrics at `step` = the level's

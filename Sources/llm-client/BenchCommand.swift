@@ -3,6 +3,7 @@ import Foundation
 import LLMBench
 import LLMClientKit
 import LLMExperiment
+import LLMSupport
 
 extension ArrivalProcess: ExpressibleByArgument {}
 
@@ -121,7 +122,6 @@ struct BenchCommand: AsyncParsableCommand {
         let modes = modes
         let temperatures = generation.temperature.values
         let levels: [(LoadMode, Double)] = temperatures.count > 1 ? temperatures.map { (modes[0], $0) } : modes.map { ($0, temperatures[0]) }
-        let showProgress = !quiet && isatty(STDERR_FILENO) == 1
         let streamWriters: [ResultWriter]
         do {
             streamWriters = try output.filter { OutputFormat(path: $0) != .json }.map {
@@ -154,12 +154,16 @@ struct BenchCommand: AsyncParsableCommand {
                     parameters: parameters, seed: randomSeed, slo: objective)
                 let before = scrapeMetrics ? await scrape(client) : [:]
                 let expected = numRequests ?? (duration == nil ? workload.prompts.count : nil)
-                let progress = ProgressLine(label: temperatures.count > 1 ? "\(mode.label) t=\(temperature)" : mode.label, expected: expected, duration: duration)
+                let label = temperatures.count > 1 ? "\(mode.label) t=\(temperature)" : mode.label
+                let progress = TerminalProgress.onTerminal(ProgressBar(label: label, total: expected, duration: duration), enabled: !quiet)
                 var level = await BenchRunner.run(
                     configuration, workload: workload, client: client, stop: interruption.stop,
                     onResult: { result in for writer in streamWriters { try? writer.append(result) } },
-                    onProgress: { metrics in if showProgress { progress.update(metrics) } })
-                if showProgress { progress.finish() }
+                    onProgress: { metrics in
+                        let (finished, failed, tokens) = metrics.progress
+                        progress?.update(done: finished, failed: failed, tokens: tokens)
+                    })
+                progress?.finish()
                 if temperatures.count > 1 { level.label += " t=\(temperature)" }
                 if scrapeMetrics {
                     for (name, delta) in PrometheusScrape.changes(before: before, after: await scrape(client)) {
@@ -214,43 +218,3 @@ struct BenchCommand: AsyncParsableCommand {
         return PrometheusScrape.samples(text)
     }
 }
-
-/// The live progress line on a terminal: done/total, request and token rates, errors, ETA.
-final class ProgressLine: Sendable {
-    private let label: String
-    private let expected: Int?
-    private let duration: Double?
-    private let start = ContinuousClock.now
-    private let lastDraw = Mutex(ContinuousClock.now - .seconds(1))
-
-    init(label: String, expected: Int?, duration: Double?) {
-        self.label = label
-        self.expected = expected
-        self.duration = duration
-    }
-
-    func update(_ metrics: BenchMetrics) {
-        let now = ContinuousClock.now
-        guard lastDraw.withLock({ last in
-            guard now - last > .milliseconds(200) else { return false }
-            last = now
-            return true
-        }) else { return }
-        let (finished, failed, tokens) = metrics.progress
-        let elapsed = max((now - start).seconds, 1e-3)
-        var line = "\r[\(label)] \(finished)\(expected.map { "/\($0)" } ?? "") req · "
-        line += String(format: "%.1f req/s · %.0f tok/s · %d errors", Double(finished) / elapsed, Double(tokens) / elapsed, failed)
-        if let expected, finished > 0 {
-            line += String(format: " · ETA %.0fs", Double(expected - finished) * elapsed / Double(finished))
-        } else if let duration {
-            line += String(format: " · ETA %.0fs", max(0, duration - elapsed))
-        }
-        FileHandle.standardError.write(Data((line + "   ").utf8))
-    }
-
-    func finish() {
-        FileHandle.standardError.write(Data("\n".utf8))
-    }
-}
-
-import Synchronization

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import LLMClientKit
+import LLMReport
+import LLMTracking
 import OpenAIAPI
 
 /// Where the server is, how to reach it and how long to wait; shared by every command that talks
@@ -120,13 +122,18 @@ extension APIKind: ExpressibleByArgument {}
 
 /// What to ask for: endpoint, model and sampling parameters.
 struct GenerationOptions: ParsableArguments {
-    @Option(name: .long, help: "Model id (default: the first model the server lists).")
+    @Option(name: .long, help: "Model id (default: the first model the server lists); a comma list runs each model on the same prompts.")
     var model: String?
+
+    /// The models of a comma list in `--model`; one or none otherwise.
+    var models: [String] {
+        (model ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
 
     @Option(name: .long, help: "Endpoint: completions (/v1/completions) or chat (/v1/chat/completions); default completions, chat when interactive.")
     var api: APIKind?
 
-    @Option(name: .long, help: "Sampling temperature (bench: a comma list sweeps them).")
+    @Option(name: .long, help: "Sampling temperature; a comma list (0.1,0.9) runs each on the same prompts (bench: sweeps them).")
     var temperature: NumberList<Double> = NumberList(values: [0.7])
 
     @Option(name: .long, help: "Most tokens to generate per request.")
@@ -164,7 +171,7 @@ struct GenerationOptions: ParsableArguments {
 
     var parameters: GenerationParameters {
         GenerationParameters(
-            model: model, temperature: temperature.values[0], maxTokens: maxTokens, topP: topP,
+            model: models.count == 1 ? models[0] : nil, temperature: temperature.values[0], maxTokens: maxTokens, topP: topP,
             stop: stop.isEmpty ? nil : stop, seed: seed, extraBody: try? parsedExtraBody())
     }
 }
@@ -184,4 +191,64 @@ struct NumberList<Number: LosslessStringConvertible & Sendable>: ExpressibleByAr
     }
 
     var defaultValueDescription: String { values.map(\.description).joined(separator: ",") }
+}
+
+/// Where else a run is recorded: an HTML report and an MLflow tracking server.
+struct RecordOptions: ParsableArguments {
+    @Option(name: .long, help: "Also write a self-contained HTML report (charts and tables) to this file.")
+    var report: String?
+
+    @Option(name: .customLong("mlflow-uri"), help: "Log the run to this MLflow tracking server, e.g. http://127.0.0.1:5000 (env MLFLOW_TRACKING_URI).")
+    var mlflowURI: String?
+
+    @Option(name: .long, help: "MLflow experiment, created when missing (env MLFLOW_EXPERIMENT_NAME; default llm-client).")
+    var mlflowExperiment: String?
+
+    @Option(name: .long, help: "MLflow run name (env MLFLOW_RUN_NAME; default: MLflow's).")
+    var mlflowRunName: String?
+
+    func validate() throws {
+        _ = try mlflowSettings()
+    }
+
+    /// The MLflow settings of the options and the environment; nil when tracking is off.
+    func mlflowSettings() throws -> MLflowSettings? {
+        do {
+            return try MLflowSettings.fromEnvironment(trackingURI: mlflowURI, experimentName: mlflowExperiment, runName: mlflowRunName)
+        } catch {
+            throw ValidationError("--mlflow-uri: \(error)")
+        }
+    }
+
+    /// Fails when the report file exists and may not be replaced.
+    func checkNoClobber(overwrite: Bool) throws {
+        if let report, !overwrite, FileManager.default.fileExists(atPath: report) {
+            throw ValidationError("--report '\(report)' already exists; give --overwrite to replace it, or another name.")
+        }
+    }
+
+    /// Writes the report of `input` when one was asked for; a failure is a warning (the results are
+    /// already saved). Returns the report's path when it was written.
+    func writeReport(_ input: ReportInput, overwrite: Bool) -> String? {
+        guard let report else { return nil }
+        do {
+            try HTMLReport.write(input, to: report, overwrite: overwrite)
+            print("Report written to \(report)")
+            return report
+        } catch {
+            printError("warning: no report: \(error)")
+            return nil
+        }
+    }
+
+    /// Logs to MLflow when tracking is on; a failure is a warning and never touches the local results.
+    func track(_ log: @Sendable (MLflowTracker) async throws(MLflowError) -> MLflowRunReference) async {
+        guard let settings = try? mlflowSettings() else { return }
+        do {
+            let reference = try await log(MLflowTracker(settings: settings))
+            print("MLflow run: \(reference.webURL)")
+        } catch {
+            printError("warning: not logged to MLflow (the local results are complete): \(error)")
+        }
+    }
 }

@@ -1,7 +1,11 @@
 import ArgumentParser
+import Synchronization
 import Foundation
 import LLMClientKit
 import LLMExperiment
+import LLMReport
+import LLMSupport
+import LLMTracking
 
 /// `llm-client run` (the default): a single prompt, a prompt file, or an interactive chat.
 struct RunCommand: AsyncParsableCommand {
@@ -17,6 +21,7 @@ struct RunCommand: AsyncParsableCommand {
     var promptFile: String?
     @Flag(name: .long, help: "Chat interactively (same as the chat subcommand).") var interactive = false
     @OptionGroup(title: "Output") var outputs: OutputOptions
+    @OptionGroup(title: "Report and tracking") var record: RecordOptions
     @Option(name: .long, help: "Output format: json, jsonl or csv (default: from --output's extension).")
     var format: OutputFormat?
     @Option(name: .long, help: "Requests in flight at once.") var concurrent = 1
@@ -34,8 +39,11 @@ struct RunCommand: AsyncParsableCommand {
         if [prompt != nil, promptFile != nil, interactive].filter({ $0 }).count > 1 {
             throw ValidationError("Give only one of --prompt, --prompt-file and --interactive.")
         }
-        guard generation.temperature.values.count == 1 else {
-            throw ValidationError("--temperature takes one value here; `llm-client bench` sweeps a comma list.")
+        if interactive, settings.count > 1 {
+            throw ValidationError("The interactive chat takes one --temperature and one --model.")
+        }
+        if resume != nil, !settings.isEmpty {
+            throw ValidationError("--resume continues plain runs; rerun a comparison of several settings in full.")
         }
         guard concurrent >= 1 else { throw ValidationError("--concurrent must be at least 1, got \(concurrent).") }
         guard self.repeat >= 1 else { throw ValidationError("--repeat must be at least 1, got \(self.repeat).") }
@@ -52,6 +60,7 @@ struct RunCommand: AsyncParsableCommand {
             guard OutputFormat(path: resume) == .jsonl else { throw ValidationError("--resume takes the run's .jsonl results, got '\(resume)'.") }
         }
         try outputs.checkNoClobber(except: resume)
+        try record.checkNoClobber(overwrite: outputs.overwrite)
         try checkFileLimit(connections: concurrent)
     }
 
@@ -80,7 +89,7 @@ struct RunCommand: AsyncParsableCommand {
         let plan = ExperimentPlan(
             prompts: prompts, promptFile: promptFile, repeatCount: self.repeat, concurrency: concurrent,
             api: generation.api ?? .completions, stream: !generation.noStream, parameters: generation.parameters,
-            outputs: outputFiles, overwrite: outputs.overwrite, resumeFile: resume)
+            outputs: outputFiles, overwrite: outputs.overwrite, resumeFile: resume, settings: settings)
         do {
             _ = try plan.resumedResults()  // a file of another run stops here, before anything is sent
         } catch {
@@ -90,6 +99,7 @@ struct RunCommand: AsyncParsableCommand {
         let total = plan.requestCount
         let streamsToTerminal = total == 1 && !quiet && plan.stream
         let interruption = Interruption(gracePeriod: gracePeriod)
+        let progress = TerminalProgress.onTerminal(ProgressBar(total: total), enabled: !quiet && total > 1)
         let outcome: ExperimentOutcome
         do {
             let configuration = server.clientConfiguration(maxConnections: concurrent)
@@ -100,30 +110,57 @@ struct RunCommand: AsyncParsableCommand {
                             plan, client: client, toolVersion: RootCommand.version, stop: interruption.stop,
                             onText: { text in FileHandle.standardOutput.write(Data(text.utf8)) })
                     }
+                    let failures = Mutex(0)
                     return try await ExperimentRunner.run(
                         plan, client: client, toolVersion: RootCommand.version, stop: interruption.stop,
                         onResult: { result, done in
-                            if !quiet { printError(Self.progressLine(result, done: done, total: total)) }
+                            guard !quiet else { return }
+                            let line = Self.progressLine(result, done: done, total: total)
+                            let failed = failures.withLock { count in
+                                if !result.success { count += 1 }
+                                return count
+                            }
+                            guard let progress else { return printError(line) }
+                            progress.printAbove(line)
+                            progress.update(done: done, failed: failed, force: done == total)
                         })
                 }
             }
         } catch let error as LLMClientError {
+            progress?.finish()
             printError("error: \(error)")
+            await record.track { tracker throws(MLflowError) in
+                try await tracker.logRun(run: plannedRun(plan), summary: RunSummary(results: [], durationSeconds: 0), resultFiles: [], status: .failed)
+            }
             throw ExitCode(interruption.wasInterrupted ? 130 : 1)
         } catch let error as ExperimentError {
+            progress?.finish()
             printError("error: \(error)")
             throw ExitCode(1)
         } catch let error as ResultFileError {
+            progress?.finish()
             printError("error: \(error)")
             throw ExitCode(2)
         }
+        progress?.finish()
         if streamsToTerminal { print("\n") }
         if total == 1, !plan.stream, !quiet, let result = outcome.results.first, result.success { print(result.output + "\n") }
         for result in outcome.results where !result.success && total == 1 {
             printError("error: \(result.error ?? "unknown error")")
         }
-        print(formatSummary(outcome.summary))
+        let style = TerminalStyle.forOutput(fileDescriptor: STDOUT_FILENO, environment: ProcessInfo.processInfo.environment)
+        print(formatSummary(outcome.summary, style: style))
+        let document = RunDocument(run: outcome.run, summary: outcome.summary, results: outcome.results)
+        if let settings = document.settings { print(formatSettingsTable(settings, style: style) + "\n") }
         for path in outputFiles.map(\.path) { print("Results saved to \(path)") }
+        let reportName = outputFiles.first { $0.format == .json }.map { ($0.path as NSString).lastPathComponent } ?? "run"
+        let report = record.writeReport(ReportInput(run: document, name: reportName), overwrite: outputs.overwrite)
+        let artifacts = outputFiles.map(\.path) + (report.map { [$0] } ?? [])
+        await record.track { tracker throws(MLflowError) in
+            try await tracker.logRun(
+                document: document, resultFiles: artifacts,
+                status: MLflowRunStatus(interrupted: interruption.wasInterrupted, completed: true))
+        }
         if interruption.wasInterrupted {
             let jsonl = outputFiles.first { $0.format == .jsonl }?.path
             printError("interrupted: \(outcome.results.count) of \(total) requests sent, \(outcome.summary.successful) succeeded; "
@@ -131,6 +168,24 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(130)
         }
         if outcome.summary.failed > 0 { throw ExitCode(1) }
+    }
+
+    /// The temperatures and models given as comma lists (`--temperature 0.1,0.9`, `--model a,b`).
+    private var settings: [ExperimentSetting] {
+        ExperimentSetting.combinations(temperatures: generation.temperature.values, models: generation.models)
+    }
+
+    /// The run as configured, for recording a run that failed before it could start.
+    private func plannedRun(_ plan: ExperimentPlan) -> RunInfo {
+        var run = RunInfo(
+            baseURL: server.redactedBaseURL, api: plan.api.rawValue, model: generation.model ?? "", stream: plan.stream,
+            temperature: generation.temperature.values.count == 1 ? generation.temperature.values[0] : nil,
+            maxTokens: generation.maxTokens, topP: generation.topP, seed: generation.seed, concurrency: concurrent,
+            repeat: self.repeat, promptFile: promptFile, promptCount: plan.prompts.count,
+            startedAt: iso8601Timestamp(Date()), finishedAt: iso8601Timestamp(Date()), toolVersion: RootCommand.version)
+        run.requestsPlanned = plan.requestCount
+        run.settings = plan.settings.isEmpty ? nil : plan.settings.map(\.label)
+        return run
     }
 
     private func promptInput(_ text: String) -> PromptInput {
