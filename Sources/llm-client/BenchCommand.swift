@@ -3,6 +3,8 @@ import Foundation
 import LLMBench
 import LLMClientKit
 import LLMExperiment
+import LLMReport
+import LLMTracking
 import LLMSupport
 
 extension ArrivalProcess: ExpressibleByArgument {}
@@ -48,6 +50,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Output (.json: configuration, summaries, time series, histograms; .jsonl or .csv: per request)")
     var outputs: OutputOptions
+    @OptionGroup(title: "Report and tracking") var record: RecordOptions
     @Flag(name: .long, help: "No progress line.") var quiet = false
     @Option(name: .long, help: "Seconds that requests in flight get to finish after Ctrl-C or SIGTERM.")
     var gracePeriod: Double = 5
@@ -77,6 +80,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         guard gracePeriod >= 0 else { throw ValidationError("--grace-period must be 0 or more, got \(gracePeriod).") }
         try outputs.checkNoClobber()
+        try record.checkNoClobber(overwrite: outputs.overwrite)
         try checkFileLimit(connections: largestConcurrency)
     }
 
@@ -199,8 +203,13 @@ struct BenchCommand: AsyncParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try (try encoder.encode(document) + Data("\n".utf8)).write(to: URL(fileURLWithPath: path), options: outputs.overwrite ? [] : [.withoutOverwriting])
         }
-        print(formatBenchReport(document))
+        print(formatBenchReport(document, style: TerminalStyle.forOutput(fileDescriptor: STDOUT_FILENO, environment: ProcessInfo.processInfo.environment)))
         for path in output { print("Results saved to \(path)") }
+        let reportName = output.first { OutputFormat(path: $0) == .json }.map { ($0 as NSString).lastPathComponent } ?? "bench"
+        let report = record.writeReport(ReportInput(bench: document, name: reportName), overwrite: outputs.overwrite)
+        let artifacts = output + (report.map { [$0] } ?? [])
+        let status = MLflowRunStatus(interrupted: interruption.wasInterrupted, completed: true)
+        await record.track { tracker throws(MLflowError) in try await tracker.logBench(document: document, resultFiles: artifacts, status: status) }
         if interruption.wasInterrupted {
             printError("interrupted: the report covers the requests sent before the interrupt")
             throw ExitCode(130)

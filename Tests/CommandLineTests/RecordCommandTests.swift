@@ -146,4 +146,26 @@ import FoundationNetworking
             }
         }
     }
+
+    @Test func aBenchSweepIsReportedAndTrackedLevelByLevel() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let json = directory.appendingPathComponent("bench.json").path
+        let report = directory.appendingPathComponent("bench.html").path
+        let experiment = "llm-client-cli-test \(UUID().uuidString.prefix(8))"
+        let mlflow = mlflowURL
+        try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
+            let output = try await runProcess(TestEnvironment.cliBinary, [
+                "bench", "--base-url", endpoint.baseURL, "--synthetic-input-tokens", "16", "--synthetic-output-tokens", "8",
+                "--concurrent", "1,2", "--num-requests", "6", "--output", json, "--report", report,
+            ] + (mlflow.map { ["--mlflow-uri", $0, "--mlflow-experiment", experiment] } ?? []))
+            #expect(output.status == 0, "\(output.stderr)")
+            #expect(try String(contentsOfFile: report, encoding: .utf8).contains("<svg"))
+            guard let mlflow else { return }
+            let run = try #require(try await runs(mlflow, experiment: experiment).first)
+            #expect(run.status == "FINISHED")
+            #expect(run.params["level.0"] == "c=1" && run.params["level.1"] == "c=2")
+            #expect(Set(run.artifacts) == ["bench.json", "bench.html"])
+        }
+    }
 }
