@@ -11,10 +11,25 @@ public struct BenchDocument: Codable, Sendable {
         public var summary: BenchSummary
         public var timeSeries: [TimeSeriesPoint]
         public var histograms: [String: [[UInt64]]]
+        /// Wall-clock start of the measured load (ISO 8601), the time series' second 0.
+        public var startedAt: String?
+
+        public init(
+            label: String, temperature: Double?, summary: BenchSummary, timeSeries: [TimeSeriesPoint],
+            histograms: [String: [[UInt64]]], startedAt: String?
+        ) {
+            self.label = label
+            self.temperature = temperature
+            self.summary = summary
+            self.timeSeries = timeSeries
+            self.histograms = histograms
+            self.startedAt = startedAt
+        }
 
         enum CodingKeys: String, CodingKey {
             case label, temperature, summary, histograms
             case timeSeries = "time_series"
+            case startedAt = "started_at"
         }
     }
 
@@ -28,11 +43,19 @@ public struct BenchDocument: Codable, Sendable {
     public var serverMetricChanges: [String: Double]?
 
     public init(run: RunInfo, bench: [String: String], levels: [BenchLevelResult], serverMetricChanges: [String: Double]?) {
+        self.init(
+            run: run, bench: bench,
+            levels: levels.map {
+                Level(label: $0.label, temperature: $0.temperature, summary: $0.summary, timeSeries: $0.timeSeries, histograms: $0.histograms, startedAt: $0.startedAt)
+            },
+            serverMetricChanges: serverMetricChanges)
+    }
+
+    /// A document of `levels` (e.g. merged from shards); the saturation level is found from them.
+    public init(run: RunInfo, bench: [String: String], levels: [Level], serverMetricChanges: [String: Double]?) {
         self.run = run
         self.bench = bench
-        self.levels = levels.map {
-            Level(label: $0.label, temperature: $0.temperature, summary: $0.summary, timeSeries: $0.timeSeries, histograms: $0.histograms)
-        }
+        self.levels = levels
         saturationLevel = Self.saturation(levels.map(\.summary)).map { levels[$0].label }
         self.serverMetricChanges = serverMetricChanges
     }

@@ -22,12 +22,17 @@ public struct BenchConfiguration: Sendable {
     /// Seed of the arrival schedule.
     public var seed: UInt64
     public var slo: ServiceLevelObjective?
+    /// This worker's share when several run the level together (see ``Shard``): its part of the
+    /// requests (numbers `i % N == K`), of the concurrency or the rate (with an arrival stream of
+    /// its own seed), and of the warm-up. Nil: the whole level.
+    public var shard: Shard?
 
     public init(
         mode: LoadMode, numRequests: Int?, duration: Double?, warmupRequests: Int = 0, warmupSeconds: Double = 0,
         api: APIKind = .completions, stream: Bool = true, parameters: GenerationParameters = .init(), seed: UInt64 = 0,
-        slo: ServiceLevelObjective? = nil
+        slo: ServiceLevelObjective? = nil, shard: Shard? = nil
     ) {
+        self.shard = shard
         self.mode = mode
         self.numRequests = numRequests
         self.duration = duration
@@ -50,6 +55,9 @@ public struct BenchLevelResult: Sendable {
     public var timeSeries: [TimeSeriesPoint]
     /// Exact histograms (`[microseconds, count]` pairs) by metric, so runs can be merged later.
     public var histograms: [String: [[UInt64]]]
+    /// Wall-clock start of the measured load (ISO 8601), the time series' second 0: shards of one
+    /// run are put on a common clock by it.
+    public var startedAt: String?
 }
 
 /// Sends a workload at one load level and measures it.
@@ -67,24 +75,29 @@ public enum BenchRunner {
         onResult: @escaping @Sendable (RequestResult) -> Void = { _ in },
         onProgress: @escaping @Sendable (BenchMetrics) -> Void = { _ in }
     ) async -> BenchLevelResult {
+        let shard = configuration.shard
         if configuration.warmupRequests > 0 || configuration.warmupSeconds > 0 {
             let warmup = BenchMetrics(start: .now, slo: nil)
             await runPhase(
                 configuration, workload: workload, client: client, stop: stop, metrics: warmup, counted: false,
-                count: configuration.warmupRequests > 0 ? configuration.warmupRequests : nil,
+                count: configuration.warmupRequests > 0 ? shard.map { $0.share(of: configuration.warmupRequests) } ?? configuration.warmupRequests : nil,
                 duration: configuration.warmupRequests > 0 ? nil : configuration.warmupSeconds,
                 firstIndex: 0, onResult: { _ in }, onProgress: { _ in })
         }
+        let startedAt = iso8601Timestamp(Date())
         let start = ContinuousClock.now
         let metrics = BenchMetrics(start: start, slo: configuration.slo)
-        let count = configuration.numRequests ?? (configuration.duration == nil ? workload.prompts.count : nil)
+        let count = (configuration.numRequests ?? (configuration.duration == nil ? workload.prompts.count : nil)).map { total in
+            shard.map { $0.share(of: total) } ?? total
+        }
         await runPhase(
             configuration, workload: workload, client: client, stop: stop, metrics: metrics, counted: true, count: count,
             duration: configuration.duration, firstIndex: configuration.warmupRequests, onResult: onResult, onProgress: onProgress)
         let duration = (ContinuousClock.now - start).seconds
         return BenchLevelResult(
             label: configuration.mode.label, mode: configuration.mode, temperature: configuration.parameters.temperature,
-            summary: metrics.summary(durationSeconds: duration), timeSeries: metrics.timeSeries, histograms: metrics.histograms)
+            summary: metrics.summary(durationSeconds: duration), timeSeries: metrics.timeSeries, histograms: metrics.histograms,
+            startedAt: startedAt)
     }
 
     private static func request(_ index: Int, _ configuration: BenchConfiguration, _ workload: Workload) -> GenerationRequest {
@@ -102,9 +115,11 @@ public enum BenchRunner {
     ) async {
         let start = metrics.start
         let deadline = duration.map { start + .nanoseconds(Int64($0 * 1e9)) }
+        let shard = configuration.shard
         @Sendable func send(_ index: Int, lag: Double?) async {
             metrics.requestStarted(lag: lag)
-            let result = await client.generate(request(firstIndex + index, configuration, workload))
+            let number = shard.map { $0.globalNumber(index) } ?? index
+            let result = await client.generate(request(firstIndex + number, configuration, workload))
             metrics.requestFinished(result, counted: counted)
             if counted {
                 onResult(result)
@@ -115,15 +130,19 @@ public enum BenchRunner {
         case .concurrency(let workers):
             let tickets = Tickets(count: count, deadline: deadline, stop: stop)
             await withDiscardingTaskGroup { group in
-                for _ in 0..<max(1, workers) {
+                for _ in 0..<(shard.map { $0.share(ofConcurrency: workers) } ?? max(1, workers)) {
                     group.addTask {
                         while let index = tickets.next() { await send(index, lag: nil) }
                     }
                 }
             }
         case .rate(let rate, let arrivals, let burstiness, let cap):
-            var schedule = ArrivalSchedule(rate: rate, process: arrivals, burstiness: burstiness, seed: configuration.seed)
-            let slots = cap.map { FIFOSemaphore(limit: $0) }
+            // A worker of N sends 1/N of the rate on an arrival stream of its own seed; the N streams
+            // together are a stream of the whole rate (for Poisson arrivals, exactly so).
+            var schedule = ArrivalSchedule(
+                rate: rate / Double(shard?.count ?? 1), process: arrivals, burstiness: burstiness,
+                seed: configuration.seed &+ UInt64(shard?.index ?? 0))
+            let slots = cap.map { limit in FIFOSemaphore(limit: shard?.share(ofConcurrency: limit) ?? limit) }
             await withDiscardingTaskGroup { group in
                 var intended = start
                 var index = 0

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 public import LLMClientKit
 public import OpenAIAPI
+public import LLMSupport
 
 /// A batch to run: prompts, how often, how many at once, with what parameters, saved where.
 public struct ExperimentPlan: Sendable {
@@ -26,14 +27,18 @@ public struct ExperimentPlan: Sendable {
     /// The settings of a comparison run (a list of temperatures or models): every prompt is sent
     /// under each setting, one setting after the other. Empty for a plain run.
     public var settings: [ExperimentSetting]
+    /// This worker's share when several share the batch (see ``Shard``): the requests numbered
+    /// `i % N == K`, keeping their numbers, and its part of the concurrency. Nil: the whole batch.
+    public var shard: Shard?
 
     public init(
         prompts: [PromptEntry], promptFile: String? = nil, repeatCount: Int = 1, concurrency: Int = 1,
         api: APIKind = .completions, stream: Bool = true, parameters: GenerationParameters = .init(),
         outputs: [(path: String, format: OutputFormat)] = [], overwrite: Bool = false, resumeFile: String? = nil,
-        settings: [ExperimentSetting] = []
+        settings: [ExperimentSetting] = [], shard: Shard? = nil
     ) {
         self.settings = settings
+        self.shard = shard
         self.prompts = prompts
         self.promptFile = promptFile
         self.repeatCount = repeatCount
@@ -46,8 +51,14 @@ public struct ExperimentPlan: Sendable {
         self.resumeFile = resumeFile
     }
 
-    /// Requests the plan sends in all.
+    /// Requests of the whole batch (all shards).
     public var requestCount: Int { prompts.count * repeatCount * max(1, settings.count) }
+
+    /// Requests this worker sends: the whole batch, or its shard's share.
+    public var shareCount: Int { shard.map { $0.share(of: requestCount) } ?? requestCount }
+
+    /// Requests in flight at once on this worker.
+    public var workerConcurrency: Int { shard.map { $0.share(ofConcurrency: concurrency) } ?? concurrency }
 
     /// The successful results of ``resumeFile`` (none without one), after checking that the file
     /// belongs to this plan: every index in range, every prompt the plan's prompt at that index.
@@ -87,7 +98,7 @@ public struct ExperimentPlan: Sendable {
                 }
             }
         }
-        return requests
+        return shard.map { shard in requests.filter { shard.owns($0.index) } } ?? requests
     }
 }
 
@@ -129,7 +140,8 @@ public enum ExperimentRunner {
             promptFile: plan.promptFile, promptCount: plan.prompts.count,
             startedAt: iso8601Timestamp(startedAt), finishedAt: nil, toolVersion: toolVersion)
         run.maxRetries = client.configuration.retry.maxRetries
-        run.requestsPlanned = plan.requestCount
+        run.requestsPlanned = plan.shareCount
+        run.shard = plan.shard?.description
         run.resumedFrom = plan.resumeFile
         if !plan.settings.isEmpty {
             run.settings = plan.settings.map(\.label)
@@ -164,17 +176,17 @@ public enum ExperimentRunner {
         if let evaluate {
             let (finished, continuation) = AsyncStream<RequestResult>.makeStream()
             async let evaluated = Self.evaluateEach(finished, concurrency: plan.concurrency, evaluate: evaluate, save: save)
-            _ = await client.generateBatch(requests, concurrency: plan.concurrency, stop: stop, onText: onText) { continuation.yield($0) }
+            _ = await client.generateBatch(requests, concurrency: plan.workerConcurrency, stop: stop, onText: onText) { continuation.yield($0) }
             batchSeconds = (ContinuousClock.now - started).seconds
             continuation.finish()
             sent = await evaluated
         } else {
-            sent = await client.generateBatch(requests, concurrency: plan.concurrency, stop: stop, onText: onText) { save($0) }
+            sent = await client.generateBatch(requests, concurrency: plan.workerConcurrency, stop: stop, onText: onText) { save($0) }
             batchSeconds = (ContinuousClock.now - started).seconds
         }
         run.finishedAt = iso8601Timestamp(Date())
         let results = (kept + sent).sorted { $0.index < $1.index }
-        if results.count < plan.requestCount { run.interrupted = true }
+        if results.count < plan.shareCount { run.interrupted = true }
         // A resumed run's rates count the earlier session's requests over its time as well.
         let duration = batchSeconds + Self.span(of: kept)
         let summary = RunSummary(results: results, durationSeconds: duration)
@@ -213,7 +225,7 @@ extension ExperimentRunner {
     }
 
     /// Seconds from the first result's start to the last one's end (0 for none).
-    static func span(of results: [RequestResult]) -> Double {
+    public static func span(of results: [RequestResult]) -> Double {
         let strategy = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         let intervals = results.compactMap { result -> (Date, Date)? in
             guard let start = try? Date(result.startedAt, strategy: strategy) else { return nil }

@@ -39,6 +39,8 @@ public struct RunInfo: Codable, Sendable, Hashable {
     public var resumedFrom: String?
     /// The settings a comparison run went through (`temperature=0.1`, ...); nil for a plain run.
     public var settings: [String]?
+    /// `K/N` when this was worker K of N sharing the workload (`--shard`); nil for a whole run.
+    public var shard: String?
 
     public init(
         baseURL: String, api: String, model: String, stream: Bool, temperature: Double?, maxTokens: Int?, topP: Double?,
@@ -76,7 +78,7 @@ public struct RunInfo: Codable, Sendable, Hashable {
         case requestsPlanned = "requests_planned"
         case interrupted
         case resumedFrom = "resumed_from"
-        case settings
+        case settings, shard
     }
 }
 

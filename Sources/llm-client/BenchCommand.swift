@@ -51,6 +51,7 @@ struct BenchCommand: AsyncParsableCommand {
     @OptionGroup(title: "Output (.json: configuration, summaries, time series, histograms; .jsonl or .csv: per request)")
     var outputs: OutputOptions
     @OptionGroup(title: "Report and tracking") var record: RecordOptions
+    @OptionGroup(title: "Sharing a workload among workers") var sharding: ShardOptions
     @Flag(name: .long, help: "No progress line.") var quiet = false
     @Option(name: .long, help: "Seconds that requests in flight get to finish after Ctrl-C or SIGTERM.")
     var gracePeriod: Double = 5
@@ -135,6 +136,7 @@ struct BenchCommand: AsyncParsableCommand {
             printError("error: \(error)")
             throw ExitCode(2)
         }
+        let shard = try sharding.resolvedShard()
         let interruption = Interruption(gracePeriod: gracePeriod)
         let configuration = server.clientConfiguration(maxConnections: largestConcurrency, defaultRetries: 0)
         let (model, results, changes, startedAt) = try await interruption.run { [self] in try await LLMClient.withClient(configuration) { client in
@@ -145,6 +147,7 @@ struct BenchCommand: AsyncParsableCommand {
                 printError("error: \(error)")
                 throw ExitCode(1)
             }
+            try await sharding.waitForStart(quiet: quiet)
             let startedAt = iso8601Timestamp(Date())
             var results: [BenchLevelResult] = []
             var changes: [String: Double] = [:]
@@ -155,9 +158,9 @@ struct BenchCommand: AsyncParsableCommand {
                 let configuration = BenchConfiguration(
                     mode: mode, numRequests: numRequests, duration: duration, warmupRequests: warmup.requests,
                     warmupSeconds: warmup.seconds, api: generation.api ?? .completions, stream: !generation.noStream,
-                    parameters: parameters, seed: randomSeed, slo: objective)
+                    parameters: parameters, seed: randomSeed, slo: objective, shard: shard)
                 let before = scrapeMetrics ? await scrape(client) : [:]
-                let expected = numRequests ?? (duration == nil ? workload.prompts.count : nil)
+                let expected = (numRequests ?? (duration == nil ? workload.prompts.count : nil)).map { shard?.share(of: $0) ?? $0 }
                 let label = temperatures.count > 1 ? "\(mode.label) t=\(temperature)" : mode.label
                 let progress = TerminalProgress.onTerminal(ProgressBar(label: label, total: expected, duration: duration), enabled: !quiet)
                 var level = await BenchRunner.run(
@@ -179,12 +182,13 @@ struct BenchCommand: AsyncParsableCommand {
             return (model, results, scrapeMetrics ? changes : nil, startedAt)
         } }
 
-        let run = RunInfo(
+        var run = RunInfo(
             baseURL: server.redactedBaseURL, api: (generation.api ?? .completions).rawValue,
             model: model, stream: !generation.noStream, temperature: temperatures.count == 1 ? temperatures[0] : nil,
             maxTokens: generation.maxTokens, topP: generation.topP, seed: generation.seed, concurrency: concurrent?.values.first ?? maxConcurrency ?? 0,
             repeat: 1, promptFile: promptFile ?? sharegpt, promptCount: workload.prompts.count, startedAt: startedAt,
             finishedAt: iso8601Timestamp(Date()), toolVersion: RootCommand.version)
+        run.shard = shard?.description
         var bench: [String: String] = ["workload": workload.name, "random_seed": String(randomSeed)]
         bench["load"] = levels.map { $0.0.label }.joined(separator: ",")
         if temperatures.count > 1 { bench["temperatures"] = temperatures.map { "\($0)" }.joined(separator: ",") }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LLMClientKit
 import LLMReport
+import LLMSupport
 import LLMTracking
 import OpenAIAPI
 
@@ -250,5 +251,50 @@ struct RecordOptions: ParsableArguments {
         } catch {
             printError("warning: not logged to MLflow (the local results are complete): \(error)")
         }
+    }
+}
+
+/// Running as one of several identical workers that share a workload (Kubernetes Indexed Jobs,
+/// Slurm job arrays), and starting together.
+struct ShardOptions: ParsableArguments {
+    @Option(name: .long, help: "Be worker K of N (K from 0): send the requests numbered i % N == K, 1/N of the concurrency or rate; merge the results with `llm-client merge` (default: JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID with LLM_CLIENT_SHARDS when set).")
+    var shard: String?
+
+    @Option(name: .long, help: "Start at this time (ISO 8601 like 2026-11-25T10:00:00Z, or Unix seconds), so that all workers begin together.")
+    var startAt: String?
+
+    func validate() throws {
+        _ = try resolvedShard()
+        _ = try startDate()
+    }
+
+    /// The shard of `--shard`, else of the environment; nil for a whole run.
+    func resolvedShard() throws -> Shard? {
+        do {
+            if let shard { return try Shard(parsing: shard) }
+            return try Shard.fromEnvironment()
+        } catch {
+            throw ValidationError("--shard: \(error)")
+        }
+    }
+
+    private func startDate() throws -> Date? {
+        guard let startAt else { return nil }
+        if let seconds = Double(startAt) { return Date(timeIntervalSince1970: seconds) }
+        if let date = try? Date(startAt, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+        if let date = try? Date(startAt, strategy: Date.ISO8601FormatStyle()) { return date }
+        throw ValidationError("--start-at takes an ISO 8601 time (2026-11-25T10:00:00Z) or Unix seconds, got '\(startAt)'.")
+    }
+
+    /// Sleeps until `--start-at` (at once when it has passed, with a note).
+    func waitForStart(quiet: Bool) async throws {
+        guard let start = try startDate() else { return }
+        let wait = start.timeIntervalSinceNow
+        guard wait > 0 else {
+            if wait < -1 { printError("note: --start-at \(startAt ?? "") has passed \(Int(-wait)) s ago; starting now") }
+            return
+        }
+        if !quiet { printError("waiting \(String(format: "%.1f", wait)) s for --start-at \(startAt ?? "")") }
+        try await Task.sleep(for: .seconds(wait))
     }
 }

@@ -22,6 +22,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Chat interactively (same as the chat subcommand).") var interactive = false
     @OptionGroup(title: "Output") var outputs: OutputOptions
     @OptionGroup(title: "Report and tracking") var record: RecordOptions
+    @OptionGroup(title: "Sharing a workload among workers") var sharding: ShardOptions
     @Option(name: .long, help: "Output format: json, jsonl or csv (default: from --output's extension).")
     var format: OutputFormat?
     @Option(name: .long, help: "Requests in flight at once.") var concurrent = 1
@@ -89,14 +90,16 @@ struct RunCommand: AsyncParsableCommand {
         let plan = ExperimentPlan(
             prompts: prompts, promptFile: promptFile, repeatCount: self.repeat, concurrency: concurrent,
             api: generation.api ?? .completions, stream: !generation.noStream, parameters: generation.parameters,
-            outputs: outputFiles, overwrite: outputs.overwrite, resumeFile: resume, settings: settings)
+            outputs: outputFiles, overwrite: outputs.overwrite, resumeFile: resume, settings: settings,
+            shard: try sharding.resolvedShard())
         do {
             _ = try plan.resumedResults()  // a file of another run stops here, before anything is sent
         } catch {
             printError("error: \(error)")
             throw ExitCode(2)
         }
-        let total = plan.requestCount
+        try await sharding.waitForStart(quiet: quiet)
+        let total = plan.shareCount
         let streamsToTerminal = total == 1 && !quiet && plan.stream
         let interruption = Interruption(gracePeriod: gracePeriod)
         let progress = TerminalProgress.onTerminal(ProgressBar(total: total), enabled: !quiet && total > 1)
