@@ -1,5 +1,5 @@
 import Foundation
-public import LLMClientKit
+import LLMClientKit
 public import LLMExperiment
 import LLMSupport
 import OpenAIAPI

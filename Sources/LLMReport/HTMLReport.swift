@@ -49,7 +49,7 @@ public enum HTMLReport {
 }
 
 /// Builds the page, section by section.
-private struct ReportPage {
+struct ReportPage {
     let input: ReportInput
     let sources: [ReportSource]
     private var chartCount = 0
@@ -83,8 +83,15 @@ private struct ReportPage {
             ("latency", "Latency distributions", page.latencySection()),
             ("over-time", "Over time", page.overTimeSection()),
         ]
+        if let comparison = input.comparison {
+            sections.insert(("differences", "Differences from the baseline", ComparisonSections.differences(comparison)), at: 2)
+        }
         if !sweeps.isEmpty { sections.append(("sweep", "Against the load level", page.sweepSection())) }
-        if !runs.isEmpty { sections.append(("requests", "Requests", page.requestsSection())) }
+        if let comparison = input.comparison {
+            sections.append(("prompts", "Prompts side by side", ComparisonSections.prompts(comparison)))
+        } else if !runs.isEmpty {
+            sections.append(("requests", "Requests", page.requestsSection()))
+        }
 
         var html = """
             <!DOCTYPE html>
@@ -450,7 +457,7 @@ private struct ReportPage {
     }
 
     /// Text shown whole when short, else its beginning with the rest behind a disclosure.
-    private static func longText(_ text: String) -> String {
+    static func longText(_ text: String) -> String {
         guard !text.isEmpty else { return "<span class=\"sub\">(empty)</span>" }
         let limit = 280
         guard text.count > limit else { return HTMLText.escape(text) }
@@ -521,6 +528,7 @@ private struct ReportPage {
         tr.group-start > * { border-top: 2px solid var(--border); }
         .bad { color: var(--bad); font-weight: 600; }
         .good { color: var(--good); }
+        .run-swatch { display: inline-block; width: 0.75em; height: 0.75em; margin-right: 0.35em; border-radius: 2px; background: var(--c); }
         footer { margin-top: 2.5em; color: var(--muted); font-size: 0.8rem; overflow-wrap: anywhere; }
         @media (max-width: 600px) {
           main { padding: 10px 8px 24px; }

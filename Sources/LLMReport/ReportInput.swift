@@ -1,5 +1,6 @@
 import Foundation
 public import LLMBench
+import LLMClientKit
 public import LLMExperiment
 
 /// What a report shows: one or more result documents, each with the name it goes by in legends
@@ -23,9 +24,38 @@ public struct ReportInput: Sendable {
     }
 
     public var documents: [Document]
+    /// The comparison the documents come from (`llm-client compare`): the report adds its
+    /// differences from the baseline and its prompts side by side.
+    public var comparison: RunComparison?
 
     public init(documents: [Document]) {
         self.documents = documents
+    }
+
+    /// A report of compared runs: each run overlaid on the same axes, named by its label, with the
+    /// differences from the baseline (percentage changes, p-values, confidence intervals) and
+    /// every prompt's answers side by side.
+    public init(comparison: RunComparison) {
+        self.init(documents: comparison.runs.map { run in
+            let info = run.info ?? Self.recordedInfo(of: run.results)
+            return Document(name: run.label, content: .run(RunDocument(run: info, summary: run.summary, results: run.results)))
+        })
+        self.comparison = comparison
+    }
+
+    /// What the results of a JSONL file (which has no run record) tell of their run: the request
+    /// parameters of the first, the prompts and repeats, and the most requests in flight as the
+    /// concurrency.
+    private static func recordedInfo(of results: [RequestResult]) -> RunInfo {
+        let first = results.first
+        let notRecorded = "(not recorded)"
+        return RunInfo(
+            baseURL: notRecorded, api: first?.api.rawValue ?? notRecorded, model: first?.model ?? notRecorded, stream: first?.stream ?? true,
+            temperature: first?.temperature, maxTokens: first?.maxTokens, topP: first?.topP, seed: first?.seed,
+            concurrency: ReportSource.secondCounts(results).map(\.maxInFlight).max() ?? 1,
+            repeat: (results.map(\.repeat).max() ?? 0) + 1, promptFile: nil,
+            promptCount: Set(results.map { $0.promptID ?? $0.prompt }).count, startedAt: results.map(\.startedAt).min() ?? "",
+            finishedAt: nil, toolVersion: notRecorded)
     }
 
     /// A report of one run.

@@ -33,8 +33,8 @@ import Testing
     ) async throws -> ProcessOutput {
         let stdoutURL = directory.appendingPathComponent("stdout.txt")
         let stderrURL = directory.appendingPathComponent("stderr.txt")
-        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         let status = try await withBackgroundProcess(
             TestEnvironment.cliBinary, arguments, stdout: try FileHandle(forWritingTo: stdoutURL), stderr: try FileHandle(forWritingTo: stderrURL)
         ) { child in
