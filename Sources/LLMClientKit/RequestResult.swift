@@ -98,6 +98,19 @@ public struct RequestResult: Sendable, Codable, Hashable {
     /// Server-side timings when the server reports them (llama.cpp's `timings`).
     public var serverTimings: JSONValue?
 
+    /// Whether the output met every expectation of its prompt (`expect_contains`, ...); nil when
+    /// it had none or the request failed.
+    public var assertionsPassed: Bool?
+    /// What the output failed to meet, one line per expectation; nil when not checked.
+    public var assertionFailures: [String]?
+    /// The judge model's score of the answer, 1 to 10; nil when not judged or the judge failed.
+    public var judgeScore: Double?
+    /// The judge's reason for its score.
+    public var judgeReason: String?
+    /// Why the answer has no score although a judge was asked (the judge's request failed, or its
+    /// reply held no score).
+    public var judgeError: String?
+
     public init(request: GenerationRequest, model: String?, startedAt: String) {
         index = request.index
         `repeat` = request.repeatIndex
@@ -144,6 +157,11 @@ public struct RequestResult: Sendable, Codable, Hashable {
         case tpotS = "tpot_s"
         case tokensPerSecond = "tokens_per_second"
         case serverTimings = "server_timings"
+        case assertionsPassed = "assertions_passed"
+        case assertionFailures = "assertion_failures"
+        case judgeScore = "judge_score"
+        case judgeReason = "judge_reason"
+        case judgeError = "judge_error"
     }
 
     /// Decodes a result; `attempts` and `retry_errors` may be missing (files of earlier versions).
@@ -181,10 +199,15 @@ public struct RequestResult: Sendable, Codable, Hashable {
         tpotS = try c.decodeIfPresent(Double.self, forKey: .tpotS)
         tokensPerSecond = try c.decodeIfPresent(Double.self, forKey: .tokensPerSecond)
         serverTimings = try c.decodeIfPresent(JSONValue.self, forKey: .serverTimings)
+        assertionsPassed = try c.decodeIfPresent(Bool.self, forKey: .assertionsPassed)
+        assertionFailures = try c.decodeIfPresent([String].self, forKey: .assertionFailures)
+        judgeScore = try c.decodeIfPresent(Double.self, forKey: .judgeScore)
+        judgeReason = try c.decodeIfPresent(String.self, forKey: .judgeReason)
+        judgeError = try c.decodeIfPresent(String.self, forKey: .judgeError)
     }
 
     /// Encodes every key, writing `null` for missing values, so that each result has the same
-    /// fields in JSON and JSONL output.
+    /// fields in JSON and JSONL output; the quality fields appear only in evaluated runs.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(index, forKey: .index)
@@ -219,6 +242,11 @@ public struct RequestResult: Sendable, Codable, Hashable {
         try c.encode(tpotS, forKey: .tpotS)
         try c.encode(tokensPerSecond, forKey: .tokensPerSecond)
         try c.encodeIfPresent(serverTimings, forKey: .serverTimings)
+        try c.encodeIfPresent(assertionsPassed, forKey: .assertionsPassed)
+        try c.encodeIfPresent(assertionFailures, forKey: .assertionFailures)
+        try c.encodeIfPresent(judgeScore, forKey: .judgeScore)
+        try c.encodeIfPresent(judgeReason, forKey: .judgeReason)
+        try c.encodeIfPresent(judgeError, forKey: .judgeError)
     }
 
     /// Fills the derived timing fields (TPOT and tokens per second) from the measured ones.

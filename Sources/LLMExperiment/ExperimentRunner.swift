@@ -30,6 +30,9 @@ public struct ExperimentPlan: Sendable {
     /// This worker's share when several share the batch (see ``Shard``): the requests numbered
     /// `i % N == K`, keeping their numbers, and its part of the concurrency. Nil: the whole batch.
     public var shard: Shard?
+    /// The model that judges the answers, for the run's record (the judge itself is the runner's
+    /// `evaluate` hook); nil without one.
+    public var judgeModel: String?
 
     public init(
         prompts: [PromptEntry], promptFile: String? = nil, repeatCount: Int = 1, concurrency: Int = 1,
@@ -119,13 +122,16 @@ public enum ExperimentRunner {
     ///     ones in flight); the outcome then holds the results of the requests sent.
     ///   - onText: sees the answer's text as it streams (meant for single-request runs).
     ///   - evaluate: adds quality measures to each finished result (assertions, a judge's score)
-    ///     before it is saved; it runs beside the batch, with the plan's concurrency, outside the
-    ///     measured requests' time.
+    ///     before it is saved; it runs with the plan's concurrency, outside the measured
+    ///     requests' time: beside the batch, or after it when `evaluateAfterBatch` is true.
+    ///   - evaluateAfterBatch: hold evaluation until the last request has finished, so that a
+    ///     judge on the measured server does not load it while it is measured. Results are then
+    ///     saved once evaluated, after the batch.
     ///   - onResult: sees each result as it is saved, with the number done so far.
     public static func run(
         _ plan: ExperimentPlan, client: LLMClient, toolVersion: String, stop: StopSignal? = nil,
         onText: (@Sendable (String) -> Void)? = nil,
-        evaluate: (@Sendable (RequestResult) async -> RequestResult)? = nil,
+        evaluate: (@Sendable (RequestResult) async -> RequestResult)? = nil, evaluateAfterBatch: Bool = false,
         onResult: @escaping @Sendable (RequestResult, Int) -> Void = { _, _ in }
     ) async throws -> ExperimentOutcome {
         let kept = try plan.resumedResults()
@@ -142,6 +148,7 @@ public enum ExperimentRunner {
         run.maxRetries = client.configuration.retry.maxRetries
         run.requestsPlanned = plan.shareCount
         run.shard = plan.shard?.description
+        run.judgeModel = plan.judgeModel
         run.resumedFrom = plan.resumeFile
         if !plan.settings.isEmpty {
             run.settings = plan.settings.map(\.label)
@@ -173,7 +180,13 @@ public enum ExperimentRunner {
         let started = ContinuousClock.now
         let sent: [RequestResult]
         let batchSeconds: Double
-        if let evaluate {
+        if let evaluate, evaluateAfterBatch {
+            let (finished, continuation) = AsyncStream<RequestResult>.makeStream()
+            _ = await client.generateBatch(requests, concurrency: plan.workerConcurrency, stop: stop, onText: onText) { continuation.yield($0) }
+            batchSeconds = (ContinuousClock.now - started).seconds
+            continuation.finish()
+            sent = await Self.evaluateEach(finished, concurrency: plan.concurrency, evaluate: evaluate, save: save)
+        } else if let evaluate {
             let (finished, continuation) = AsyncStream<RequestResult>.makeStream()
             async let evaluated = Self.evaluateEach(finished, concurrency: plan.concurrency, evaluate: evaluate, save: save)
             _ = await client.generateBatch(requests, concurrency: plan.workerConcurrency, stop: stop, onText: onText) { continuation.yield($0) }

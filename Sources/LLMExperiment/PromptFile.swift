@@ -12,12 +12,15 @@ public struct PromptEntry: Sendable, Hashable {
     public var parameters: GenerationParameters
     /// The line of the file the prompt starts on.
     public var line: Int
+    /// What its answers must satisfy (the entry's `expect_*` keys); empty when nothing.
+    public var expectations: ResponseExpectations
 
-    public init(id: String?, prompt: PromptInput, parameters: GenerationParameters, line: Int) {
+    public init(id: String?, prompt: PromptInput, parameters: GenerationParameters, line: Int, expectations: ResponseExpectations = .init()) {
         self.id = id
         self.prompt = prompt
         self.parameters = parameters
         self.line = line
+        self.expectations = expectations
     }
 }
 
@@ -213,7 +216,10 @@ public enum PromptFile {
         byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
     }
 
-    private static let knownKeys: Set<String> = ["id", "prompt", "messages", "model", "temperature", "max_tokens", "top_p", "stop", "seed", "extra_body"]
+    private static let knownKeys: Set<String> = [
+        "id", "prompt", "messages", "model", "temperature", "max_tokens", "top_p", "stop", "seed", "extra_body",
+        "expect_contains", "expect_regex", "expect_equals", "expect_json",
+    ]
 
     /// One prompt from a JSON value: a string, or an object with `prompt` or `messages`.
     /// `element` is the 1-based position in a JSON array, named in errors.
@@ -297,7 +303,29 @@ public enum PromptFile {
         case .object(let extra)?: parameters.extraBody = extra
         case let other?: throw fail("\"extra_body\" must be an object, found \(other.typeName)")
         }
-        return PromptEntry(id: id, prompt: prompt, parameters: parameters, line: line)
+        func texts(_ key: String) throws(PromptFileError) -> [String] {
+            switch object[key] {
+            case nil, .null?: return []
+            case .string(let text)?: return [text]
+            case .array(let items)? where items.allSatisfy({ $0.stringValue != nil }): return items.compactMap(\.stringValue)
+            case let other?: throw fail("\"\(key)\" must be a string or an array of strings, found \(other.typeName)")
+            }
+        }
+        var expectations = ResponseExpectations(contains: try texts("expect_contains"), regexes: try texts("expect_regex"))
+        switch object["expect_equals"] {
+        case nil, .null?: break
+        case .string(let text)?: expectations.equals = text
+        case let other?: throw fail("\"expect_equals\" must be a string, found \(other.typeName)")
+        }
+        switch object["expect_json"] {
+        case nil, .null?: break
+        case .bool(let flag)?: expectations.json = flag
+        case let other?: throw fail("\"expect_json\" must be true or false, found \(other.typeName)")
+        }
+        if let problem = expectations.regexes.lazy.compactMap(ResponseExpectations.problem(withPattern:)).first {
+            throw fail("\"expect_regex\": \(problem)")
+        }
+        return PromptEntry(id: id, prompt: prompt, parameters: parameters, line: line, expectations: expectations)
     }
 
     /// Prompts of a CSV file. Rows whose cells are all empty (spreadsheets export them) are skipped.
@@ -345,7 +373,21 @@ public enum PromptFile {
             parameters.topP = try number("top_p")
             parameters.seed = try integer("seed")
             parameters.stop = cell(column("stop")).map { [$0] }
-            entries.append(PromptEntry(id: cell(column("id")), prompt: .text(prompt), parameters: parameters, line: record.line))
+            var expectations = ResponseExpectations(
+                contains: cell(column("expect_contains")).map { [$0] } ?? [], regexes: cell(column("expect_regex")).map { [$0] } ?? [],
+                equals: cell(column("expect_equals")))
+            if let pattern = expectations.regexes.first, let problem = ResponseExpectations.problem(withPattern: pattern) {
+                throw PromptFileError(path: path, line: record.line, message: "column \"expect_regex\": \(problem)")
+            }
+            if let flag = cell(column("expect_json")) {
+                switch flag.trimmingCharacters(in: .whitespaces).lowercased() {
+                case "true", "yes", "1": expectations.json = true
+                case "false", "no", "0": expectations.json = false
+                default: throw PromptFileError(path: path, line: record.line, message: "column \"expect_json\": \"\(flag)\" is not true or false")
+                }
+            }
+            entries.append(PromptEntry(
+                id: cell(column("id")), prompt: .text(prompt), parameters: parameters, line: record.line, expectations: expectations))
         }
         return entries
     }

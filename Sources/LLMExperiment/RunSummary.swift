@@ -41,6 +41,8 @@ public struct RunInfo: Codable, Sendable, Hashable {
     public var settings: [String]?
     /// `K/N` when this was worker K of N sharing the workload (`--shard`); nil for a whole run.
     public var shard: String?
+    /// The model that judged the answers (`--judge-model`); nil without a judge.
+    public var judgeModel: String?
 
     public init(
         baseURL: String, api: String, model: String, stream: Bool, temperature: Double?, maxTokens: Int?, topP: Double?,
@@ -79,10 +81,11 @@ public struct RunInfo: Codable, Sendable, Hashable {
         case interrupted
         case resumedFrom = "resumed_from"
         case settings, shard
+        case judgeModel = "judge_model"
     }
 }
 
-/// The summary of a run: counts, latency distributions and throughput.
+/// The summary of a run: counts, latency distributions, throughput and the answers' quality.
 public struct RunSummary: Codable, Sendable, Hashable {
     /// Every request of the run, repeats included.
     public var totalRequests: Int
@@ -112,6 +115,9 @@ public struct RunSummary: Codable, Sendable, Hashable {
     public var totalCompletionTokens: Int
     /// True when some token counts were estimated (the server sent no `usage`).
     public var tokensEstimated: Bool
+    /// Assertion pass rate, judge scores and consistency across repeats; nil when the run has
+    /// none of them.
+    public var quality: QualitySummary?
 
     /// Summarises `results` of a run that took `durationSeconds`. Latencies, token totals and rates
     /// are over successful requests (ITL pools the gaps of all of them); rates are 0 for a zero
@@ -138,10 +144,11 @@ public struct RunSummary: Codable, Sendable, Hashable {
         outputTokensPerSecond = perSecond(totalCompletionTokens)
         totalTokensPerSecond = perSecond(totalPromptTokens + totalCompletionTokens)
         tokensEstimated = results.contains(where: \.tokensEstimated)
+        quality = QualitySummary(results: results)
     }
 
     enum CodingKeys: String, CodingKey {
-        case successful, failed
+        case successful, failed, quality
         case totalRequests = "total_requests"
         case errorsByKind = "errors_by_kind"
         case durationS = "duration_s"

@@ -40,7 +40,60 @@ public func formatSummary(_ summary: RunSummary, style: TerminalStyle = .plain) 
         let format = unit == "s" ? "%.3f" : "%.2f"
         lines.append(label + values.map { String(format: format, $0 * scale).leftPadded(8) }.joined())
     }
+    if let quality = summary.quality {
+        lines.append(thin)
+        lines.append("Quality")
+        lines += formatQualityLines(quality, style: style).map { line("  " + $0.label, $0.value) }
+    }
     lines.append(rule)
+    return lines.joined(separator: "\n")
+}
+
+/// The quality figures as labelled lines: assertions, the judge's score, consistency.
+func formatQualityLines(_ quality: QualitySummary, style: TerminalStyle) -> [(label: String, value: String)] {
+    var lines: [(label: String, value: String)] = []
+    if let checked = quality.assertionsChecked, let passed = quality.assertionsPassed, let rate = quality.assertionPassRate {
+        let text = "\(passed)/\(checked) passed (\(String(format: "%.1f", rate * 100))%)"
+        lines.append(("Assertions:", passed < checked ? style.red(text) : style.green(text)))
+    }
+    if let judged = quality.judged {
+        var text = quality.judgeMeanScore.map { String(format: "%.2f mean of %d (min %.0f, max %.0f)", $0, judged, quality.judgeMinScore ?? 0, quality.judgeMaxScore ?? 0) }
+            ?? "no answer scored"
+        if let errors = quality.judgeErrors, errors > 0 { text += ", " + style.red("\(errors) without a score") }
+        lines.append(("Judge score (1-10):", text))
+    }
+    if let consistency = quality.consistency {
+        lines.append(("Consistency:", String(
+            format: "%.1f%% identical, %.1f distinct, similarity %.3f (%d prompts)",
+            consistency.identicalShare * 100, consistency.distinctOutputs, consistency.meanSimilarity, consistency.prompts)))
+    }
+    return lines
+}
+
+/// Consistency per prompt: answers, distinct answers, the share equal to the most common one and
+/// the mean pairwise similarity, with the start of the prompt; at most `limit` rows.
+public func formatConsistencyTable(_ consistency: ConsistencySummary, limit: Int = 20, style: TerminalStyle = .plain) -> String {
+    let showsSetting = consistency.perPrompt.contains { $0.setting != nil }
+    var headers = ["answers", "distinct", "identical", "similarity", "prompt"]
+    if showsSetting { headers.insert("setting", at: 0) }
+    let rows: [[String]] = consistency.perPrompt.prefix(limit).map { entry in
+        let prompt = (entry.promptID.map { "[\($0)] " } ?? "") + entry.prompt.split(whereSeparator: \.isNewline).joined(separator: " ")
+        var row = [
+            String(entry.answers), String(entry.distinctOutputs), String(format: "%.1f%%", entry.identicalShare * 100),
+            String(format: "%.3f", entry.meanSimilarity), prompt.truncated(toWidth: 40),
+        ]
+        if showsSetting { row.insert(entry.setting ?? "", at: 0) }
+        return row
+    }
+    let widths = headers.indices.map { column in ([headers[column]] + rows.map { $0[column] }).map(\.displayWidth).max() ?? 0 }
+    let textColumns: Set<String> = ["setting", "prompt"]
+    func line(_ cells: [String]) -> String {
+        cells.enumerated().map { column, cell in
+            column == cells.count - 1 ? cell : cell.padded(toWidth: widths[column], alignment: textColumns.contains(headers[column]) ? .left : .right)
+        }.joined(separator: "  ")
+    }
+    var lines = [style.bold("🔁 CONSISTENCY ACROSS REPEATS"), style.bold(line(headers))] + rows.map(line)
+    if consistency.perPrompt.count > limit { lines.append("… and \(consistency.perPrompt.count - limit) more prompts (all in the JSON result's summary.quality)") }
     return lines.joined(separator: "\n")
 }
 

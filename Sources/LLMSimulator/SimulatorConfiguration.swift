@@ -14,11 +14,15 @@ public struct SimulatorConfiguration: Sendable {
     public var maxConcurrency: Int
     public var latency: LatencyModel
     public var faults: FaultConfiguration
+    /// When set, every completion and chat completion answers exactly this text instead of generated
+    /// text (e.g. a judge's JSON verdict), split into tokenizer-like tokens. The latency model still
+    /// times it, token by token; `max_tokens` and `stop` still cut it, and usage counts its tokens.
+    public var reply: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, models: [String] = ["llm-sim"], seed: UInt64 = 0,
         apiKey: String? = nil, maxConcurrency: Int = 256, latency: LatencyModel = LatencyModel(),
-        faults: FaultConfiguration = FaultConfiguration()
+        faults: FaultConfiguration = FaultConfiguration(), reply: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -28,5 +32,6 @@ public struct SimulatorConfiguration: Sendable {
         self.maxConcurrency = maxConcurrency
         self.latency = latency
         self.faults = faults
+        self.reply = reply
     }
 }

@@ -17,6 +17,8 @@ public final class SimulatorServer: Sendable {
     let metrics = SimulatorMetrics()
     private let slots: FIFOSemaphore
     private let generator: TextGenerator
+    /// The tokens of ``SimulatorConfiguration/reply``, split once; nil to generate text.
+    private let replyTokens: [String]?
     private let requestCounter = Atomic<Int>(0)
     private let startTime = Int(Date().timeIntervalSince1970)
 
@@ -25,6 +27,7 @@ public final class SimulatorServer: Sendable {
         self.configuration = configuration
         slots = FIFOSemaphore(limit: configuration.maxConcurrency)
         generator = TextGenerator(seed: configuration.seed)
+        replyTokens = configuration.reply.map(TextGenerator.replyTokens)
     }
 
     /// Serves until the task is cancelled (or, with `handleSignals`, until SIGINT or SIGTERM).
@@ -204,11 +207,11 @@ public final class SimulatorServer: Sendable {
     private func makePlan(_ request: SimulatedRequest, arrival: ContinuousClock.Instant, fault: Fault?, random: SeededRandom) -> Plan {
         var random = random
         let latency = configuration.latency
-        let length = generator.outputLength(
+        let length = replyTokens?.count ?? generator.outputLength(
             prompt: request.promptText, temperature: request.temperature, requestSeed: request.seed,
             model: latency, maxTokens: nil)
         let cappedLength = request.maxTokens.map { min($0, length) } ?? length
-        var tokens = generator.tokens(
+        var tokens = replyTokens.map { Array($0.prefix(cappedLength)) } ?? generator.tokens(
             prompt: request.promptText, temperature: request.temperature, requestSeed: request.seed, count: cappedLength)
         var finishReason = cappedLength < length ? "length" : "stop"
         if !request.stop.isEmpty {
@@ -270,6 +273,9 @@ public final class SimulatorServer: Sendable {
             if position == 0 {
                 metrics.timeToFirstToken.record((ContinuousClock.now - plan.arrival).seconds)
             }
+        }
+        if plan.tokens.isEmpty {  // an empty reply, or a stop sequence in the first token: still say why it ended
+            plan.encoder.writeToken("", finishReason: plan.finishReason, into: &buffer)
         }
         metrics.generationTokens.increment(by: Int64(plan.tokens.count))
         if plan.request.includeUsage {

@@ -43,6 +43,34 @@ public struct TextGenerator: Sendable {
         return max(1, count + (asciiRun + 3) / 4)
     }
 
+    /// Splits a fixed reply (``SimulatorConfiguration/reply``) into tokens roughly as a tokenizer
+    /// would, never inside a character: letters and digits in pieces of up to four, Hangul two
+    /// syllables at a time, punctuation and other symbols up to four at a time, each whitespace run in
+    /// front of the token that follows it (on its own only at the end). Joined, the tokens give back
+    /// `text` exactly; an empty text has no tokens.
+    static func replyTokens(_ text: String) -> [String] {
+        var tokens: [String] = []
+        var token = ""
+        var bodyKind: ReplyCharacterKind?  // nil while `token` holds only whitespace
+        var bodyLength = 0
+        for character in text {
+            let kind = ReplyCharacterKind(character)
+            if let current = bodyKind, kind == .space || current != kind || bodyLength == kind.maxTokenLength {
+                tokens.append(token)
+                token = ""
+                bodyKind = nil
+                bodyLength = 0
+            }
+            token.append(character)
+            if kind != .space {
+                bodyKind = kind
+                bodyLength += 1
+            }
+        }
+        if !token.isEmpty { tokens.append(token) }
+        return tokens
+    }
+
     /// The tokens of one answer.
     /// - Parameters:
     ///   - prompt: the prompt text (for chat, the conversation flattened).
@@ -88,6 +116,26 @@ public struct TextGenerator: Sendable {
         if let maxTokens { return min(length, maxTokens) }
         return length
     }
+}
+
+/// What a character of a fixed reply is, for ``TextGenerator/replyTokens(_:)``.
+private enum ReplyCharacterKind {
+    case space, word, hangul, symbol
+
+    init(_ character: Character) {
+        if character.isWhitespace {
+            self = .space
+        } else if TextGenerator.isKorean(String(character)) {
+            self = .hangul
+        } else if character.isLetter || character.isNumber {
+            self = .word
+        } else {
+            self = .symbol
+        }
+    }
+
+    /// The most characters of this kind in one token.
+    var maxTokenLength: Int { self == .hangul ? 2 : 4 }
 }
 
 /// Word lists the simulator draws its answers from. Entries starting with the marker are

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LLMClientKit
+import LLMExperiment
 import LLMReport
 import LLMSupport
 import LLMTracking
@@ -296,5 +297,96 @@ struct ShardOptions: ParsableArguments {
         }
         if !quiet { printError("waiting \(String(format: "%.1f", wait)) s for --start-at \(startAt ?? "")") }
         try await Task.sleep(for: .seconds(wait))
+    }
+}
+
+extension JudgeLanguage: ExpressibleByArgument {}
+
+/// What every answer must satisfy, and the judge that scores the answers.
+struct QualityOptions: ParsableArguments {
+    @Option(name: .long, help: "Every answer must contain this text (repeat for several; adds to a prompt file's expect_contains).")
+    var expectContains: [String] = []
+
+    @Option(name: .long, help: "Every answer must match this regular expression somewhere, (?i) for any case (repeat for several).")
+    var expectRegex: [String] = []
+
+    @Option(name: .long, help: "Every answer must equal this text, ignoring white space around it (a prompt's own expect_equals wins).")
+    var expectEquals: String?
+
+    @Flag(name: .long, help: "Every answer must be valid JSON (alone, or as its one ``` fenced block).")
+    var expectJson = false
+
+    @Flag(name: .long, help: "Exit with status 4 when an answer fails an expectation (after saving every result).")
+    var failOnAssert = false
+
+    @Option(name: .long, help: "Score every answer from 1 to 10 with this judge model (LLM-as-judge).")
+    var judgeModel: String?
+
+    @Option(name: .long, help: "The judge's server (default: the measured --base-url; the judge then waits for the batch to end, so as not to load the server while it is measured). Its API key: env LLM_CLIENT_JUDGE_API_KEY.")
+    var judgeBaseUrl: String?
+
+    @Option(name: .long, help: "A file with the judge's rubric, replacing the default one (any language).")
+    var judgeRubric: String?
+
+    @Option(name: .long, help: "Language of the judge's instructions: auto (Korean for prompts with Hangul), ko or en.")
+    var judgeLanguage: JudgeLanguage = .auto
+
+    @Option(name: .long, help: "Most tokens the judge may write per verdict.")
+    var judgeMaxTokens = 400
+
+    func validate() throws {
+        for pattern in expectRegex {
+            if let problem = ResponseExpectations.problem(withPattern: pattern) { throw ValidationError("--expect-regex: \(problem)") }
+        }
+        guard judgeMaxTokens >= 1 else { throw ValidationError("--judge-max-tokens must be at least 1, got \(judgeMaxTokens).") }
+        if judgeModel == nil, judgeBaseUrl != nil || judgeRubric != nil {
+            throw ValidationError("--judge-base-url and --judge-rubric need --judge-model.")
+        }
+        if let judgeModel, judgeModel.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--judge-model is empty.") }
+        _ = try rubric()
+        if let judgeBaseUrl {
+            guard let url = URL(string: judgeBaseUrl), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+                throw ValidationError("--judge-base-url must be an http:// or https:// URL, got '\(judgeBaseUrl)'.")
+            }
+        }
+    }
+
+    /// The expectations given for every prompt.
+    var expectations: ResponseExpectations {
+        ResponseExpectations(contains: expectContains, regexes: expectRegex, equals: expectEquals, json: expectJson)
+    }
+
+    /// The rubric of `--judge-rubric`, or nil for the default ones.
+    private func rubric() throws -> String? {
+        guard let judgeRubric else { return nil }
+        guard let data = FileManager.default.contents(atPath: judgeRubric), let text = String(data: data, encoding: .utf8) else {
+            throw ValidationError("--judge-rubric: cannot read '\(judgeRubric)' as UTF-8 text.")
+        }
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ValidationError("--judge-rubric: '\(judgeRubric)' is empty.") }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// True when the judge asks the server being measured, so it must wait for the batch to end.
+    func judgesMeasuredServer(_ server: ServerOptions) -> Bool {
+        judgeModel != nil && (judgeBaseUrl == nil || judgeBaseUrl == server.resolvedBaseURL)
+    }
+
+    /// Runs `body` with the judge (nil without `--judge-model`), its client shut down afterwards.
+    /// The judge's client is the measured server's `configuration` (timeouts, retries, TLS) with
+    /// the judge's base URL. It gets the measured server's API key only when it is the same server;
+    /// another one gets LLM_CLIENT_JUDGE_API_KEY, so a key never travels to a host it was not meant for.
+    func withJudge<T: Sendable>(
+        server: ServerOptions, configuration: ClientConfiguration, _ body: (ResponseJudge?) async throws -> T
+    ) async throws -> T {
+        guard let judgeModel else { return try await body(nil) }
+        var configuration = configuration
+        if !judgesMeasuredServer(server), let judgeBaseUrl {
+            configuration.baseURL = judgeBaseUrl
+            configuration.apiKey = ProcessInfo.processInfo.environment["LLM_CLIENT_JUDGE_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        }
+        let rubric = try rubric()
+        return try await LLMClient.withClient(configuration) { client in
+            try await body(ResponseJudge(client: client, model: judgeModel, rubric: rubric, language: judgeLanguage, maxTokens: judgeMaxTokens))
+        }
     }
 }

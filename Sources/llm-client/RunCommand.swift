@@ -21,6 +21,7 @@ struct RunCommand: AsyncParsableCommand {
     var promptFile: String?
     @Flag(name: .long, help: "Chat interactively (same as the chat subcommand).") var interactive = false
     @OptionGroup(title: "Output") var outputs: OutputOptions
+    @OptionGroup(title: "Quality: expectations and judge") var quality: QualityOptions
     @OptionGroup(title: "Report and tracking") var record: RecordOptions
     @OptionGroup(title: "Sharing a workload among workers") var sharding: ShardOptions
     @Option(name: .long, help: "Output format: json, jsonl or csv (default: from --output's extension).")
@@ -87,11 +88,13 @@ struct RunCommand: AsyncParsableCommand {
 
         var outputFiles = output.map { (path: $0, format: format ?? OutputFormat(path: $0) ?? .json) }
         if let resume, !output.contains(resume) { outputFiles.append((path: resume, format: .jsonl)) }
-        let plan = ExperimentPlan(
+        var configuredPlan = ExperimentPlan(
             prompts: prompts, promptFile: promptFile, repeatCount: self.repeat, concurrency: concurrent,
             api: generation.api ?? .completions, stream: !generation.noStream, parameters: generation.parameters,
             outputs: outputFiles, overwrite: outputs.overwrite, resumeFile: resume, settings: settings,
             shard: try sharding.resolvedShard())
+        configuredPlan.judgeModel = quality.judgeModel
+        let plan = configuredPlan
         do {
             _ = try plan.resumedResults()  // a file of another run stops here, before anything is sent
         } catch {
@@ -106,27 +109,34 @@ struct RunCommand: AsyncParsableCommand {
         let outcome: ExperimentOutcome
         do {
             let configuration = server.clientConfiguration(maxConnections: concurrent)
-            outcome = try await interruption.run { [quiet] in
+            outcome = try await interruption.run { [quiet, quality, server] in
                 try await LLMClient.withClient(configuration) { client in
-                    if streamsToTerminal {
+                    try await quality.withJudge(server: server, configuration: configuration) { judge in
+                        let evaluator = QualityEvaluator(prompts: plan.prompts, common: quality.expectations, judge: judge)
+                        let evaluate = evaluator.isActive ? evaluator.evaluate : nil
+                        let evaluateAfterBatch = quality.judgesMeasuredServer(server)
+                        if streamsToTerminal {
+                            return try await ExperimentRunner.run(
+                                plan, client: client, toolVersion: RootCommand.version, stop: interruption.stop,
+                                onText: { text in FileHandle.standardOutput.write(Data(text.utf8)) },
+                                evaluate: evaluate, evaluateAfterBatch: evaluateAfterBatch)
+                        }
+                        let failures = Mutex(0)
                         return try await ExperimentRunner.run(
                             plan, client: client, toolVersion: RootCommand.version, stop: interruption.stop,
-                            onText: { text in FileHandle.standardOutput.write(Data(text.utf8)) })
+                            evaluate: evaluate, evaluateAfterBatch: evaluateAfterBatch,
+                            onResult: { result, done in
+                                guard !quiet else { return }
+                                let line = Self.progressLine(result, done: done, total: total)
+                                let failed = failures.withLock { count in
+                                    if !result.success { count += 1 }
+                                    return count
+                                }
+                                guard let progress else { return printError(line) }
+                                progress.printAbove(line)
+                                progress.update(done: done, failed: failed, force: done == total)
+                            })
                     }
-                    let failures = Mutex(0)
-                    return try await ExperimentRunner.run(
-                        plan, client: client, toolVersion: RootCommand.version, stop: interruption.stop,
-                        onResult: { result, done in
-                            guard !quiet else { return }
-                            let line = Self.progressLine(result, done: done, total: total)
-                            let failed = failures.withLock { count in
-                                if !result.success { count += 1 }
-                                return count
-                            }
-                            guard let progress else { return printError(line) }
-                            progress.printAbove(line)
-                            progress.update(done: done, failed: failed, force: done == total)
-                        })
                 }
             }
         } catch let error as LLMClientError {
@@ -155,6 +165,9 @@ struct RunCommand: AsyncParsableCommand {
         print(formatSummary(outcome.summary, style: style))
         let document = RunDocument(run: outcome.run, summary: outcome.summary, results: outcome.results)
         if let settings = document.settings { print(formatSettingsTable(settings, style: style) + "\n") }
+        if !quiet, let consistency = outcome.summary.quality?.consistency { print(formatConsistencyTable(consistency, style: style) + "\n") }
+        let failedExpectations = outcome.results.filter { $0.assertionsPassed == false }
+        if !quiet, !failedExpectations.isEmpty { print(Self.expectationFailures(failedExpectations, style: style) + "\n") }
         for path in outputFiles.map(\.path) { print("Results saved to \(path)") }
         let reportName = outputFiles.first { $0.format == .json }.map { ($0.path as NSString).lastPathComponent } ?? "run"
         let report = record.writeReport(ReportInput(run: document, name: reportName), overwrite: outputs.overwrite)
@@ -171,6 +184,21 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(130)
         }
         if outcome.summary.failed > 0 { throw ExitCode(1) }
+        if quality.failOnAssert, !failedExpectations.isEmpty {
+            printError("error: \(failedExpectations.count) of \(outcome.summary.quality?.assertionsChecked ?? 0) answers failed their expectations (--fail-on-assert)")
+            throw ExitCode(4)
+        }
+    }
+
+    /// The answers that failed their expectations, one line per failure (at most 20 answers).
+    static func expectationFailures(_ results: [RequestResult], style: TerminalStyle) -> String {
+        var lines = [style.bold("✗ ANSWERS THAT FAILED THEIR EXPECTATIONS")]
+        for result in results.prefix(20) {
+            let name = "#\(result.index)" + (result.promptID.map { " [\($0)]" } ?? "") + (result.setting.map { " \($0)" } ?? "")
+            for failure in result.assertionFailures ?? [] { lines.append("  \(name): \(failure)") }
+        }
+        if results.count > 20 { lines.append("  … and \(results.count - 20) more (assertion_failures in the results)") }
+        return lines.joined(separator: "\n")
     }
 
     /// The temperatures and models given as comma lists (`--temperature 0.1,0.9`, `--model a,b`).
@@ -206,7 +234,9 @@ struct RunCommand: AsyncParsableCommand {
             return "\(counter) ✗ #\(result.index) \(result.error ?? "failed")"
         }
         let ttft = result.ttftS.map { String(format: " ttft %.3fs", $0) } ?? ""
-        let tokens = result.completionTokens.map { " \($0) tok" } ?? ""
+        var tokens = result.completionTokens.map { " \($0) tok" } ?? ""
+        if let passed = result.assertionsPassed { tokens += passed ? " expect ✓" : " expect ✗" }
+        if let score = result.judgeScore { tokens += String(format: " judge %g", score) } else if result.judgeError != nil { tokens += " judge ✗" }
         let preview = result.output.replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces)
         let shortened = preview.count > 60 ? String(preview.prefix(60)) + "…" : preview
         return "\(counter) ✓ #\(result.index) \(String(format: "%.3fs", result.latencyS))\(ttft)\(tokens)  \(shortened)"

@@ -22,6 +22,8 @@ struct ServeSimCommand: AsyncParsableCommand {
     @Option(help: "Require 'Authorization: Bearer KEY'.") var apiKey: String?
     @Option(help: "Sequences generated at once; more requests wait in a FIFO queue (0: no limit).")
     var maxConcurrency = 256
+    @Option(help: "Answer every request with exactly this text (e.g. a judge's JSON verdict), timed by the latency model.")
+    var reply: String?
 
     @Option(help: "Mean time to first token, milliseconds.") var ttftMs = 50.0
     @Option(help: "Standard deviation of the time to first token, milliseconds.") var ttftJitterMs = 10.0
@@ -68,7 +70,7 @@ struct ServeSimCommand: AsyncParsableCommand {
             retryAfterSeconds: retryAfter, stallSeconds: stallSeconds, splitUTF8: splitUtf8)
         return SimulatorConfiguration(
             host: host, port: port, models: models.isEmpty ? ["llm-sim"] : models, seed: seed, apiKey: apiKey,
-            maxConcurrency: maxConcurrency, latency: latency, faults: faults)
+            maxConcurrency: maxConcurrency, latency: latency, faults: faults, reply: reply)
     }
 
     func run() async throws {

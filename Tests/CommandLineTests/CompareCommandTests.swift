@@ -27,8 +27,9 @@ import Testing
     }
 
     static let fast = LatencyModel(ttftMean: 0.004, ttftJitter: 0.0005, prefillPerToken: 0, itlMean: 0.001, itlJitter: 0.0001, outputTokensMean: 8)
-    /// Ten times slower to the first token and between tokens.
-    static let slow = LatencyModel(ttftMean: 0.04, ttftJitter: 0.005, prefillPerToken: 0, itlMean: 0.01, itlJitter: 0.001, outputTokensMean: 8)
+    /// About thirty times slower end to end (0.4 s against 12 ms): far enough apart that a loaded
+    /// 2-core CI machine, which can delay a fast request by tens of milliseconds, cannot blur them.
+    static let slow = LatencyModel(ttftMean: 0.24, ttftJitter: 0.01, prefillPerToken: 0, itlMean: 0.02, itlJitter: 0.002, outputTokensMean: 8)
 
     @Test func aSlowerRunIsMarkedSignificantlyWorse() async throws {
         let directory = try temporaryDirectory()
