@@ -1,6 +1,7 @@
 import Foundation
 public import LLMClientKit
 import OpenAIAPI
+import Synchronization
 
 /// The language of the judge's instructions.
 public enum JudgeLanguage: String, Sendable, CaseIterable {
@@ -97,6 +98,11 @@ public struct JudgeVerdict: Sendable, Hashable {
 
 /// LLM-as-judge: asks a model (on the measured server or another) to score an answer from 1 to
 /// 10 against a rubric, and reads its verdict.
+///
+/// The request asks for the verdict's JSON schema with `response_format` (structured output:
+/// llama.cpp, vLLM, SGLang and OpenAI constrain the reply to it, which makes even small models
+/// answer in form). A server that refuses the member (HTTP 400 or 422) is asked again without it,
+/// and not offered it again.
 public struct ResponseJudge: Sendable {
     /// The client of the judge's server.
     public let client: LLMClient
@@ -108,6 +114,9 @@ public struct ResponseJudge: Sendable {
     /// Most tokens the judge may write.
     public let maxTokens: Int
 
+    /// Set once the server has refused `response_format`.
+    private let schemaRefused = SchemaRefusal()
+
     public init(client: LLMClient, model: String, rubric: String? = nil, language: JudgeLanguage = .auto, maxTokens: Int = 400) {
         self.client = client
         self.model = model
@@ -115,6 +124,21 @@ public struct ResponseJudge: Sendable {
         self.language = language
         self.maxTokens = maxTokens
     }
+
+    /// The verdict's JSON schema as an OpenAI `response_format`.
+    static let verdictFormat: JSONValue = [
+        "type": "json_schema",
+        "json_schema": [
+            "name": "verdict",
+            "strict": true,
+            "schema": [
+                "type": "object",
+                "properties": ["score": ["type": "integer", "minimum": 1, "maximum": 10], "reason": ["type": "string"]],
+                "required": ["score", "reason"],
+                "additionalProperties": false,
+            ],
+        ],
+    ]
 
     /// The default rubric in each language.
     public static func defaultRubric(_ language: JudgeLanguage) -> String {
@@ -165,10 +189,19 @@ public struct ResponseJudge: Sendable {
     public func judge(_ result: RequestResult) async -> RequestResult {
         guard result.success else { return result }
         var judged = result
-        let request = GenerationRequest(
-            prompt: .messages(messages(question: result.prompt, answer: result.output)),
-            parameters: GenerationParameters(model: model, temperature: 0, maxTokens: maxTokens), api: .chat, stream: false)
-        let reply = await client.generate(request)
+        func request(structured: Bool) -> GenerationRequest {
+            GenerationRequest(
+                prompt: .messages(messages(question: result.prompt, answer: result.output)),
+                parameters: GenerationParameters(
+                    model: model, temperature: 0, maxTokens: maxTokens, extraBody: structured ? ["response_format": Self.verdictFormat] : nil),
+                api: .chat, stream: false)
+        }
+        let structured = !schemaRefused.flag.load(ordering: .relaxed)
+        var reply = await client.generate(request(structured: structured))
+        if structured, !reply.success, let status = reply.httpStatus, status == 400 || status == 422 {
+            schemaRefused.flag.store(true, ordering: .relaxed)
+            reply = await client.generate(request(structured: false))
+        }
         guard reply.success else {
             judged.judgeError = "the judge's request failed: \(reply.error ?? "unknown error")"
             return judged
@@ -182,4 +215,9 @@ public struct ResponseJudge: Sendable {
         judged.judgeReason = verdict.reason
         return judged
     }
+}
+
+/// Whether a judge's server has refused structured output; shared by the copies of a judge.
+private final class SchemaRefusal: Sendable {
+    let flag = Atomic<Bool>(false)
 }

@@ -60,7 +60,7 @@ func formatQualityLines(_ quality: QualitySummary, style: TerminalStyle) -> [(la
         var text = quality.judgeMeanScore.map { String(format: "%.2f mean of %d (min %.0f, max %.0f)", $0, judged, quality.judgeMinScore ?? 0, quality.judgeMaxScore ?? 0) }
             ?? "no answer scored"
         if let errors = quality.judgeErrors, errors > 0 { text += ", " + style.red("\(errors) without a score") }
-        lines.append(("Judge score (1-10):", text))
+        lines.append(("Judge (1-10):", text))
     }
     if let consistency = quality.consistency {
         lines.append(("Consistency:", String(

@@ -76,7 +76,7 @@ import FoundationNetworking
         try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
             let output = try await runProcess(TestEnvironment.cliBinary, [
                 "--base-url", endpoint.baseURL, "--prompt-file", prompts.path, "--temperature", "0.1,0.9", "--repeat", "2",
-                "--concurrent", "2", "--output", json, "--output", csv, "--report", report,
+                "--concurrent", "2", "--output", json, "--output", csv, "--report", report, "--expect-regex", ".",
             ] + (mlflow.map { ["--mlflow-uri", $0, "--mlflow-experiment", experiment] } ?? []))
             #expect(output.status == 0, "\(output.stderr)")
             #expect(output.stdout.contains("SETTINGS SIDE BY SIDE"))
@@ -103,6 +103,8 @@ import FoundationNetworking
             #expect(run.params["base_url"] == endpoint.baseURL)
             #expect(run.metrics["latency_s.p50"] != nil && run.metrics["success_rate"] == 1)
             #expect(run.metrics["setting.latency_s.p50"] != nil)
+            #expect(run.metrics["quality.assertion_pass_rate"] == 1, "quality scores are tracked: \(run.metrics.keys.sorted())")
+            #expect(run.metrics["quality.consistency.identical_share"] != nil && run.metrics["setting.quality.consistency.mean_similarity"] != nil)
             #expect(Set(run.artifacts) == ["sweep.json", "sweep.csv", "sweep.html"])
         }
     }
