@@ -25,7 +25,7 @@ public struct ExperimentPlan: Sendable {
     /// the others are sent, and new results are appended to it.
     public var resumeFile: String?
     /// The settings of a comparison run (a list of temperatures or models): every prompt is sent
-    /// under each setting, one setting after the other. Empty for a plain run.
+    /// under each setting, the settings interleaved (see ``requests(model:)``). Empty for a plain run.
     public var settings: [ExperimentSetting]
     /// This worker's share when several share the batch (see ``Shard``): the requests numbered
     /// `i % N == K`, keeping their numbers, and its part of the concurrency. Nil: the whole batch.
@@ -75,7 +75,7 @@ public struct ExperimentPlan: Sendable {
         }
         for result in previous {
             guard result.index < requestCount, !prompts.isEmpty,
-                prompts[result.index % prompts.count].prompt.displayText == result.prompt
+                prompts[promptPosition(ofRequest: result.index)].prompt.displayText == result.prompt
             else {
                 throw .resume("cannot resume from \(resumeFile): its request #\(result.index) is not this run's (other prompts, order or --repeat?)")
             }
@@ -83,15 +83,18 @@ public struct ExperimentPlan: Sendable {
         return previous.filter(\.success)
     }
 
-    /// The requests of the batch, setting by setting and, within one, round by round: every prompt
-    /// once, then every prompt again, and so on, numbered in that order. A setting's temperature
-    /// or model wins over the prompt file's: it is what the comparison is about.
+    /// The requests of the batch, numbered in the order they are sent: round by round (every
+    /// prompt once, then every prompt again, ...) and, in a comparison run, each prompt under every
+    /// setting in turn. Interleaving the settings puts them under the same conditions: a server
+    /// warming up or a neighbour's load then weighs on every setting alike, not on whichever ran
+    /// first. A setting's temperature or model wins over the prompt file's: it is what the
+    /// comparison is about.
     public func requests(model: String) -> [GenerationRequest] {
         var requests: [GenerationRequest] = []
         requests.reserveCapacity(requestCount)
-        for setting in settings.isEmpty ? [nil] : settings.map(Optional.some) {
-            for round in 0..<repeatCount {
-                for entry in prompts {
+        for round in 0..<repeatCount {
+            for entry in prompts {
+                for setting in settings.isEmpty ? [nil] : settings.map(Optional.some) {
                     var parameters = self.parameters.overridden(by: entry.parameters)
                     if let setting { parameters = parameters.overridden(by: setting.parameters) }
                     parameters.model = parameters.model ?? model
@@ -102,6 +105,11 @@ public struct ExperimentPlan: Sendable {
             }
         }
         return shard.map { shard in requests.filter { shard.owns($0.index) } } ?? requests
+    }
+
+    /// The position in ``prompts`` of the prompt of request number `index` (see ``requests(model:)``).
+    public func promptPosition(ofRequest index: Int) -> Int {
+        (index / max(1, settings.count)) % max(1, prompts.count)
     }
 }
 

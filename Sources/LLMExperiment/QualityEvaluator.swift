@@ -6,15 +6,17 @@ public import LLMClientKit
 public struct QualityEvaluator: Sendable {
     /// The expectations of each prompt of the plan, in the plan's order.
     private let expectations: [ResponseExpectations]
+    private let plan: ExperimentPlan
     private let judge: ResponseJudge?
 
     /// - Parameters:
-    ///   - prompts: the plan's prompts, with their own expectations.
+    ///   - plan: the batch, whose prompts carry their own expectations.
     ///   - common: expectations for every prompt (the `--expect-*` options); a prompt's own
     ///     `expect_equals` wins over the common one, the other kinds add up.
     ///   - judge: the judge that scores each answer, or nil.
-    public init(prompts: [PromptEntry], common: ResponseExpectations = .init(), judge: ResponseJudge? = nil) {
-        expectations = prompts.map { common.combined(with: $0.expectations) }
+    public init(plan: ExperimentPlan, common: ResponseExpectations = .init(), judge: ResponseJudge? = nil) {
+        expectations = plan.prompts.map { common.combined(with: $0.expectations) }
+        self.plan = plan
         self.judge = judge
     }
 
@@ -22,12 +24,11 @@ public struct QualityEvaluator: Sendable {
     public var isActive: Bool { judge != nil || expectations.contains { !$0.isEmpty } }
 
     /// `result` with its assertion outcome and the judge's verdict; a failed request is returned
-    /// as it is. Requests are numbered prompt by prompt (see ``ExperimentPlan/requests(model:)``),
-    /// so `index % prompts` is the request's prompt.
+    /// as it is. The request's number tells its prompt (``ExperimentPlan/promptPosition(ofRequest:)``).
     public func evaluate(_ result: RequestResult) async -> RequestResult {
         guard result.success, !expectations.isEmpty else { return result }
         var evaluated = result
-        let expected = expectations[result.index % expectations.count]
+        let expected = expectations[plan.promptPosition(ofRequest: result.index)]
         if !expected.isEmpty {
             let failures = expected.failures(of: result.output)
             evaluated.assertionsPassed = failures.isEmpty

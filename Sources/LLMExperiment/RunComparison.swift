@@ -123,7 +123,8 @@ extension ComparedRun: Encodable {
     }
 }
 
-/// A figure of a run's summary compared between runs.
+/// A figure of a run's summary compared between runs: counts, timings and rates, and the answers'
+/// quality (compared only when some run has it).
 public enum SummaryMetric: String, Codable, Sendable, CaseIterable {
     case successful, failed
     case latencyP50 = "latency_p50_s", latencyP90 = "latency_p90_s", latencyP99 = "latency_p99_s"
@@ -132,6 +133,29 @@ public enum SummaryMetric: String, Codable, Sendable, CaseIterable {
     case meanOutputTokens = "mean_output_tokens"
     case outputTokensPerSecond = "output_tokens_per_second"
     case requestsPerSecond = "requests_per_second"
+    /// Share of the checked answers that met every expectation (0 to 1).
+    case assertionPassRate = "assertion_pass_rate"
+    /// Mean of the judge's scores (1 to 10).
+    case judgeMeanScore = "judge_mean_score"
+    /// Mean share of a repeated prompt's answers equal to its most common answer (0 to 1).
+    case consistencyIdenticalShare = "consistency_identical_share"
+    /// Mean pairwise similarity of a repeated prompt's answers (0 to 1).
+    case consistencyMeanSimilarity = "consistency_mean_similarity"
+
+    /// True for the figures of the answers' quality, which a run has only when it checked
+    /// expectations, asked a judge or repeated prompts.
+    public var isQuality: Bool {
+        switch self {
+        case .assertionPassRate, .judgeMeanScore, .consistencyIdenticalShare, .consistencyMeanSimilarity: true
+        default: false
+        }
+    }
+
+    /// The metrics compared between runs with `summaries`: every count, timing and rate, and the
+    /// quality metrics some summary has a value of, in declaration order.
+    public static func compared(in summaries: [RunSummary]) -> [SummaryMetric] {
+        allCases.filter { metric in !metric.isQuality || summaries.contains { metric.value(in: $0) != nil } }
+    }
 
     /// The row name in tables: `latency p50`.
     public var label: String {
@@ -148,32 +172,55 @@ public enum SummaryMetric: String, Codable, Sendable, CaseIterable {
         case .meanOutputTokens: "output tokens/request"
         case .outputTokensPerSecond: "output tokens/s"
         case .requestsPerSecond: "requests/s"
+        case .assertionPassRate: "assertion pass rate"
+        case .judgeMeanScore: "judge mean score"
+        case .consistencyIdenticalShare: "identical answers"
+        case .consistencyMeanSimilarity: "answer similarity"
         }
     }
 
-    /// The unit values are shown in (times in milliseconds); nil for plain counts and rates whose
-    /// label names the unit.
-    public var displayUnit: String? { displayScale == 1000 ? "ms" : nil }
+    /// The unit values are shown in (times in milliseconds, shares in percent); nil for plain
+    /// counts, scores and rates whose label names the unit.
+    public var displayUnit: String? {
+        switch displayScale {
+        case 1000: "ms"
+        case 100: "%"
+        default: nil
+        }
+    }
 
-    /// What a value (in seconds for times) is multiplied by for display.
+    /// What a value (in seconds for times, 0 to 1 for shares) is multiplied by for display.
     public var displayScale: Double {
         switch self {
         case .latencyP50, .latencyP90, .latencyP99, .ttftP50, .ttftP90, .ttftP99, .itlMean: 1000
+        case .assertionPassRate, .consistencyIdenticalShare: 100
         default: 1
         }
     }
 
-    /// Whether a larger value is an improvement; nil when neither (the answers' length).
+    /// Decimal places of a displayed value.
+    public var displayDigits: Int {
+        switch self {
+        case .successful, .failed: 0
+        case .requestsPerSecond, .judgeMeanScore: 2
+        case .consistencyMeanSimilarity: 3
+        default: 1
+        }
+    }
+
+    /// Whether a larger value is an improvement; nil when neither (the answers' length). Larger
+    /// is better for successes, throughput and every quality figure, worse for failures and times.
     public var higherIsBetter: Bool? {
         switch self {
         case .successful, .outputTokensPerSecond, .requestsPerSecond: true
+        case .assertionPassRate, .judgeMeanScore, .consistencyIdenticalShare, .consistencyMeanSimilarity: true
         case .meanOutputTokens: nil
         default: false
         }
     }
 
     /// The metric's value in `summary`; nil when the run has no such value (no successful
-    /// request, no streaming for TTFT and ITL).
+    /// request, no streaming for TTFT and ITL, no expectations, judge or repeats for quality).
     public func value(in summary: RunSummary) -> Double? {
         switch self {
         case .successful: Double(summary.successful)
@@ -188,6 +235,10 @@ public enum SummaryMetric: String, Codable, Sendable, CaseIterable {
         case .meanOutputTokens: summary.successful > 0 ? Double(summary.totalCompletionTokens) / Double(summary.successful) : nil
         case .outputTokensPerSecond: summary.outputTokensPerSecond
         case .requestsPerSecond: summary.requestsPerSecond
+        case .assertionPassRate: summary.quality?.assertionPassRate
+        case .judgeMeanScore: summary.quality?.judgeMeanScore
+        case .consistencyIdenticalShare: summary.quality?.consistency?.identicalShare
+        case .consistencyMeanSimilarity: summary.quality?.consistency?.meanSimilarity
         }
     }
 }
@@ -197,6 +248,8 @@ public enum PerRequestMetric: String, Codable, Sendable, CaseIterable {
     case latency = "latency_s"
     case ttft = "ttft_s"
     case tokensPerSecond = "tokens_per_second"
+    /// The judge's score of each answer (1 to 10); only runs with a judge have values.
+    case judgeScore = "judge_score"
 
     /// The row name in tables.
     public var label: String {
@@ -204,17 +257,21 @@ public enum PerRequestMetric: String, Codable, Sendable, CaseIterable {
         case .latency: "latency"
         case .ttft: "TTFT"
         case .tokensPerSecond: "tokens/s per request"
+        case .judgeScore: "judge score"
         }
     }
 
-    /// The unit values are shown in: `ms` for times, nil for tokens per second.
-    public var displayUnit: String? { self == .tokensPerSecond ? nil : "ms" }
+    /// The unit values are shown in: `ms` for times, nil for tokens per second and scores.
+    public var displayUnit: String? { isTime ? "ms" : nil }
 
     /// What a value (in seconds for times) is multiplied by for display.
-    public var displayScale: Double { self == .tokensPerSecond ? 1 : 1000 }
+    public var displayScale: Double { isTime ? 1000 : 1 }
 
-    /// Whether a larger value is an improvement (only for tokens per second).
-    public var higherIsBetter: Bool { self == .tokensPerSecond }
+    /// Whether a larger value is an improvement: for tokens per second and the judge's score, not
+    /// for times.
+    public var higherIsBetter: Bool { !isTime }
+
+    private var isTime: Bool { self == .latency || self == .ttft }
 
     /// The values of the successful requests among `results` that have one.
     public func values(of results: [RequestResult]) -> [Double] {
@@ -223,6 +280,7 @@ public enum PerRequestMetric: String, Codable, Sendable, CaseIterable {
         case .latency: return succeeded.map(\.latencyS)
         case .ttft: return succeeded.compactMap(\.ttftS)
         case .tokensPerSecond: return succeeded.compactMap(\.tokensPerSecond)
+        case .judgeScore: return succeeded.compactMap(\.judgeScore)
         }
     }
 }
@@ -246,6 +304,9 @@ public struct MetricDifference: Codable, Sendable, Hashable {
     public var difference: Double?
     /// The difference in percent of the baseline; nil when the baseline is 0 or missing.
     public var percentChange: Double?
+    /// Whether a larger value is an improvement (``SummaryMetric/higherIsBetter``), so readers of
+    /// the JSON can tell a rise in latency from a rise in throughput; nil when neither.
+    public var higherIsBetter: Bool?
 
     public init(metric: SummaryMetric, baseline: Double?, value: Double?) {
         self.metric = metric
@@ -253,11 +314,13 @@ public struct MetricDifference: Codable, Sendable, Hashable {
         self.value = value
         difference = baseline.flatMap { base in value.map { $0 - base } }
         percentChange = percentChangeOf(value, from: baseline)
+        higherIsBetter = metric.higherIsBetter
     }
 
     enum CodingKeys: String, CodingKey {
         case metric, baseline, value, difference
         case percentChange = "percent_change"
+        case higherIsBetter = "higher_is_better"
     }
 }
 
@@ -322,7 +385,7 @@ public struct RunDifferences: Codable, Sendable, Hashable {
     public var run: String
     /// The baseline's label.
     public var baseline: String
-    /// Every ``SummaryMetric``, in order.
+    /// Every compared ``SummaryMetric`` (see ``RunComparison/metrics``), in order.
     public var metrics: [MetricDifference]
     /// The per-request metrics both runs have values of, in ``PerRequestMetric`` order.
     public var tests: [SampleComparison]
@@ -356,6 +419,14 @@ public struct PromptCell: Codable, Sendable, Hashable {
     public var meanCompletionTokens: Double?
     public var meanLatencyS: Double?
     public var meanTTFTS: Double?
+    /// Successful repeats checked against the prompt's expectations, and how many met them all;
+    /// nil when none was checked.
+    public var assertionsChecked: Int?
+    public var assertionsPassed: Int?
+    /// What the first answer failed to meet; nil when it met every expectation or was not checked.
+    public var assertionFailures: [String]?
+    /// Mean of the judge's scores over the successful repeats; nil when none was scored.
+    public var meanJudgeScore: Double?
 
     /// The cell of one prompt's `results` (its repeats) in the run labelled `run`.
     public init(run: String, results: [RequestResult]) {
@@ -370,6 +441,13 @@ public struct PromptCell: Codable, Sendable, Hashable {
         meanCompletionTokens = mean(succeeded.compactMap { $0.completionTokens.map(Double.init) })
         meanLatencyS = mean(succeeded.map(\.latencyS))
         meanTTFTS = mean(succeeded.compactMap(\.ttftS))
+        let checked = succeeded.compactMap(\.assertionsPassed)
+        if !checked.isEmpty {
+            assertionsChecked = checked.count
+            assertionsPassed = checked.filter { $0 }.count
+        }
+        assertionFailures = ordered.first.flatMap { $0.assertionsPassed == false ? $0.assertionFailures : nil }
+        meanJudgeScore = mean(succeeded.compactMap(\.judgeScore))
     }
 
     enum CodingKeys: String, CodingKey {
@@ -377,18 +455,26 @@ public struct PromptCell: Codable, Sendable, Hashable {
         case meanCompletionTokens = "mean_completion_tokens"
         case meanLatencyS = "mean_latency_s"
         case meanTTFTS = "mean_ttft_s"
+        case assertionsChecked = "assertions_checked"
+        case assertionsPassed = "assertions_passed"
+        case assertionFailures = "assertion_failures"
+        case meanJudgeScore = "mean_judge_score"
     }
 }
 
 /// Runs compared side by side: each run's summary and its differences from the first run (the
-/// baseline), with per-request latency, TTFT and tokens per second tested against run-to-run
-/// noise, and every prompt's answers in each run (prompts are matched by `prompt_id`, else by text).
+/// baseline), with per-request latency, TTFT, tokens per second and the judge's scores tested
+/// against run-to-run noise, and every prompt's answers in each run (prompts are matched by
+/// `prompt_id`, else by text).
 public struct RunComparison: Sendable {
     /// A difference whose Mann–Whitney p-value is below this is called significant.
     public static let significanceLevel = 0.05
 
     /// The runs, the baseline first.
     public var runs: [ComparedRun]
+    /// The summary metrics compared: every count, timing and rate, and the quality metrics some
+    /// run has (``SummaryMetric/compared(in:)``).
+    public var metrics: [SummaryMetric]
     /// For each run after the baseline, its differences from it.
     public var differences: [RunDifferences]
     /// Every prompt, in the order the runs first sent them.
@@ -404,8 +490,10 @@ public struct RunComparison: Sendable {
         precondition(!runs.isEmpty, "a comparison needs a run")
         self.runs = runs
         let baseline = runs[0]
+        let metrics = SummaryMetric.compared(in: runs.map(\.summary))
+        self.metrics = metrics
         differences = runs.dropFirst().map { run in
-            let metrics = SummaryMetric.allCases.map {
+            let metrics = metrics.map {
                 MetricDifference(metric: $0, baseline: $0.value(in: baseline.summary), value: $0.value(in: run.summary))
             }
             let tests = PerRequestMetric.allCases.compactMap { metric in
@@ -507,7 +595,8 @@ extension RunComparison {
     /// and percentage change from the baseline; the per-request tests (median difference, its 95 %
     /// interval, the p-value and the verdict, green or red when significant); and the first
     /// `maxPrompts` prompts with each run's answer cut to `width` columns, tokens and timings (means
-    /// over repeats). Columns are measured in terminal columns, so Korean text stays aligned.
+    /// over repeats), with the assertions passed and the judge's mean score when the runs have
+    /// them. Columns are measured in terminal columns, so Korean text stays aligned.
     public func formatted(style: TerminalStyle = .plain, maxPrompts: Int = 20, width: Int = 100) -> String {
         let rule = String(repeating: "=", count: 72)
         let thin = String(repeating: "-", count: 72)
@@ -546,9 +635,9 @@ extension RunComparison {
             }
         }
         var lines = [header.joined(separator: "  ")]
-        for metric in SummaryMetric.allCases {
+        for metric in metrics {
             let scale = metric.displayScale
-            let digits = metric == .successful || metric == .failed ? 0 : metric == .requestsPerSecond ? 2 : 1
+            let digits = metric.displayDigits
             var cells = [(metric.label + (metric.displayUnit.map { " (\($0))" } ?? "")).padded(toWidth: labelWidth)]
             cells.append(Self.number(metric.value(in: baseline.summary).map { $0 * scale }, digits: digits))
             for difference in differences {
@@ -612,6 +701,9 @@ extension RunComparison {
         let repeated = runs.contains { run in run.results.contains { $0.repeat > 0 } }
         var lines = [style.bold("Per prompt") + " (\(shown.count) of \(prompts.count)\(repeated ? "; first answer, means over repeats" : "")):"]
         let labelWidth = min(28, runs.map(\.label.displayWidth).max() ?? 0)
+        let cells = prompts.flatMap(\.cells).compactMap { $0 }
+        let showsAssertions = cells.contains { $0.assertionsChecked != nil }
+        let showsJudge = cells.contains { $0.meanJudgeScore != nil }
         for (number, prompt) in shown.enumerated() {
             let heading = "[\(number + 1)] " + (prompt.promptID.map { "\($0): " } ?? "") + Self.oneLine(prompt.prompt)
             lines.append(style.cyan(heading.truncated(toWidth: width)))
@@ -626,8 +718,13 @@ extension RunComparison {
                 let ttft = "TTFT " + (cell.meanTTFTS.map { Self.number($0 * 1000, digits: 1) + " ms" } ?? "—")
                 let figures = tokens.padded(toWidth: 9, alignment: .right) + "  " + latency.padded(toWidth: 11, alignment: .right)
                     + "  " + ttft.padded(toWidth: 15)
-                let prefix = label + "  " + figures + "  "
-                let room = max(10, width - prefix.displayWidth)
+                var marks = ""
+                if showsAssertions { marks += "  " + Self.assertionMark(cell, style: style) }
+                if showsJudge { marks += "  " + ("judge " + Self.number(cell.meanJudgeScore, digits: 1)).padded(toWidth: 10) }
+                let prefix = label + "  " + figures + marks + "  "
+                // Measured without the marks, whose colour's escape sequences are no columns: 7 and 10 wide.
+                let marksWidth = (showsAssertions ? 2 + 7 : 0) + (showsJudge ? 2 + 10 : 0)
+                let room = max(10, width - (label + "  " + figures + "  ").displayWidth - marksWidth)
                 var text = cell.error.map { style.red("✗ " + Self.oneLine($0).truncated(toWidth: room - 2)) }
                     ?? Self.oneLine(cell.output).truncated(toWidth: room)
                 if cell.successful < cell.requests && cell.error == nil { text += style.red(" (\(cell.requests - cell.successful) failed)") }
@@ -639,6 +736,16 @@ extension RunComparison {
             lines.append(style.dim("(\(hidden) more \(hidden == 1 ? "prompt" : "prompts"): --max-prompts N shows more; the JSON output has all)"))
         }
         return lines
+    }
+
+    /// `✓ 4/4` (green) when every checked repeat met its expectations, `✗ 3/4` (red) when some did
+    /// not, a dash when none was checked; seven columns wide.
+    private static func assertionMark(_ cell: PromptCell, style: TerminalStyle) -> String {
+        guard let checked = cell.assertionsChecked, let passed = cell.assertionsPassed else { return "—".padded(toWidth: 7) }
+        let text = "\(passed == checked ? "✓" : "✗") \(passed)/\(checked)"
+        let padding = String(repeating: " ", count: max(0, 7 - text.displayWidth))
+        // Coloured before padding, so the escape sequences do not count as columns.
+        return (passed == checked ? style.green(text) : style.red(text)) + padding
     }
 
     /// Text on one line: line breaks and tabs become spaces.

@@ -63,9 +63,10 @@ func formatQualityLines(_ quality: QualitySummary, style: TerminalStyle) -> [(la
         lines.append(("Judge (1-10):", text))
     }
     if let consistency = quality.consistency {
-        lines.append(("Consistency:", String(
-            format: "%.1f%% identical, %.1f distinct, similarity %.3f (%d prompts)",
-            consistency.identicalShare * 100, consistency.distinctOutputs, consistency.meanSimilarity, consistency.prompts)))
+        let figures = String(
+            format: "%.1f%% identical, %.1f distinct, similarity %.3f", consistency.identicalShare * 100, consistency.distinctOutputs,
+            consistency.meanSimilarity)
+        lines.append(("Consistency:", figures + " (\(consistency.prompts) \(consistency.prompts == 1 ? "prompt" : "prompts"))"))
     }
     return lines
 }

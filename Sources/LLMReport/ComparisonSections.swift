@@ -4,19 +4,21 @@ import LLMExperiment
 /// The sections a comparison adds to the report: the differences from the baseline, and every
 /// prompt's answers side by side. Runs carry their chart colour (a swatch before their name).
 enum ComparisonSections {
-    /// The summary metrics of every run with each run's difference and percentage change from the
-    /// baseline, and the per-request tests: median difference, bootstrap interval, Mann–Whitney p.
+    /// The summary metrics of every run (quality ones when some run has them) with each run's
+    /// difference and percentage change from the baseline, and the per-request tests: median
+    /// difference, bootstrap interval, Mann–Whitney p.
     static func differences(_ comparison: RunComparison) -> String {
         let baseline = comparison.baseline
-        var html = "<p class=\"note\">Baseline: \(runName(baseline.label, index: 0)). Times in ms; Δ is the run minus the baseline.</p>"
+        let shares = comparison.metrics.contains { $0.displayUnit == "%" } ? ", shares in % (their Δ in percentage points)" : ""
+        var html = "<p class=\"note\">Baseline: \(runName(baseline.label, index: 0)). Times in ms\(shares); Δ is the run minus the baseline.</p>"
         html += "<h3>Summary metrics</h3><div class=\"table-scroll\"><table class=\"differences\"><thead><tr><th>Metric</th>"
         html += "<th class=\"num\">\(runName(baseline.label, index: 0))</th>"
         for (index, difference) in comparison.differences.enumerated() {
             html += "<th class=\"num\">\(runName(difference.run, index: index + 1))</th><th class=\"num\">Δ</th><th class=\"num\">%</th>"
         }
         html += "</tr></thead><tbody>"
-        for metric in SummaryMetric.allCases {
-            let digits = metric == .successful || metric == .failed ? 0 : metric == .requestsPerSecond ? 2 : 1
+        for metric in comparison.metrics {
+            let digits = metric.displayDigits
             func shown(_ value: Double?, signed: Bool = false) -> String {
                 number(value.map { $0 * metric.displayScale }, digits: digits, signed: signed)
             }
@@ -61,9 +63,12 @@ enum ComparisonSections {
         return html
     }
 
-    /// One row per prompt with each run's first answer, its tokens and timings (means over repeats).
+    /// One row per prompt with each run's first answer, its tokens and timings (means over repeats),
+    /// and when checked or judged, the repeats that met the expectations and the judge's mean score.
     static func prompts(_ comparison: RunComparison) -> String {
-        var html = "<p class=\"note\">Prompts matched by id, else by text. Each cell shows a run's first answer with its output tokens, latency and TTFT (means over repeats); long texts open on a click.</p>"
+        let hasQuality = comparison.prompts.contains { $0.cells.contains { $0?.assertionsChecked != nil || $0?.meanJudgeScore != nil } }
+        let quality = hasQuality ? ", the repeats that met the expectations (with what the first answer missed) and the judge's mean score (1–10)" : ""
+        var html = "<p class=\"note\">Prompts matched by id, else by text. Each cell shows a run's first answer with its output tokens, latency and TTFT (means over repeats)\(quality); long texts open on a click.</p>"
         html += "<div class=\"table-scroll\"><table class=\"requests side-by-side\"><thead><tr><th class=\"num\">#</th><th>Prompt</th>"
         html += comparison.runs.enumerated().map { "<th>\(runName($0.element.label, index: $0.offset))</th>" }.joined()
         html += "</tr></thead><tbody>"
@@ -82,11 +87,25 @@ enum ComparisonSections {
                 if cell.requests > 1 { figures.append("\(cell.successful)/\(cell.requests) ok") }
                 let failure = cell.error.map { "<span class=\"bad\">✗ \(HTMLText.escape($0))</span>" } ?? ""
                 html += "<td class=\"text\">\(failure)\(cell.error == nil ? ReportPage.longText(cell.output) : "")"
-                html += "<span class=\"sub\">\(HTMLText.escape(figures.joined(separator: " · ")))</span></td>"
+                html += "<span class=\"sub\">\(HTMLText.escape(figures.joined(separator: " · ")))</span>\(qualityMarks(cell))</td>"
             }
             html += "</tr>"
         }
         return html + "</tbody></table></div>"
+    }
+
+    /// The assertions passed over the repeats (with the first answer's failures) and the judge's
+    /// mean score of a cell; empty when it was neither checked nor judged.
+    private static func qualityMarks(_ cell: PromptCell) -> String {
+        var marks: [String] = []
+        if let checked = cell.assertionsChecked, let passed = cell.assertionsPassed {
+            let text = checked > 1 ? "\(passed)/\(checked) passed" : passed == checked ? "passed" : "failed"
+            marks.append(passed == checked ? "<span class=\"good\">✓ \(text)</span>" : "<span class=\"bad\">✗ \(text)</span>")
+        }
+        if let score = cell.meanJudgeScore { marks.append("judge \(Format.compact(score))") }
+        guard !marks.isEmpty else { return "" }
+        let failures = (cell.assertionFailures ?? []).map { "<span class=\"error-message\">\(HTMLText.escape($0))</span>" }.joined()
+        return "<span class=\"sub\">\(marks.joined(separator: " · "))</span>\(failures)"
     }
 
     /// A run's name with a swatch of its chart colour.

@@ -3,11 +3,12 @@ import LLMBench
 import LLMClientKit
 import LLMExperiment
 
-/// A self-contained HTML report of `llm-client` results: the configuration, the summary,
-/// latency histograms and CDFs with p50/p90/p99 marked, throughput, in-flight requests and errors
-/// over time, latency and throughput against the load level of sweeps (with the saturation point),
-/// and every request with its prompt, output, tokens, timings and error. Several documents are
-/// compared on the same axes.
+/// A self-contained HTML report of `llm-client` results: the configuration, the summary (with the
+/// answers' quality when the runs checked, judged or repeated them), latency histograms and CDFs
+/// with p50/p90/p99 marked, throughput, in-flight requests and errors over time, latency and
+/// throughput against the load level of sweeps (with the saturation point), the consistency of
+/// repeated prompts' answers, and every request with its prompt, output, tokens, timings, error,
+/// assertions and judge's score. Several documents are compared on the same axes.
 ///
 /// The page needs no network: CSS and SVG charts are inline, there is no script. It adapts to the
 /// screen's width and to the reader's light or dark mode, and shows Korean text as it is.
@@ -87,6 +88,7 @@ struct ReportPage {
             sections.insert(("differences", "Differences from the baseline", ComparisonSections.differences(comparison)), at: 2)
         }
         if !sweeps.isEmpty { sections.append(("sweep", "Against the load level", page.sweepSection())) }
+        if !consistencies.isEmpty { sections.append(("consistency", "Consistency across repeats", consistencySection())) }
         if let comparison = input.comparison {
             sections.append(("prompts", "Prompts side by side", ComparisonSections.prompts(comparison)))
         } else if !runs.isEmpty {
@@ -185,6 +187,9 @@ struct ReportPage {
         if input.documents.contains(where: { runInfo($0).resumedFrom != nil }) {
             row("Resumed from") { text($0.resumedFrom) }
         }
+        if input.documents.contains(where: { runInfo($0).judgeModel != nil }) {
+            row("Judge model") { text($0.judgeModel) }
+        }
         let benchKeys = Set(input.documents.flatMap { document -> [String] in
             if case .bench(let bench) = document.content { return Array(bench.bench.keys) }
             return []
@@ -251,6 +256,7 @@ struct ReportPage {
                 html += "<p class=\"note\">\(HTMLText.escape(prefix))weep found no saturation point: throughput kept growing with the load, or latency stayed flat.</p>"
             }
         }
+        html += qualityTable()
 
         html += "<h3>Latency (ms)</h3><div class=\"table-scroll\"><table class=\"latency\"><thead><tr>"
         html += (isComparison ? "<th></th>" : "") + "<th>Metric</th>"
@@ -429,7 +435,8 @@ struct ReportPage {
             if runs.count > 1 || input.documents.count > 1 { html += "<h3>\(HTMLText.escape(name))</h3>" }
             html += "<p class=\"note\">\(run.results.count) requests, \(failed) failed. Times in ms; long texts open on a click.</p>"
             html += "<div class=\"table-scroll\"><table class=\"requests\"><thead><tr>"
-            html += "<th class=\"num\">#</th><th>Prompt</th><th>Output</th><th>Status</th>"
+            let hasQuality = run.results.contains { $0.assertionsPassed != nil || $0.judgeScore != nil || $0.judgeError != nil }
+            html += "<th class=\"num\">#</th><th>Prompt</th><th>Output</th><th>Status</th>\(hasQuality ? "<th>Quality</th>" : "")"
             html += ["Prompt tokens", "Output tokens", "Latency", "TTFT", "TPOT", "Tokens/s"].map { "<th class=\"num\">\($0)</th>" }.joined()
             html += "</tr></thead><tbody>"
             for result in run.results {
@@ -439,6 +446,7 @@ struct ReportPage {
                 html += "<td class=\"text\">\(promptLabel)\(Self.longText(result.prompt))</td>"
                 html += "<td class=\"text\">\(Self.longText(result.output))</td>"
                 html += "<td class=\"status\">\(Self.status(result))</td>"
+                if hasQuality { html += "<td class=\"quality\">\(Self.quality(result))</td>" }
                 let estimatedMark = result.tokensEstimated ? "*" : ""
                 let outputTokens: String = result.completionTokens.map { "\($0)\(estimatedMark)" } ?? "—"
                 let numbers: [String] = [
@@ -474,6 +482,117 @@ struct ReportPage {
         var html = "<span class=\"bad\">✗ \(HTMLText.escape(kind))</span>"
         if let message = result.error { html += "<span class=\"error-message\">\(HTMLText.escape(message))</span>" }
         if result.attempts > 1 { html += "<span class=\"sub\">\(result.attempts) attempts</span>" }
+        return html
+    }
+
+    /// A result's pass or fail mark with what the output failed to meet, and the judge's score with
+    /// its reason (or why there is none); a dash when it was neither checked nor judged.
+    private static func quality(_ result: RequestResult) -> String {
+        var html = ""
+        switch result.assertionsPassed {
+        case true?: html += "<span class=\"good\">✓ passed</span>"
+        case false?:
+            html += "<span class=\"bad\">✗ failed</span>"
+            html += (result.assertionFailures ?? []).map { "<span class=\"error-message\">\(HTMLText.escape($0))</span>" }.joined()
+        case nil: break
+        }
+        if let score = result.judgeScore {
+            html += "<span class=\"judge\">judge \(Format.compact(score))/10</span>"
+            if let reason = result.judgeReason, !reason.isEmpty { html += "<span class=\"sub\">\(HTMLText.escape(reason))</span>" }
+        } else if let error = result.judgeError {
+            html += "<span class=\"judge bad\">judge: no score</span><span class=\"error-message\">\(HTMLText.escape(error))</span>"
+        }
+        return html.isEmpty ? "—" : html
+    }
+
+    // MARK: - Quality
+
+    /// The columns of the quality table: each run, followed by its settings when it went through
+    /// several; empty when no run has a quality figure.
+    private var qualityColumns: [(name: String, quality: QualitySummary?)] {
+        let columns = runs.flatMap { name, run -> [(name: String, quality: QualitySummary?)] in
+            let settings = run.settings ?? []
+            guard settings.count > 1 else { return [(name, run.summary.quality)] }
+            return [(name, run.summary.quality)]
+                + settings.map { (input.documents.count > 1 ? "\(name) \($0.setting)" : $0.setting, $0.summary.quality) }
+        }
+        return columns.contains { $0.quality != nil } ? columns : []
+    }
+
+    /// The assertion pass rate, the judge's scores and the consistency across repeats of each run
+    /// and setting, one row per figure some column has; empty when no run has any.
+    private func qualityTable() -> String {
+        let columns = qualityColumns
+        guard !columns.isEmpty else { return "" }
+        let qualities = columns.map(\.quality)
+        var rows: [(name: String, cell: (QualitySummary) -> String?)] = []
+        if qualities.contains(where: { $0?.assertionsChecked != nil }) { rows.append(("Assertions passed", Self.assertionFigures)) }
+        if qualities.contains(where: { $0?.judged != nil }) { rows.append(("Judge score (1–10)", Self.judgeFigures)) }
+        if qualities.contains(where: { $0?.consistency != nil }) { rows.append(("Consistency", Self.consistencyFigures)) }
+        var html = "<h3>Quality</h3><div class=\"table-scroll\"><table class=\"quality\">"
+        if columns.count > 1 {
+            html += "<thead><tr><th></th>" + columns.map { "<th>\(HTMLText.escape($0.name))</th>" }.joined() + "</tr></thead>"
+        }
+        html += "<tbody>"
+        for row in rows {
+            html += "<tr><th scope=\"row\">\(HTMLText.escape(row.name))</th>"
+            html += qualities.map { "<td>\($0.flatMap(row.cell) ?? "—")</td>" }.joined() + "</tr>"
+        }
+        html += "</tbody></table></div>"
+        return html + "<p class=\"note\">Successful requests only. Assertions: answers checked against their prompt's expectations. Judge: the judge model's scores from 1 to 10, with answers it gave no score for. Consistency: over the prompts sent more than once, the mean share of answers equal to the most common one, the mean number of different answers and the mean similarity of every pair of answers (0 to 1).</p>"
+    }
+
+    private static func assertionFigures(_ quality: QualitySummary) -> String? {
+        guard let checked = quality.assertionsChecked, let passed = quality.assertionsPassed, let rate = quality.assertionPassRate else { return nil }
+        let share = "\(Format.fixed(rate * 100, 1)) %"
+        return (passed < checked ? "<span class=\"bad\">\(share)</span>" : share) + "<span class=\"sub\">\(passed)/\(checked) passed</span>"
+    }
+
+    private static func judgeFigures(_ quality: QualitySummary) -> String? {
+        guard let judged = quality.judged else { return nil }
+        var details = ["\(judged) scored"]
+        if let low = quality.judgeMinScore, let high = quality.judgeMaxScore { details.append("range \(Format.compact(low))–\(Format.compact(high))") }
+        var html = Format.optional(quality.judgeMeanScore) { Format.fixed($0, 2) } + "<span class=\"sub\">\(details.joined(separator: " · "))</span>"
+        if let errors = quality.judgeErrors, errors > 0 { html += "<span class=\"bad error-message\">\(errors) without a score</span>" }
+        return html
+    }
+
+    private static func consistencyFigures(_ quality: QualitySummary) -> String? {
+        guard let consistency = quality.consistency else { return nil }
+        let details = [
+            "\(Format.compact(consistency.distinctOutputs)) distinct", "similarity \(Format.fixed(consistency.meanSimilarity, 3))",
+            "\(consistency.prompts) \(consistency.prompts == 1 ? "prompt" : "prompts")",
+        ]
+        return "\(Format.fixed(consistency.identicalShare * 100, 1)) % identical<span class=\"sub\">\(details.joined(separator: " · "))</span>"
+    }
+
+    // MARK: - Consistency
+
+    /// The runs whose answers to some prompt were repeated, with their consistency.
+    private var consistencies: [(name: String, consistency: ConsistencySummary)] {
+        runs.compactMap { name, run in run.summary.quality?.consistency.map { (name, $0) } }
+    }
+
+    /// Per prompt sent more than once: its setting (when the run went through several and is not
+    /// split into its settings already), answers, distinct answers, identical share and similarity.
+    private func consistencySection() -> String {
+        var html = "<p class=\"note\">Prompts with two or more successful answers. Distinct answers are compared exactly; identical is the share of answers equal to the most common one; similarity is the mean over every pair of answers of their character-trigram Jaccard index (1 when all agree).</p>"
+        for (name, consistency) in consistencies {
+            if input.documents.count > 1 { html += "<h3>\(HTMLText.escape(name))</h3>" }
+            // A comparison's runs are single settings already, named in the heading.
+            let showsSetting = input.comparison == nil && consistency.perPrompt.contains { $0.setting != nil }
+            html += "<div class=\"table-scroll\"><table class=\"consistency\"><thead><tr>\(showsSetting ? "<th>Setting</th>" : "")"
+            html += ["Answers", "Distinct", "Identical", "Similarity"].map { "<th class=\"num\">\($0)</th>" }.joined() + "<th>Prompt</th></tr></thead><tbody>"
+            for entry in consistency.perPrompt {
+                html += "<tr>" + (showsSetting ? "<td>\(HTMLText.escape(entry.setting ?? "—"))</td>" : "")
+                html += [
+                    "\(entry.answers)", "\(entry.distinctOutputs)", "\(Format.fixed(entry.identicalShare * 100, 1)) %", Format.fixed(entry.meanSimilarity, 3),
+                ].map { "<td class=\"num\">\($0)</td>" }.joined()
+                let promptLabel = entry.promptID.map { "<span class=\"sub\">\(HTMLText.escape($0))</span>" } ?? ""
+                html += "<td class=\"text\">\(promptLabel)\(Self.longText(entry.prompt))</td></tr>"
+            }
+            html += "</tbody></table></div>"
+        }
         return html
     }
 
@@ -520,6 +639,10 @@ struct ReportPage {
         .mono { font-family: ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo, monospace; overflow-wrap: anywhere; }
         td.text { white-space: pre-wrap; word-break: keep-all; overflow-wrap: anywhere; min-width: 14em; max-width: 36em; }
         td.status { min-width: 9em; max-width: 22em; overflow-wrap: anywhere; }
+        td.quality { min-width: 10em; max-width: 24em; word-break: keep-all; overflow-wrap: anywhere; }
+        table.quality th[scope=row] { width: 11em; }
+        table.quality td { min-width: 8em; }
+        .judge { display: block; }
         .sub { display: block; color: var(--muted); font-size: 0.8em; }
         .error-message { display: block; font-size: 0.85em; }
         details summary { cursor: pointer; }

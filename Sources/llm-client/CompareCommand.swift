@@ -10,7 +10,7 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Compare run results side by side: per prompt the answers, tokens and timings; per run the metrics and their change from the first run.",
         discussion: """
-            The first run is the baseline. Latency, TTFT and per-request tokens/s are tested against run-to-run noise (two-sided Mann–Whitney U on the per-request values, significant at p < 0.05; bootstrap 95 % interval of the difference in medians). A file whose results carry several settings (--temperature 0.1,0.9 or --model a,b) is split into one run per setting. Prompts are matched by prompt_id, else by their text.
+            The first run is the baseline. Latency, TTFT, per-request tokens/s and judge scores (when judged) are tested against run-to-run noise (two-sided Mann–Whitney U on the per-request values, significant at p < 0.05; bootstrap 95 % interval of the difference in medians). A file whose results carry several settings (--temperature 0.1,0.9 or --model a,b) is split into one run per setting. Prompts are matched by prompt_id, else by their text.
 
             Examples:
               llm-client compare low.json high.json

@@ -112,7 +112,7 @@ struct RunCommand: AsyncParsableCommand {
             outcome = try await interruption.run { [quiet, quality, server] in
                 try await LLMClient.withClient(configuration) { client in
                     try await quality.withJudge(server: server, configuration: configuration) { judge in
-                        let evaluator = QualityEvaluator(prompts: plan.prompts, common: quality.expectations, judge: judge)
+                        let evaluator = QualityEvaluator(plan: plan, common: quality.expectations, judge: judge)
                         let evaluate = evaluator.isActive ? evaluator.evaluate : nil
                         let evaluateAfterBatch = quality.judgesMeasuredServer(server)
                         if streamsToTerminal {

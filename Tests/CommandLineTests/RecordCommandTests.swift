@@ -84,12 +84,15 @@ import FoundationNetworking
 
             let document = try JSONDecoder().decode(RunDocument.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
             #expect(document.results.count == 8)
-            #expect(document.results.map(\.setting) == Array(repeating: "temperature=0.1", count: 4) + Array(repeating: "temperature=0.9", count: 4))
-            #expect(document.results.map(\.temperature) == Array(repeating: 0.1, count: 4) + Array(repeating: 0.9, count: 4))
+            // The settings take turns on each prompt, so both meet the same conditions.
+            #expect(document.results.map(\.setting) == Array(repeating: ["temperature=0.1", "temperature=0.9"], count: 4).flatMap { $0 })
+            #expect(document.results.map(\.temperature) == Array(repeating: [0.1, 0.9], count: 4).flatMap { $0 })
+            #expect(document.results.map(\.prompt) == Array(repeating: ["한국의 수도는 어디인가요?", "한국의 수도는 어디인가요?", "양자 컴퓨터를 설명해주세요", "양자 컴퓨터를 설명해주세요"], count: 2).flatMap { $0 })
             #expect(document.settings?.map(\.setting) == ["temperature=0.1", "temperature=0.9"])
             #expect(document.settings?.allSatisfy { $0.summary.successful == 4 } == true)
             #expect(document.run.settings == ["temperature=0.1", "temperature=0.9"])
-            #expect(try ResultWriter.readCSV(path: csv).map { $0["setting"] } == document.results.map(\.setting))
+            let rows = try ResultWriter.readCSV(path: csv).sorted { Int($0["index"] ?? "") ?? 0 < Int($1["index"] ?? "") ?? 0 }
+            #expect(rows.map { $0["setting"] } == document.results.map(\.setting), "CSV rows are written as requests finish")
             let html = try String(contentsOfFile: report, encoding: .utf8)
             #expect(html.contains("<svg") && html.contains("한국의 수도는"))
 

@@ -160,8 +160,8 @@ import Testing
             PromptEntry(id: "a", prompt: .text("first"), parameters: .init(), line: 1, expectations: .init(contains: ["yes"])),
             PromptEntry(id: "b", prompt: .text("second"), parameters: .init(), line: 2),
         ]
-        let evaluator = QualityEvaluator(prompts: prompts, common: .init(regexes: ["^\\w"]))
-        #expect(evaluator.isActive && !QualityEvaluator(prompts: [prompts[1]]).isActive)
+        let evaluator = QualityEvaluator(plan: ExperimentPlan(prompts: prompts), common: .init(regexes: ["^\\w"]))
+        #expect(evaluator.isActive && !QualityEvaluator(plan: ExperimentPlan(prompts: [prompts[1]])).isActive)
         // Requests go prompt by prompt, round by round: index 2 is the first prompt again.
         let first = await evaluator.evaluate(result(2, "yes indeed"))
         #expect(first.assertionsPassed == true && first.assertionFailures == [])
@@ -169,6 +169,15 @@ import Testing
         #expect(second.assertionsPassed == false && second.assertionFailures == ["does not match /^\\w/"])
         let failed = await evaluator.evaluate(result(0, "", success: false))
         #expect(failed.assertionsPassed == nil, "a failed request is not checked")
+
+        // With two settings each prompt is sent twice in a row: requests 2 and 3 are the second prompt.
+        let settings = [ExperimentSetting(temperature: 0.1), ExperimentSetting(temperature: 0.9)]
+        let comparison = QualityEvaluator(plan: ExperimentPlan(prompts: prompts, repeatCount: 2, settings: settings))
+        let plan = ExperimentPlan(prompts: prompts, repeatCount: 2, settings: settings)
+        #expect((0..<8).map(plan.promptPosition(ofRequest:)) == [0, 0, 1, 1, 0, 0, 1, 1])
+        #expect(plan.requests(model: "m").map(\.setting) == Array(repeating: ["temperature=0.1", "temperature=0.9"], count: 4).flatMap { $0 })
+        #expect(await comparison.evaluate(result(1, "no")).assertionsPassed == false)
+        #expect(await comparison.evaluate(result(2, "no")).assertionsPassed == nil, "the second prompt has no expectations")
     }
 
     @Test func qualityFieldsRoundTripAndAppearOnlyWhenEvaluated() throws {

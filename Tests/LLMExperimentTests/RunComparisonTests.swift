@@ -238,3 +238,121 @@ import Testing
         #expect(coloured.contains("\u{1B}[31m"))
     }
 }
+
+/// Quality metrics in a comparison: compared only when some run has them, higher being better.
+@Suite struct RunComparisonQualityTests {
+    /// The four-repeat run of ``RunComparisonTests/document(latency:repeats:tokens:)`` with its
+    /// answers judged `score`, `score + 0.5` or `score + 1` and checked against expectations: the
+    /// even repeats fail them when `failEvenRepeats`. Answers to a prompt are all alike unless
+    /// `varied`, when each repeat answers differently.
+    static func judged(score: Double, failEvenRepeats: Bool = false, varied: Bool = false) -> RunDocument {
+        var results = RunComparisonTests.document(latency: 0.1).results
+        for index in results.indices {
+            let repeatIndex = results[index].repeat
+            results[index].output = results[index].prompt + " → 답" + (varied ? " \(repeatIndex)" : "")
+            results[index].judgeScore = score + Double(index % 3) * 0.5
+            results[index].judgeReason = "정확합니다"
+            let fails = failEvenRepeats && repeatIndex % 2 == 0
+            results[index].assertionsPassed = !fails
+            results[index].assertionFailures = fails ? ["does not contain \"정답\""] : []
+        }
+        return RunDocument(run: RunComparisonTests.info(), summary: RunSummary(results: results, durationSeconds: 10), results: results)
+    }
+
+    private func comparison() -> RunComparison {
+        RunComparison(runs: ComparedRun.runs(of: Self.judged(score: 8), file: "good.json")
+            + ComparedRun.runs(of: Self.judged(score: 4, failEvenRepeats: true, varied: true), file: "worse.json"))
+    }
+
+    @Test func qualityMetricsAreComparedWithHigherBetter() throws {
+        let comparison = comparison()
+        let quality: [SummaryMetric] = [.assertionPassRate, .judgeMeanScore, .consistencyIdenticalShare, .consistencyMeanSimilarity]
+        #expect(comparison.metrics == SummaryMetric.allCases)
+        #expect(quality.allSatisfy { $0.isQuality && $0.higherIsBetter == true })
+        #expect(SummaryMetric.latencyP50.higherIsBetter == false && SummaryMetric.requestsPerSecond.higherIsBetter == true)
+        let metrics = try #require(comparison.differences.first?.metrics)
+        #expect(metrics.map(\.metric) == SummaryMetric.allCases)
+        func entry(_ metric: SummaryMetric) throws -> MetricDifference { try #require(metrics.first { $0.metric == metric }) }
+        let passRate = try entry(.assertionPassRate)
+        #expect(passRate.baseline == 1 && passRate.value == 0.5 && passRate.percentChange == -50 && passRate.higherIsBetter == true)
+        let judge = try entry(.judgeMeanScore)
+        #expect(judge.baseline == 8.5 && judge.value == 4.5)
+        let judgeChange = try #require(judge.percentChange)
+        #expect(abs(judgeChange + 400.0 / 8.5) < 1e-9)
+        let identical = try entry(.consistencyIdenticalShare)
+        #expect(identical.baseline == 1 && identical.value == 0.25 && identical.percentChange == -75)
+        let similarity = try entry(.consistencyMeanSimilarity)
+        let similarityValue = try #require(similarity.value), similarityChange = try #require(similarity.percentChange)
+        #expect(similarity.baseline == 1 && similarityValue < 1 && similarityChange < 0)
+    }
+
+    @Test func judgeScoresAreTestedLikeThroughput() throws {
+        let difference = try #require(comparison().differences.first)
+        #expect(difference.tests.map(\.metric) == [.latency, .ttft, .tokensPerSecond, .judgeScore])
+        let judge = try #require(difference.tests.first { $0.metric == .judgeScore })
+        #expect(judge.baselineMedian == 8.5 && judge.median == 4.5)
+        #expect(judge.significant && judge.verdict == .worse)
+        #expect(PerRequestMetric.judgeScore.higherIsBetter && PerRequestMetric.judgeScore.displayScale == 1)
+        #expect(PerRequestMetric.judgeScore.displayUnit == nil)
+        // The same latencies in both runs: only the quality differs.
+        #expect(difference.tests.first { $0.metric == .latency }?.verdict == .withinNoise)
+        let reversed = RunComparison(runs: ComparedRun.runs(of: Self.judged(score: 4), file: "a.json") + ComparedRun.runs(of: Self.judged(score: 8), file: "b.json"))
+        #expect(reversed.differences[0].tests.first { $0.metric == .judgeScore }?.verdict == .better)
+    }
+
+    @Test func promptCellsCarryAssertionsAndTheJudgesMeanScore() throws {
+        let prompt = try #require(comparison().prompts.first)
+        let good = try #require(prompt.cells[0]), worse = try #require(prompt.cells[1])
+        #expect(good.assertionsChecked == 4 && good.assertionsPassed == 4 && good.assertionFailures == nil)
+        #expect(worse.assertionsChecked == 4 && worse.assertionsPassed == 2)
+        #expect(worse.assertionFailures == ["does not contain \"정답\""], "the first answer's failures")
+        // Prompt 0 is requests 0, 3, 6 and 9, each scored 8 + (index % 3) * 0.5.
+        #expect(good.meanJudgeScore == 8 && worse.meanJudgeScore == 4)
+        let plain = try #require(RunComparison(runs: ComparedRun.runs(of: RunComparisonTests.document(latency: 0.1), file: "a.json")
+            + ComparedRun.runs(of: RunComparisonTests.document(latency: 0.2), file: "b.json")).prompts.first?.cells[0])
+        #expect(plain.assertionsChecked == nil && plain.assertionsPassed == nil && plain.meanJudgeScore == nil)
+    }
+
+    @Test func jsonAndTerminalShowQualityOnlyWhenRunsHaveIt() throws {
+        let comparison = comparison()
+        let object = try #require(JSONSerialization.jsonObject(with: comparison.jsonData()) as? [String: Any])
+        let differences = try #require(object["differences"] as? [[String: Any]])
+        let metrics = try #require(differences.first?["metrics"] as? [[String: Any]])
+        func metric(_ name: String) throws -> [String: Any] { try #require(metrics.first { $0["metric"] as? String == name }) }
+        for name in ["assertion_pass_rate", "judge_mean_score", "consistency_identical_share", "consistency_mean_similarity"] {
+            #expect(try metric(name)["higher_is_better"] as? Bool == true, "\(name)")
+            #expect(try #require(try metric(name)["percent_change"] as? Double) < 0, "\(name)")
+        }
+        #expect(try metric("latency_p50_s")["higher_is_better"] as? Bool == false)
+        #expect(try metric("mean_output_tokens")["higher_is_better"] == nil)
+        let tests = try #require(differences.first?["tests"] as? [[String: Any]])
+        #expect(tests.first { $0["metric"] as? String == "judge_score" }?["verdict"] as? String == "worse")
+        let cells = try #require((object["prompts"] as? [[String: Any]])?.first?["cells"] as? [[String: Any]])
+        #expect(cells[0]["mean_judge_score"] is Double && cells[1]["assertions_passed"] as? Int == 2)
+        let runs = try #require(object["runs"] as? [[String: Any]])
+        #expect(((runs[0]["summary"] as? [String: Any])?["quality"] as? [String: Any])?["assertion_pass_rate"] as? Double == 1)
+
+        let text = comparison.formatted(maxPrompts: 1, width: 120)
+        #expect(text.contains("assertion pass rate (%)") && text.contains("-50.0%"))
+        #expect(text.contains("judge mean score") && text.contains("identical answers (%)") && text.contains("answer similarity"))
+        let judgeRow = try #require(text.split(separator: "\n").first { $0.hasPrefix("worse.json") && $0.contains("judge score") })
+        #expect(judgeRow.contains("worse, significant"))
+        let lines = text.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("    good.json") && $0.contains("✓ 4/4") && $0.contains("judge 8.0") })
+        #expect(lines.contains { $0.hasPrefix("    worse.json") && $0.contains("✗ 2/4") && $0.contains("judge 4.0") })
+        #expect(lines.filter { $0.hasPrefix("    ") }.allSatisfy { $0.displayWidth <= 120 })
+        // Coloured, the marks keep the line within the width all the same.
+        let coloured = comparison.formatted(style: TerminalStyle(isEnabled: true), maxPrompts: 1, width: 120)
+        #expect(coloured.contains("\u{1B}[32m✓ 4/4\u{1B}[0m") && coloured.contains("\u{1B}[31m✗ 2/4\u{1B}[0m"))
+
+        // Runs sending each prompt once, unchecked and unjudged, have no quality anywhere.
+        let plain = RunComparison(runs: ComparedRun.runs(of: RunComparisonTests.document(latency: 0.1, repeats: 1), file: "a.json")
+            + ComparedRun.runs(of: RunComparisonTests.document(latency: 0.2, repeats: 1), file: "b.json"))
+        #expect(plain.metrics == SummaryMetric.allCases.filter { !$0.isQuality })
+        #expect(plain.differences[0].tests.map(\.metric) == [.latency, .ttft, .tokensPerSecond])
+        let plainJSON = String(decoding: try plain.jsonData(), as: UTF8.self)
+        for key in ["assertion", "judge", "consistency", "quality"] { #expect(!plainJSON.contains(key), "\(key)") }
+        let plainText = plain.formatted()
+        for word in ["assertion", "judge", "identical", "similarity", "✓"] { #expect(!plainText.contains(word), "\(word)") }
+    }
+}
