@@ -624,8 +624,7 @@ extension RunComparison {
         var header = ["metric".padded(toWidth: labelWidth)]
         var cellWidths: [Int] = []
         for (index, run) in runs.enumerated() {
-            // A long label gives way to its setting (`temperature=0.9`), which tells split runs apart.
-            let runName = run.label.displayWidth > 22 ? run.setting ?? run.label : run.label
+            let runName = Self.columnName(of: run)
             let columns = index == 0 ? [runName] : [runName, "Δ", "%"]
             for column in columns {
                 let name = column.truncated(toWidth: 22)
@@ -653,6 +652,12 @@ extension RunComparison {
         return lines
     }
 
+    /// The run's name in a table column: a label longer than 22 columns gives way to its setting
+    /// (`temperature=0.9`), which tells the runs split from one file apart.
+    private static func columnName(of run: ComparedRun) -> String {
+        run.label.displayWidth > 22 ? run.setting ?? run.label : run.label
+    }
+
     private func testsTable(style: TerminalStyle) -> [String] {
         var lines = [style.bold("Per-request medians against \(baseline.label)") + " (bootstrap 95% CI; Mann–Whitney U, significant at p < \(Self.significanceLevel)):"]
         let headers = ["run", "metric", "median Δ", "%", "95% CI of Δ", "p", "verdict"]
@@ -669,7 +674,7 @@ extension RunComparison {
                 case .withinNoise: "within noise"
                 }
                 rows.append([
-                    difference.run, test.metric.label + unit, Self.number(test.medianDifference * scale, digits: 1, signed: true),
+                    runs.first { $0.label == difference.run }.map(Self.columnName(of:)) ?? difference.run, test.metric.label + unit, Self.number(test.medianDifference * scale, digits: 1, signed: true),
                     Self.percent(test.percentChange), interval, Self.pValue(test.mannWhitney.pValue), verdict,
                 ])
                 verdicts.append(test.verdict)
@@ -700,7 +705,7 @@ extension RunComparison {
         let shown = prompts.prefix(maxPrompts)
         let repeated = runs.contains { run in run.results.contains { $0.repeat > 0 } }
         var lines = [style.bold("Per prompt") + " (\(shown.count) of \(prompts.count)\(repeated ? "; first answer, means over repeats" : "")):"]
-        let labelWidth = min(28, runs.map(\.label.displayWidth).max() ?? 0)
+        let labelWidth = min(28, runs.map { Self.columnName(of: $0).displayWidth }.max() ?? 0)
         let cells = prompts.flatMap(\.cells).compactMap { $0 }
         let showsAssertions = cells.contains { $0.assertionsChecked != nil }
         let showsJudge = cells.contains { $0.meanJudgeScore != nil }
@@ -708,7 +713,7 @@ extension RunComparison {
             let heading = "[\(number + 1)] " + (prompt.promptID.map { "\($0): " } ?? "") + Self.oneLine(prompt.prompt)
             lines.append(style.cyan(heading.truncated(toWidth: width)))
             for (run, cell) in zip(runs, prompt.cells) {
-                let label = "    " + run.label.truncated(toWidth: labelWidth).padded(toWidth: labelWidth)
+                let label = "    " + Self.columnName(of: run).truncated(toWidth: labelWidth).padded(toWidth: labelWidth)
                 guard let cell else {
                     lines.append(label + "  " + style.dim("(not sent)"))
                     continue
