@@ -1,4 +1,5 @@
 import Foundation
+import LLMExperiment
 import LLMSimulator
 import TestSupport
 import Testing
@@ -27,9 +28,22 @@ import Testing
     }
 
     static let fast = LatencyModel(ttftMean: 0.004, ttftJitter: 0.0005, prefillPerToken: 0, itlMean: 0.001, itlJitter: 0.0001, outputTokensMean: 8)
-    /// About thirty times slower end to end (0.4 s against 12 ms): far enough apart that a loaded
-    /// 2-core CI machine, which can delay a fast request by tens of milliseconds, cannot blur them.
-    static let slow = LatencyModel(ttftMean: 0.24, ttftJitter: 0.01, prefillPerToken: 0, itlMean: 0.02, itlJitter: 0.002, outputTokensMean: 8)
+
+    /// Writes to `path` the run of `source` with every request `seconds` slower to its first token
+    /// (and so end to end). A second recording against a slower simulator would do the same, but on
+    /// a loaded 2-core CI machine the timing noise of two recordings (hundreds of milliseconds while
+    /// 40 suites run at once) can blur any designed difference; a known shift cannot.
+    private func writeSlowedDown(_ source: String, by seconds: Double, to path: String) throws {
+        let document = try JSONDecoder().decode(RunDocument.self, from: Data(contentsOf: URL(fileURLWithPath: source)))
+        let results = document.results.map { result in
+            var slowed = result
+            slowed.latencyS += seconds
+            slowed.ttftS = result.ttftS.map { $0 + seconds }
+            return slowed
+        }
+        let summary = RunSummary(results: results, durationSeconds: document.summary.durationS + seconds)
+        try JSONEncoder().encode(RunDocument(run: document.run, summary: summary, results: results)).write(to: URL(fileURLWithPath: path))
+    }
 
     @Test func aSlowerRunIsMarkedSignificantlyWorse() async throws {
         let directory = try temporaryDirectory()
@@ -37,7 +51,7 @@ import Testing
         let fast = directory.appendingPathComponent("fast.json").path
         let slow = directory.appendingPathComponent("slow.json").path
         try await recordRun(latency: Self.fast, to: fast)
-        try await recordRun(latency: Self.slow, to: slow)
+        try writeSlowedDown(fast, by: 0.5, to: slow)
         let json = directory.appendingPathComponent("compare.json").path
         let html = directory.appendingPathComponent("compare.html").path
         let output = try await run(["compare", fast, slow, "-o", json, "--report", html])
