@@ -4,6 +4,10 @@ import LLMSimulator
 import TestSupport
 import Testing
 
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
 /// Quality evaluation from the command line against the simulator: expectations and
 /// `--fail-on-assert`, consistency across repeats, and a judge (a second simulator answering with a
 /// fixed verdict, on its own port with its own API key).
@@ -149,6 +153,52 @@ import Testing
             let result = try #require(try document(json).results.first)
             #expect(result.judgeError == "no score from 1 to 10 in the judge's reply: \"I cannot judge this.\"")
             #expect(try document(json).summary.quality?.judgeErrors == 1)
+        }
+    }
+
+    @Test func aJudgeServerThatRefusesStructuredOutputIsAskedWithoutIt() async throws {
+        // A judge server without `response_format` support, as some OpenAI-compatible servers are:
+        // 400 for a request that has it, a verdict otherwise; GET /counts tells what it received.
+        let script = """
+        import http.server, json
+        counts = {"with_schema": 0, "without_schema": 0}
+        class Judge(http.server.BaseHTTPRequestHandler):
+            def reply(self, status, payload):
+                body = json.dumps(payload).encode()
+                self.send_response(status); self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+            def do_GET(self):
+                self.reply(200, counts)
+            def do_POST(self):
+                request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if "response_format" in request:
+                    counts["with_schema"] += 1
+                    return self.reply(400, {"error": {"message": "response_format is not supported", "type": "invalid_request_error"}})
+                counts["without_schema"] += 1
+                self.reply(200, {"id": "j", "object": "chat.completion", "created": 0, "model": request["model"],
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": "Score: 6. Mostly right."}, "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 10, "completion_tokens": 6, "total_tokens": 16}})
+            def log_message(self, *args): pass
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Judge)
+        print(server.server_address[1], flush=True)
+        server.serve_forever()
+        """
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let json = directory.appendingPathComponent("judged.json").path
+        try await SimulatorServer.withRunning(testSimulatorConfiguration()) { main in
+            try await withBackgroundProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script]) { judge in
+                let port = try #require(Int(await judge.readLine().trimmingCharacters(in: .whitespaces)), "the judge server printed no port")
+                let output = try await run([
+                    "--base-url", main.baseURL, "--prompt", "광합성이란?", "--repeat", "3", "--judge-model", "judge",
+                    "--judge-base-url", "http://127.0.0.1:\(port)/v1", "--output", json, "--quiet",
+                ])
+                #expect(output.status == 0, "\(output.stderr)")
+                #expect(try document(json).results.map(\.judgeScore) == [6, 6, 6])
+                let (data, _) = try await URLSession.shared.data(from: try #require(URL(string: "http://127.0.0.1:\(port)/counts")))
+                let counts = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Int])
+                #expect(counts == ["with_schema": 1, "without_schema": 3], "asked with the schema once, then never again")
+            }
         }
     }
 
