@@ -41,6 +41,12 @@ final class Watchdog: Sendable {
         state.withLock { $0.fired }
     }
 
+    /// Longest single sleep. A cancelled `Task.sleep` keeps its timer, and with it the sleeping
+    /// task's memory, until the deadline it was given (measured on Linux: a 100,000-request run
+    /// with the 600 s request timeout peaked at 114 MB, against 65 MB with a 3 s one). Waking at
+    /// least once a second bounds what ended requests leave behind to about a second's worth.
+    static let longestSleep = Duration.seconds(1)
+
     /// Sleeps until the nearest limit and checks it again (activity may have moved it); returns
     /// when one has run out or when cancelled. Before the first text it also wakes every idle
     /// limit, to start timing idle gaps from the text that arrived meanwhile.
@@ -50,6 +56,7 @@ final class Watchdog: Sendable {
             if firstTokenDeadline != nil, !state.withLock({ $0.sawContent }) {
                 deadline = min(deadline, .now + idleLimit)
             }
+            deadline = min(deadline, .now + Self.longestSleep)
             do {
                 try await Task.sleep(until: deadline, clock: .continuous)
             } catch {
