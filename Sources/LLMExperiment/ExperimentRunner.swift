@@ -133,8 +133,10 @@ public enum ExperimentRunner {
     ///     before it is saved; it runs with the plan's concurrency, outside the measured
     ///     requests' time: beside the batch, or after it when `evaluateAfterBatch` is true.
     ///   - evaluateAfterBatch: hold evaluation until the last request has finished, so that a
-    ///     judge on the measured server does not load it while it is measured. Results are then
-    ///     saved once evaluated, after the batch.
+    ///     judge on the measured server does not load it while it is measured. Each result is
+    ///     still written to the JSONL files (and seen by `onResult`) as its request finishes, and
+    ///     again once evaluated (readers keep the last line of an index); the CSV and JSON files
+    ///     get the evaluated results.
     ///   - onResult: sees each result as it is saved, with the number done so far.
     public static func run(
         _ plan: ExperimentPlan, client: LLMClient, toolVersion: String, stop: StopSignal? = nil,
@@ -173,27 +175,39 @@ public enum ExperimentRunner {
         }
         let writers = try newFiles + (plan.resumeFile.map { [try ResultWriter(appendingTo: $0)] } ?? [])
         let progress = Mutex((done: kept.count, writeError: String?.none))
-        @Sendable func save(_ result: RequestResult) {
+        @Sendable func write(_ result: RequestResult, to writers: [ResultWriter]) {
             var failure: String?
             for writer in writers {
                 do { try writer.append(result) } catch { failure = "cannot write \(writer.path): \(error)" }
             }
+            if let failure { progress.withLock { state in if state.writeError == nil { state.writeError = failure } } }
+        }
+        @Sendable func countAndReport(_ result: RequestResult) {
             let done = progress.withLock { state in
                 state.done += 1
-                if state.writeError == nil { state.writeError = failure }
                 return state.done
             }
             onResult(result, done)
+        }
+        @Sendable func save(_ result: RequestResult) {
+            write(result, to: writers)
+            countAndReport(result)
         }
         let started = ContinuousClock.now
         let sent: [RequestResult]
         let batchSeconds: Double
         if let evaluate, evaluateAfterBatch {
+            // Written at once where a file takes a result twice (JSONL), so a kill loses nothing.
+            let immediate = writers.filter { $0.format == .jsonl }
             let (finished, continuation) = AsyncStream<RequestResult>.makeStream()
-            _ = await client.generateBatch(requests, concurrency: plan.workerConcurrency, stop: stop, onText: onText) { continuation.yield($0) }
+            _ = await client.generateBatch(requests, concurrency: plan.workerConcurrency, stop: stop, onText: onText) { result in
+                write(result, to: immediate)
+                countAndReport(result)
+                continuation.yield(result)
+            }
             batchSeconds = (ContinuousClock.now - started).seconds
             continuation.finish()
-            sent = await Self.evaluateEach(finished, concurrency: plan.concurrency, evaluate: evaluate, save: save)
+            sent = await Self.evaluateEach(finished, concurrency: plan.concurrency, evaluate: evaluate) { write($0, to: writers) }
         } else if let evaluate {
             let (finished, continuation) = AsyncStream<RequestResult>.makeStream()
             async let evaluated = Self.evaluateEach(finished, concurrency: plan.concurrency, evaluate: evaluate, save: save)

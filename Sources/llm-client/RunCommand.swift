@@ -102,6 +102,9 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         try await sharding.waitForStart(quiet: quiet)
+        if quality.judgesMeasuredServer(server), !quiet {
+            printError("note: the judge asks the server being measured, so it scores the answers after the last request")
+        }
         let total = plan.shareCount
         let streamsToTerminal = total == 1 && !quiet && plan.stream
         let interruption = Interruption(gracePeriod: gracePeriod)

@@ -137,14 +137,20 @@ import FoundationNetworking
         // One server answers both the prompts and the judge: "I'd say 7/10." is a readable verdict.
         try await SimulatorServer.withRunning(replying("I'd say 7/10.")) { endpoint in
             let json = directory.appendingPathComponent("same.json").path
+            let jsonl = directory.appendingPathComponent("same.jsonl").path
             let output = try await run([
                 "--base-url", endpoint.baseURL, "--prompt", "What is 2+2?", "--repeat", "3", "--judge-model", "llm-sim",
-                "--judge-rubric", rubric.path, "--judge-language", "en", "--output", json, "--quiet",
+                "--judge-rubric", rubric.path, "--judge-language", "en", "--output", json, "--output", jsonl,
             ])
             #expect(output.status == 0, "\(output.stderr)")
+            #expect(output.stderr.contains("note: the judge asks the server being measured"), "\(output.stderr)")
             let saved = try document(json)
             #expect(saved.results.map(\.judgeScore) == [7, 7, 7])
             #expect(saved.summary.quality?.consistency?.identicalShare == 1)
+            // The JSONL file has each result as its request finished, then again once judged.
+            let lines = try String(contentsOfFile: jsonl, encoding: .utf8).split(separator: "\n")
+            #expect(lines.count == 6 && lines.prefix(3).allSatisfy { !$0.contains("judge_score") })
+            #expect(try ResultWriter.readResults(path: jsonl).map(\.judgeScore) == [7, 7, 7])
         }
         try await SimulatorServer.withRunning(replying("I cannot judge this.")) { endpoint in
             let json = directory.appendingPathComponent("unscored.json").path
