@@ -129,19 +129,17 @@ public enum ExperimentRunner {
     ///   - stop: once signalled, no further request is sent (cancel the calling task to end the
     ///     ones in flight); the outcome then holds the results of the requests sent.
     ///   - onText: sees the answer's text as it streams (meant for single-request runs).
-    ///   - evaluate: adds quality measures to each finished result (assertions, a judge's score)
-    ///     before it is saved; it runs with the plan's concurrency, outside the measured
-    ///     requests' time: beside the batch, or after it when `evaluateAfterBatch` is true.
-    ///   - evaluateAfterBatch: hold evaluation until the last request has finished, so that a
-    ///     judge on the measured server does not load it while it is measured. Each result is
-    ///     still written to the JSONL files (and seen by `onResult`) as its request finishes, and
-    ///     again once evaluated (readers keep the last line of an index); the CSV and JSON files
-    ///     get the evaluated results.
+    ///   - evaluator: checks each answer against its expectations as its request finishes, and
+    ///     has its judge score the answers, outside the measured requests' time, with the plan's
+    ///     concurrency: beside the batch, or after it when the judge asks the measured server.
+    ///     While a judge is at work, each result is written to the JSONL files (and seen by
+    ///     `onResult`) as its request finishes, then again once judged (readers keep the last line
+    ///     of an index); CSV and JSON files get the judged results. A resumed run's kept results
+    ///     are checked against the current expectations, and judged when they have no score.
     ///   - onResult: sees each result as it is saved, with the number done so far.
     public static func run(
         _ plan: ExperimentPlan, client: LLMClient, toolVersion: String, stop: StopSignal? = nil,
-        onText: (@Sendable (String) -> Void)? = nil,
-        evaluate: (@Sendable (RequestResult) async -> RequestResult)? = nil, evaluateAfterBatch: Bool = false,
+        onText: (@Sendable (String) -> Void)? = nil, evaluator: QualityEvaluator? = nil,
         onResult: @escaping @Sendable (RequestResult, Int) -> Void = { _, _ in }
     ) async throws -> ExperimentOutcome {
         let kept = try plan.resumedResults()
@@ -167,13 +165,22 @@ public enum ExperimentRunner {
             for model in plan.settings.compactMap(\.model) where !models.contains(model) { models.append(model) }
             if !models.isEmpty { run.model = models.joined(separator: ",") }
         }
+        // Kept results meet the current expectations; those without a judge's score are judged again.
+        let keptChecked = kept.map { evaluator?.check($0) ?? $0 }
+        let rejudged = evaluator?.judges == true ? keptChecked.filter { $0.judgeScore == nil } : []
+        let rejudgedIndexes = Set(rejudged.map(\.index))
+        let keptFinal = keptChecked.filter { !rejudgedIndexes.contains($0.index) }
         let newFiles = try plan.outputs.filter { $0.path != plan.resumeFile }.map {
             try ResultWriter(path: $0.path, format: $0.format, overwrite: plan.overwrite)
         }
         for writer in newFiles {
-            for result in kept { try writer.append(result) }
+            for result in keptFinal { try writer.append(result) }
         }
-        let writers = try newFiles + (plan.resumeFile.map { [try ResultWriter(appendingTo: $0)] } ?? [])
+        let resumeWriter = try plan.resumeFile.map { try ResultWriter(appendingTo: $0) }
+        if let resumeWriter {
+            for (old, new) in zip(kept, keptChecked) where old != new && !rejudgedIndexes.contains(new.index) { try resumeWriter.append(new) }
+        }
+        let writers = newFiles + (resumeWriter.map { [$0] } ?? [])
         let progress = Mutex((done: kept.count, writeError: String?.none))
         @Sendable func write(_ result: RequestResult, to writers: [ResultWriter]) {
             var failure: String?
@@ -189,38 +196,43 @@ public enum ExperimentRunner {
             }
             onResult(result, done)
         }
-        @Sendable func save(_ result: RequestResult) {
-            write(result, to: writers)
-            countAndReport(result)
-        }
         let started = ContinuousClock.now
-        let sent: [RequestResult]
+        let evaluated: [RequestResult]
         let batchSeconds: Double
-        if let evaluate, evaluateAfterBatch {
+        if let evaluator, evaluator.judges {
             // Written at once where a file takes a result twice (JSONL), so a kill loses nothing.
             let immediate = writers.filter { $0.format == .jsonl }
             let (finished, continuation) = AsyncStream<RequestResult>.makeStream()
-            _ = await client.generateBatch(requests, concurrency: plan.workerConcurrency, stop: stop, onText: onText) { result in
-                write(result, to: immediate)
-                countAndReport(result)
-                continuation.yield(result)
+            for result in rejudged { continuation.yield(result) }
+            @Sendable func finish(_ result: RequestResult) {
+                let checked = evaluator.check(result)
+                write(checked, to: immediate)
+                countAndReport(checked)
+                continuation.yield(checked)
+            }
+            if evaluator.judgeAfterBatch {
+                _ = await client.generateBatch(requests, concurrency: plan.workerConcurrency, stop: stop, onText: onText, onResult: finish)
+                batchSeconds = (ContinuousClock.now - started).seconds
+                continuation.finish()
+                evaluated = await Self.judgeEach(finished, concurrency: plan.concurrency, evaluator: evaluator) { write($0, to: writers) }
+            } else {
+                async let judged = Self.judgeEach(finished, concurrency: plan.concurrency, evaluator: evaluator) { write($0, to: writers) }
+                _ = await client.generateBatch(requests, concurrency: plan.workerConcurrency, stop: stop, onText: onText, onResult: finish)
+                batchSeconds = (ContinuousClock.now - started).seconds
+                continuation.finish()
+                evaluated = await judged
+            }
+        } else {
+            let sent = await client.generateBatch(requests, concurrency: plan.workerConcurrency, stop: stop, onText: onText) { result in
+                let checked = evaluator?.check(result) ?? result
+                write(checked, to: writers)
+                countAndReport(checked)
             }
             batchSeconds = (ContinuousClock.now - started).seconds
-            continuation.finish()
-            sent = await Self.evaluateEach(finished, concurrency: plan.concurrency, evaluate: evaluate) { write($0, to: writers) }
-        } else if let evaluate {
-            let (finished, continuation) = AsyncStream<RequestResult>.makeStream()
-            async let evaluated = Self.evaluateEach(finished, concurrency: plan.concurrency, evaluate: evaluate, save: save)
-            _ = await client.generateBatch(requests, concurrency: plan.workerConcurrency, stop: stop, onText: onText) { continuation.yield($0) }
-            batchSeconds = (ContinuousClock.now - started).seconds
-            continuation.finish()
-            sent = await evaluated
-        } else {
-            sent = await client.generateBatch(requests, concurrency: plan.workerConcurrency, stop: stop, onText: onText) { save($0) }
-            batchSeconds = (ContinuousClock.now - started).seconds
+            evaluated = sent.map { evaluator?.check($0) ?? $0 }
         }
         run.finishedAt = iso8601Timestamp(Date())
-        let results = (kept + sent).sorted { $0.index < $1.index }
+        let results = (keptFinal + evaluated).sorted { $0.index < $1.index }
         if results.count < plan.shareCount { run.interrupted = true }
         // A resumed run's rates count the earlier session's requests over its time as well.
         let duration = batchSeconds + Self.span(of: kept)
@@ -234,10 +246,10 @@ public enum ExperimentRunner {
 }
 
 extension ExperimentRunner {
-    /// Evaluates the results as they arrive, `concurrency` at a time, saving each when done.
-    private static func evaluateEach(
-        _ finished: AsyncStream<RequestResult>, concurrency: Int,
-        evaluate: @escaping @Sendable (RequestResult) async -> RequestResult, save: @escaping @Sendable (RequestResult) -> Void
+    /// Has the judge score the results as they arrive, `concurrency` at a time, saving each when done.
+    private static func judgeEach(
+        _ finished: AsyncStream<RequestResult>, concurrency: Int, evaluator: QualityEvaluator,
+        save: @escaping @Sendable (RequestResult) -> Void
     ) async -> [RequestResult] {
         await withTaskGroup(of: RequestResult.self) { group in
             var results: [RequestResult] = []
@@ -248,7 +260,7 @@ extension ExperimentRunner {
                     save(done)
                     results.append(done)
                 }
-                group.addTask { await evaluate(result) }
+                group.addTask { await evaluator.judged(result) }
                 running += 1
             }
             for await done in group {

@@ -304,17 +304,26 @@ public enum PromptFile {
         case let other?: throw fail("\"extra_body\" must be an object, found \(other.typeName)")
         }
         func texts(_ key: String) throws(PromptFileError) -> [String] {
+            let texts: [String]
             switch object[key] {
             case nil, .null?: return []
-            case .string(let text)?: return [text]
-            case .array(let items)? where items.allSatisfy({ $0.stringValue != nil }): return items.compactMap(\.stringValue)
+            case .string(let text)?: texts = [text]
+            case .array(let items)?:
+                if let position = items.firstIndex(where: { $0.stringValue == nil }) {
+                    throw fail("\"\(key)\" must be a string or an array of strings; element \(position + 1) is \(items[position].typeName)")
+                }
+                texts = items.compactMap(\.stringValue)
             case let other?: throw fail("\"\(key)\" must be a string or an array of strings, found \(other.typeName)")
             }
+            guard !texts.contains(where: \.isEmpty) else { throw fail("\"\(key)\" has an empty text") }
+            return texts
         }
         var expectations = ResponseExpectations(contains: try texts("expect_contains"), regexes: try texts("expect_regex"))
         switch object["expect_equals"] {
         case nil, .null?: break
-        case .string(let text)?: expectations.equals = text
+        case .string(let text)?:
+            guard !text.isEmpty else { throw fail("\"expect_equals\" is empty") }
+            expectations.equals = text
         case let other?: throw fail("\"expect_equals\" must be a string, found \(other.typeName)")
         }
         switch object["expect_json"] {
@@ -341,6 +350,7 @@ public enum PromptFile {
         guard let promptColumn = columns.firstIndex(of: "prompt") else {
             throw PromptFileError(path: path, line: header.line, message: "the header has no \"prompt\" column (found: \(columns.joined(separator: ", ")))")
         }
+        try checkCSVHeader(columns, line: header.line, path: path)
         func column(_ name: String) -> Int? { columns.firstIndex(of: name) }
         var entries: [PromptEntry] = []
         for record in records.dropFirst() where record.fields.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
@@ -390,6 +400,49 @@ public enum PromptFile {
                 id: cell(column("id")), prompt: .text(prompt), parameters: parameters, line: record.line, expectations: expectations))
         }
         return entries
+    }
+
+    /// The columns a CSV prompt file may have; others (a dataset's `category`, notes) are ignored.
+    static let csvColumns = [
+        "id", "prompt", "model", "temperature", "max_tokens", "top_p", "seed", "stop",
+        "expect_contains", "expect_regex", "expect_equals", "expect_json",
+    ]
+
+    /// Fails on a known column given twice, and on an unknown one that looks like a misspelt known
+    /// one (`expect_contain`, `temprature`: one or two letters off, or any `expect…`), which would
+    /// otherwise be ignored without a word.
+    private static func checkCSVHeader(_ columns: [String], line: Int, path: String) throws(PromptFileError) {
+        var seen: Set<String> = []
+        for column in columns where !column.isEmpty {
+            if csvColumns.contains(column) {
+                guard seen.insert(column).inserted else {
+                    throw PromptFileError(path: path, line: line, message: "the column \"\(column)\" appears twice")
+                }
+                continue
+            }
+            // Short names are left alone (`mode`, `top` are a dataset's own columns more often than typos).
+            let near = column.count < 5 ? nil : csvColumns.first { editDistance(column, $0) <= (column.count >= 8 ? 2 : 1) }
+            if let near = near ?? (column.hasPrefix("expect") ? "expect_contains" : nil) {
+                throw PromptFileError(
+                    path: path, line: line,
+                    message: "unknown column \"\(column)\" (did you mean \"\(near)\"? known: \(csvColumns.joined(separator: ", ")))")
+            }
+        }
+    }
+
+    /// The Levenshtein distance between two texts.
+    private static func editDistance(_ first: String, _ second: String) -> Int {
+        let a = Array(first), b = Array(second)
+        guard !a.isEmpty else { return b.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in stride(from: 1, through: b.count, by: 1) {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 
     /// The line of the first byte sequence that is not UTF-8. Line breaks are ASCII, which never

@@ -1,4 +1,5 @@
 public import LLMClientKit
+import OpenAIAPI
 
 /// The quality of a run's answers: assertion pass rate, the judge's scores and consistency across
 /// repeats of the same prompt. Each part is nil when the run has nothing to say about it.
@@ -59,7 +60,8 @@ public struct QualitySummary: Codable, Sendable, Hashable {
 }
 
 /// How alike the answers to the same prompt are, over every prompt with two or more successful
-/// answers (one setting of a comparison run counting as its own prompt).
+/// answers (the same prompt with other parameters, such as one setting of a comparison run,
+/// counting as a prompt of its own).
 public struct ConsistencySummary: Codable, Sendable, Hashable {
     /// Prompts with two or more answers.
     public var prompts: Int
@@ -77,7 +79,9 @@ public struct ConsistencySummary: Codable, Sendable, Hashable {
         var order: [PromptKey] = []
         var outputs: [PromptKey: [String]] = [:]
         for result in results {
-            let key = PromptKey(setting: result.setting, promptID: result.promptID, prompt: result.prompt)
+            let key = PromptKey(
+                setting: result.setting, promptID: result.promptID, prompt: result.prompt, messages: result.messages, model: result.model,
+                temperature: result.temperature, maxTokens: result.maxTokens, topP: result.topP, seed: result.seed)
             if outputs[key] == nil { order.append(key) }
             outputs[key, default: []].append(result.output)
         }
@@ -96,10 +100,18 @@ public struct ConsistencySummary: Codable, Sendable, Hashable {
         meanSimilarity = mean(\.meanSimilarity)
     }
 
+    /// What makes requests repeats of one another: the same prompt (a whole conversation, not
+    /// only its last turn) asked with the same parameters.
     private struct PromptKey: Hashable {
         var setting: String?
         var promptID: String?
         var prompt: String
+        var messages: [ChatMessage]?
+        var model: String?
+        var temperature: Double?
+        var maxTokens: Int?
+        var topP: Double?
+        var seed: Int?
     }
 
     enum CodingKeys: String, CodingKey {

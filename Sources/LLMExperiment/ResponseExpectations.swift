@@ -73,8 +73,9 @@ public struct ResponseExpectations: Sendable, Hashable {
     static func jsonProblem(_ output: String) -> String? {
         let trimmed = output.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { return "the output is empty" }
+        // A fenced block is what the answer meant as JSON: its problem is the one to report.
         var candidates = [trimmed]
-        if let fenced = fencedBlock(trimmed) { candidates.append(fenced) }
+        if let fenced = fencedBlock(trimmed) { candidates.insert(fenced, at: 0) }
         var firstProblem: String?
         for candidate in candidates {
             do {

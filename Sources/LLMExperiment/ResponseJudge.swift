@@ -38,7 +38,9 @@ public struct JudgeVerdict: Sendable, Hashable {
             let reason = ["reason", "Reason", "이유", "explanation"].lazy.compactMap { object[$0] as? String }.first
             return JudgeVerdict(score: score, reason: reason ?? Self.plain(reply))
         }
-        let patterns = [#/(?i)(?:score|점수)\W{0,4}(\d+(?:\.\d+)?)/#, #/(\d+(?:\.\d+)?)\s*(?:/|out of)\s*10\b/#]
+        let patterns = [
+            #/(?i)(?:score|점수)(?:\W|is|of|는|은){0,6}(\d+(?:\.\d+)?)/#, #/(\d+(?:\.\d+)?)\s*(?:/|out of)\s*10\b/#,
+        ]
         for pattern in patterns {
             for match in reply.matches(of: pattern) {
                 if let score = Double(match.output.1), (1...10).contains(score) {
@@ -183,6 +185,13 @@ public struct ResponseJudge: Sendable {
         return [ChatMessage(role: "system", content: system), ChatMessage(role: "user", content: user)]
     }
 
+    /// What the answer answers: the prompt, or for a conversation every turn (`role: content`), so
+    /// the judge sees the context of its last question.
+    public static func question(of result: RequestResult) -> String {
+        guard let messages = result.messages, messages.count > 1 else { return result.prompt }
+        return messages.map { "\($0.role): \($0.content)" }.joined(separator: "\n")
+    }
+
     /// Asks the judge about `result`'s answer and returns the result with `judgeScore` and
     /// `judgeReason`, or `judgeError` when the judge's request failed or its reply held no score.
     /// A failed request is returned as it is.
@@ -191,7 +200,7 @@ public struct ResponseJudge: Sendable {
         var judged = result
         func request(structured: Bool) -> GenerationRequest {
             GenerationRequest(
-                prompt: .messages(messages(question: result.prompt, answer: result.output)),
+                prompt: .messages(messages(question: Self.question(of: result), answer: result.output)),
                 parameters: GenerationParameters(
                     model: model, temperature: 0, maxTokens: maxTokens, extraBody: structured ? ["response_format": Self.verdictFormat] : nil),
                 api: .chat, stream: false)

@@ -8,11 +8,11 @@ public func formatSettingsTable(_ settings: [SettingSummary], style: TerminalSty
     func milliseconds(_ value: Double?) -> String { value.map { String(format: "%.1f", $0 * 1000) } ?? "n/a" }
     // Quality columns appear when some setting has the figure.
     let qualities = settings.map(\.summary.quality)
-    let qualityColumns: [(header: String, value: (QualitySummary) -> String?)] = [
-        ("pass", { $0.assertionPassRate.map { String(format: "%.0f%%", $0 * 100) } }),
-        ("judge", { $0.judgeMeanScore.map { String(format: "%.2f", $0) } }),
-        ("identical", { $0.consistency.map { String(format: "%.0f%%", $0.identicalShare * 100) } }),
-        ("similarity", { $0.consistency.map { String(format: "%.3f", $0.meanSimilarity) } }),
+    let qualityColumns: [(header: String, legend: String, value: (QualitySummary) -> String?)] = [
+        ("pass", "pass: assertion pass rate", { $0.assertionPassRate.map { String(format: "%.0f%%", $0 * 100) } }),
+        ("judge", "judge: mean score 1-10", { $0.judgeMeanScore.map { String(format: "%.2f", $0) } }),
+        ("identical", "identical: answers equal to the most common one", { $0.consistency.map { String(format: "%.0f%%", $0.identicalShare * 100) } }),
+        ("similarity", "similarity: mean pairwise trigram similarity", { $0.consistency.map { String(format: "%.3f", $0.meanSimilarity) } }),
     ].filter { column in qualities.contains { $0.flatMap(column.value) != nil } }
     headers += qualityColumns.map(\.header)
     let rows: [[String]] = settings.map { entry in
@@ -35,7 +35,7 @@ public func formatSettingsTable(_ settings: [SettingSummary], style: TerminalSty
     var lines = [style.bold("🔬 SETTINGS SIDE BY SIDE"), style.bold(line(headers))]
     lines += rows.map(line)
     var legend = "latencies in ms; out tok: mean completion tokens per successful request; tok/s: output tokens per second"
-    if !qualityColumns.isEmpty { legend += "; pass: assertion pass rate; judge: mean score 1-10; identical/similarity: consistency across repeats" }
+    for column in qualityColumns { legend += "; " + column.legend }
     lines.append("(\(legend))")
     return lines.joined(separator: "\n")
 }

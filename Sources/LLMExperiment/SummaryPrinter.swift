@@ -57,7 +57,7 @@ func formatQualityLines(_ quality: QualitySummary, style: TerminalStyle) -> [(la
         lines.append(("Assertions:", passed < checked ? style.red(text) : style.green(text)))
     }
     if let judged = quality.judged {
-        var text = quality.judgeMeanScore.map { String(format: "%.2f mean of %d (min %.0f, max %.0f)", $0, judged, quality.judgeMinScore ?? 0, quality.judgeMaxScore ?? 0) }
+        var text = quality.judgeMeanScore.map { String(format: "%.2f mean of %d (min %g, max %g)", $0, judged, quality.judgeMinScore ?? 0, quality.judgeMaxScore ?? 0) }
             ?? "no answer scored"
         if let errors = quality.judgeErrors, errors > 0 { text += ", " + style.red("\(errors) without a score") }
         lines.append(("Judge (1-10):", text))
@@ -66,7 +66,11 @@ func formatQualityLines(_ quality: QualitySummary, style: TerminalStyle) -> [(la
         let figures = String(
             format: "%.1f%% identical, %.1f distinct, similarity %.3f", consistency.identicalShare * 100, consistency.distinctOutputs,
             consistency.meanSimilarity)
-        lines.append(("Consistency:", figures + " (\(consistency.prompts) \(consistency.prompts == 1 ? "prompt" : "prompts"))"))
+        let settings = Set(consistency.perPrompt.compactMap(\.setting)).count
+        let over = settings > 1
+            ? "mean over \(consistency.prompts) prompts × settings; each setting in the table below"
+            : "\(consistency.prompts) \(consistency.prompts == 1 ? "prompt" : "prompts")"
+        lines.append(("Consistency:", figures + " (\(over))"))
     }
     return lines
 }

@@ -436,12 +436,15 @@ struct ReportPage {
             html += "<p class=\"note\">\(run.results.count) requests, \(failed) failed. Times in ms; long texts open on a click.</p>"
             html += "<div class=\"table-scroll\"><table class=\"requests\"><thead><tr>"
             let hasQuality = run.results.contains { $0.assertionsPassed != nil || $0.judgeScore != nil || $0.judgeError != nil }
-            html += "<th class=\"num\">#</th><th>Prompt</th><th>Output</th><th>Status</th>\(hasQuality ? "<th>Quality</th>" : "")"
+            // A comparison run sends every prompt once per setting: the setting tells its rows apart.
+            let showsSetting = run.results.contains { $0.setting != nil }
+            html += "<th class=\"num\">#</th>\(showsSetting ? "<th>Setting</th>" : "")<th>Prompt</th><th>Output</th><th>Status</th>\(hasQuality ? "<th>Quality</th>" : "")"
             html += ["Prompt tokens", "Output tokens", "Latency", "TTFT", "TPOT", "Tokens/s"].map { "<th class=\"num\">\($0)</th>" }.joined()
             html += "</tr></thead><tbody>"
             for result in run.results {
                 html += "<tr\(result.success ? "" : " class=\"failed\"")>"
                 html += "<td class=\"num\">\(result.index)\(result.repeat > 0 ? "<span class=\"sub\">repeat \(result.repeat)</span>" : "")</td>"
+                if showsSetting { html += "<td>\(HTMLText.escape(result.setting ?? "—"))</td>" }
                 let promptLabel = result.promptID.map { "<span class=\"sub\">\(HTMLText.escape($0))</span>" } ?? ""
                 html += "<td class=\"text\">\(promptLabel)\(Self.longText(result.prompt))</td>"
                 html += "<td class=\"text\">\(Self.longText(result.output))</td>"

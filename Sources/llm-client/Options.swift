@@ -328,19 +328,29 @@ struct QualityOptions: ParsableArguments {
     @Option(name: .long, help: "A file with the judge's rubric, replacing the default one (any language).")
     var judgeRubric: String?
 
-    @Option(name: .long, help: "Language of the judge's instructions: auto (Korean for prompts with Hangul), ko or en.")
-    var judgeLanguage: JudgeLanguage = .auto
+    @Option(name: .long, help: "Language of the judge's instructions: auto (Korean for prompts with Hangul), ko or en (default auto).")
+    var judgeLanguage: JudgeLanguage?
 
-    @Option(name: .long, help: "Most tokens the judge may write per verdict.")
-    var judgeMaxTokens = 400
+    @Option(name: .long, help: "Most tokens the judge may write per verdict (default 400).")
+    var judgeMaxTokens: Int?
+
+    /// True when any of these options was given.
+    var isGiven: Bool {
+        !expectations.isEmpty || failOnAssert || judgeModel != nil || judgeBaseUrl != nil || judgeRubric != nil
+            || judgeLanguage != nil || judgeMaxTokens != nil
+    }
 
     func validate() throws {
         for pattern in expectRegex {
             if let problem = ResponseExpectations.problem(withPattern: pattern) { throw ValidationError("--expect-regex: \(problem)") }
         }
-        guard judgeMaxTokens >= 1 else { throw ValidationError("--judge-max-tokens must be at least 1, got \(judgeMaxTokens).") }
-        if judgeModel == nil, judgeBaseUrl != nil || judgeRubric != nil {
-            throw ValidationError("--judge-base-url and --judge-rubric need --judge-model.")
+        for (name, text) in [("--expect-contains", expectContains), ("--expect-regex", expectRegex), ("--expect-equals", expectEquals.map { [$0] } ?? [])]
+        where text.contains(where: \.isEmpty) {
+            throw ValidationError("\(name) is empty.")
+        }
+        if let judgeMaxTokens, judgeMaxTokens < 1 { throw ValidationError("--judge-max-tokens must be at least 1, got \(judgeMaxTokens).") }
+        if judgeModel == nil, judgeBaseUrl != nil || judgeRubric != nil || judgeLanguage != nil || judgeMaxTokens != nil {
+            throw ValidationError("--judge-base-url, --judge-rubric, --judge-language and --judge-max-tokens need --judge-model.")
         }
         if let judgeModel, judgeModel.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--judge-model is empty.") }
         _ = try rubric()
@@ -367,8 +377,24 @@ struct QualityOptions: ParsableArguments {
     }
 
     /// True when the judge asks the server being measured, so it must wait for the batch to end.
+    /// URLs are compared as addresses: `localhost` and `127.0.0.1` are one host, a default port
+    /// and a trailing slash change nothing.
     func judgesMeasuredServer(_ server: ServerOptions) -> Bool {
-        judgeModel != nil && (judgeBaseUrl == nil || judgeBaseUrl == server.resolvedBaseURL)
+        guard judgeModel != nil else { return false }
+        guard let judgeBaseUrl else { return true }
+        return Self.address(judgeBaseUrl) == Self.address(server.resolvedBaseURL)
+    }
+
+    /// Scheme, host (loopback names as one), port and path without a trailing slash of `url`.
+    private static func address(_ url: String) -> String {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(), var host = components.host?.lowercased() else {
+            return url
+        }
+        if ["localhost", "127.0.0.1", "::1", "[::1]"].contains(host) { host = "loopback" }
+        let port = components.port ?? (scheme == "https" ? 443 : 80)
+        var path = components.path
+        while path.hasSuffix("/") { path.removeLast() }
+        return "\(scheme)://\(host):\(port)\(path)"
     }
 
     /// Runs `body` with the judge (nil without `--judge-model`), its client shut down afterwards.
@@ -386,7 +412,8 @@ struct QualityOptions: ParsableArguments {
         }
         let rubric = try rubric()
         return try await LLMClient.withClient(configuration) { client in
-            try await body(ResponseJudge(client: client, model: judgeModel, rubric: rubric, language: judgeLanguage, maxTokens: judgeMaxTokens))
+            try await body(ResponseJudge(
+                client: client, model: judgeModel, rubric: rubric, language: judgeLanguage ?? .auto, maxTokens: judgeMaxTokens ?? 400))
         }
     }
 }

@@ -44,6 +44,9 @@ struct RunCommand: AsyncParsableCommand {
         if interactive, settings.count > 1 {
             throw ValidationError("The interactive chat takes one --temperature and one --model.")
         }
+        if interactive, quality.isGiven {
+            throw ValidationError("--expect-*, --fail-on-assert and --judge-* apply to --prompt and --prompt-file runs, not to the interactive chat.")
+        }
         if resume != nil, !settings.isEmpty {
             throw ValidationError("--resume continues plain runs; rerun a comparison of several settings in full.")
         }
@@ -105,6 +108,9 @@ struct RunCommand: AsyncParsableCommand {
         if quality.judgesMeasuredServer(server), !quiet {
             printError("note: the judge asks the server being measured, so it scores the answers after the last request")
         }
+        if quality.failOnAssert, quality.expectations.isEmpty, !prompts.contains(where: { !$0.expectations.isEmpty }) {
+            printError("note: --fail-on-assert, but no prompt has expectations (expect_* keys or --expect-* options): nothing to check")
+        }
         let total = plan.shareCount
         let streamsToTerminal = total == 1 && !quiet && plan.stream
         let interruption = Interruption(gracePeriod: gracePeriod)
@@ -115,19 +121,17 @@ struct RunCommand: AsyncParsableCommand {
             outcome = try await interruption.run { [quiet, quality, server] in
                 try await LLMClient.withClient(configuration) { client in
                     try await quality.withJudge(server: server, configuration: configuration) { judge in
-                        let evaluator = QualityEvaluator(plan: plan, common: quality.expectations, judge: judge)
-                        let evaluate = evaluator.isActive ? evaluator.evaluate : nil
-                        let evaluateAfterBatch = quality.judgesMeasuredServer(server)
+                        let quality = QualityEvaluator(
+                            plan: plan, common: quality.expectations, judge: judge, judgeAfterBatch: quality.judgesMeasuredServer(server))
+                        let evaluator = quality.isActive ? quality : nil
                         if streamsToTerminal {
                             return try await ExperimentRunner.run(
                                 plan, client: client, toolVersion: RootCommand.version, stop: interruption.stop,
-                                onText: { text in FileHandle.standardOutput.write(Data(text.utf8)) },
-                                evaluate: evaluate, evaluateAfterBatch: evaluateAfterBatch)
+                                onText: { text in FileHandle.standardOutput.write(Data(text.utf8)) }, evaluator: evaluator)
                         }
                         let failures = Mutex(0)
                         return try await ExperimentRunner.run(
-                            plan, client: client, toolVersion: RootCommand.version, stop: interruption.stop,
-                            evaluate: evaluate, evaluateAfterBatch: evaluateAfterBatch,
+                            plan, client: client, toolVersion: RootCommand.version, stop: interruption.stop, evaluator: evaluator,
                             onResult: { result, done in
                                 guard !quiet else { return }
                                 let line = Self.progressLine(result, done: done, total: total)
@@ -171,6 +175,10 @@ struct RunCommand: AsyncParsableCommand {
         if !quiet, let consistency = outcome.summary.quality?.consistency { print(formatConsistencyTable(consistency, style: style) + "\n") }
         let failedExpectations = outcome.results.filter { $0.assertionsPassed == false }
         if !quiet, !failedExpectations.isEmpty { print(Self.expectationFailures(failedExpectations, style: style) + "\n") }
+        let unjudged = outcome.results.filter { $0.success && $0.judgeScore == nil && $0.judgeError != nil }
+        if let first = unjudged.first?.judgeError {
+            printError("warning: \(unjudged.count) answer\(unjudged.count == 1 ? "" : "s") without the judge's score; the first: \(first)")
+        }
         for path in outputFiles.map(\.path) { print("Results saved to \(path)") }
         let reportName = outputFiles.first { $0.format == .json }.map { ($0.path as NSString).lastPathComponent } ?? "run"
         let report = record.writeReport(ReportInput(run: document, name: reportName), overwrite: outputs.overwrite)

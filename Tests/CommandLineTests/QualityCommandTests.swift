@@ -101,9 +101,10 @@ import FoundationNetworking
         let verdict = #"{"score": 8, "reason": "정확하고 완결된 답변"}"#
         try await SimulatorServer.withRunning(testSimulatorConfiguration(apiKey: "main-key")) { main in
             try await SimulatorServer.withRunning(replying(verdict, apiKey: "judge-key", model: "judge-sim")) { judge in
+                let jsonl = directory.appendingPathComponent("judged.jsonl").path
                 let arguments = [
                     "--base-url", main.baseURL, "--prompt-file", TestEnvironment.packageRoot.appendingPathComponent("examples/prompts.txt").path,
-                    "--concurrent", "4", "--judge-model", "judge-sim", "--judge-base-url", judge.baseURL, "--output", json,
+                    "--concurrent", "4", "--judge-model", "judge-sim", "--judge-base-url", judge.baseURL, "--output", json, "--output", jsonl,
                 ]
                 let output = try await run(arguments, environment: ["OPENAI_API_KEY": "main-key", "LLM_CLIENT_JUDGE_API_KEY": "judge-key"])
                 #expect(output.status == 0, "\(output.stderr)")
@@ -112,6 +113,10 @@ import FoundationNetworking
                 #expect(saved.results.allSatisfy { $0.judgeScore == 8 && $0.judgeReason == "정확하고 완결된 답변" && $0.judgeError == nil })
                 #expect(saved.run.judgeModel == "judge-sim")
                 #expect(saved.summary.quality?.judgeMeanScore == 8)
+                #expect(!output.stderr.contains("note: the judge asks the server being measured"))
+                // Each result reaches the JSONL file as its request finishes, and again once judged.
+                let lines = try String(contentsOfFile: jsonl, encoding: .utf8).split(separator: "\n")
+                #expect(lines.count == 20 && lines.filter { $0.contains("\"judge_score\"") }.count == 10)
 
                 // The measured server's key never goes to the judge's server: without the judge's
                 // own key, the judge refuses and every answer says why it has no score.
@@ -125,6 +130,7 @@ import FoundationNetworking
                 #expect(result.success && result.judgeScore == nil)
                 #expect(result.judgeError?.contains("401") == true, "\(result.judgeError ?? "nil")")
                 #expect(refused.stdout.contains("1 without a score"), "\(refused.stdout)")
+                #expect(refused.stderr.contains("warning: 1 answer without the judge's score; the first: the judge's request failed: HTTP 401"), "\(refused.stderr)")
             }
         }
     }
@@ -151,6 +157,12 @@ import FoundationNetworking
             let lines = try String(contentsOfFile: jsonl, encoding: .utf8).split(separator: "\n")
             #expect(lines.count == 6 && lines.prefix(3).allSatisfy { !$0.contains("judge_score") })
             #expect(try ResultWriter.readResults(path: jsonl).map(\.judgeScore) == [7, 7, 7])
+        }
+        // The same server under another spelling of its address is still the measured server.
+        try await SimulatorServer.withRunning(replying("I'd say 7/10.")) { endpoint in
+            let localhost = endpoint.baseURL.replacingOccurrences(of: "127.0.0.1", with: "localhost") + "/"
+            let output = try await run(["--base-url", endpoint.baseURL, "--prompt", "x", "--judge-model", "llm-sim", "--judge-base-url", localhost])
+            #expect(output.status == 0 && output.stderr.contains("note: the judge asks the server being measured"), "\(output.stderr)")
         }
         try await SimulatorServer.withRunning(replying("I cannot judge this.")) { endpoint in
             let json = directory.appendingPathComponent("unscored.json").path
@@ -239,10 +251,41 @@ import FoundationNetworking
         #expect(quality.consistency?.prompts == 2 && quality.consistency?.perPrompt.allSatisfy { $0.answers == 2 } == true)
     }
 
+    @Test func aResumedRunJudgesTheAnswersThatHaveNoScore() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let prompts = directory.appendingPathComponent("prompts.txt")
+        try "첫 번째 질문\n두 번째 질문\n세 번째 질문\n".write(to: prompts, atomically: true, encoding: .utf8)
+        let jsonl = directory.appendingPathComponent("run.jsonl").path
+        try await SimulatorServer.withRunning(replying("I'd say 7/10.")) { endpoint in
+            // The judge's server is down in the first run: every answer is saved without a score.
+            try await withRefusingPort { port in
+                let first = try await run([
+                    "--base-url", endpoint.baseURL, "--prompt-file", prompts.path, "--judge-model", "llm-sim",
+                    "--judge-base-url", "http://127.0.0.1:\(port)/v1", "--retries", "0", "--expect-contains", "nothing", "--output", jsonl, "--quiet",
+                ])
+                #expect(first.status == 0, "\(first.stderr)")
+            }
+            #expect(try ResultWriter.readResults(path: jsonl).allSatisfy { $0.judgeScore == nil && $0.judgeError != nil && $0.assertionsPassed == false })
+            // Resumed with the judge on the measured server and other expectations: the kept answers
+            // are judged and checked again, nothing is sent again.
+            let resumed = try await run([
+                "--base-url", endpoint.baseURL, "--prompt-file", prompts.path, "--judge-model", "llm-sim", "--expect-contains", "7/10",
+                "--resume", jsonl, "--quiet",
+            ])
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            #expect(resumed.stdout.contains("7.00 mean of 3") && resumed.stdout.contains("3/3 passed"), "\(resumed.stdout)")
+            let results = try ResultWriter.readResults(path: jsonl)
+            #expect(results.map(\.judgeScore) == [7, 7, 7] && results.allSatisfy { $0.judgeError == nil && $0.assertionsPassed == true })
+            #expect(try await endpoint.metric("llmsim_requests_total") == 3 + 3, "three answers, then three verdicts")
+        }
+    }
+
     @Test func badQualityOptionsExitWithTwo() async throws {
         for (arguments, message) in [
             (["--expect-regex", "("], "--expect-regex: \"(\" is not a valid regular expression"),
-            (["--judge-base-url", "http://127.0.0.1:9/v1"], "--judge-base-url and --judge-rubric need --judge-model"),
+            (["--judge-base-url", "http://127.0.0.1:9/v1"], "--judge-base-url, --judge-rubric, --judge-language and --judge-max-tokens need --judge-model"),
+            (["--expect-contains", ""], "--expect-contains is empty"),
             (["--judge-model", "j", "--judge-rubric", "/nonexistent/rubric.txt"], "--judge-rubric: cannot read '/nonexistent/rubric.txt'"),
             (["--judge-model", "j", "--judge-base-url", "ftp://x"], "--judge-base-url must be an http:// or https:// URL"),
             (["--judge-model", "j", "--judge-language", "fr"], "--judge-language"),
@@ -251,5 +294,7 @@ import FoundationNetworking
             #expect(output.status == 2, "\(arguments): \(output.stderr)")
             #expect(output.stderr.contains(message), "\(output.stderr)")
         }
+        let chat = try await run(["--base-url", "http://127.0.0.1:9/v1", "--interactive", "--expect-json"])
+        #expect(chat.status == 2 && chat.stderr.contains("not to the interactive chat"), "\(chat.stderr)")
     }
 }

@@ -35,6 +35,8 @@ import Testing
         #expect(json.failures(of: "") == ["is not valid JSON (the output is empty)"])
         #expect(json.failures(of: #"{"a": [1, 2,], "b": "x,]"}"#) == ["is not valid JSON (a comma before a closing bracket at character 11)"])
         #expect(json.failures(of: #"{"a": "x,]", "b": [1, 2]}"#).isEmpty, "commas inside strings are text")
+        #expect(json.failures(of: "Here:\n```json\n{\"a\": 1,}\n```") == ["is not valid JSON (a comma before a closing bracket at character 7)"],
+                "the fenced block's problem, not the whole answer's")
     }
 
     @Test func commonAndPromptExpectationsCombine() {
@@ -75,6 +77,26 @@ import Testing
         #expect(summary.identicalShare == (0.75 + 0.5) / 2 && summary.distinctOutputs == 2)
     }
 
+    @Test func repeatsAreTheSamePromptWithTheSameParameters() throws {
+        var first = result(0, "a", prompt: "Continue.")
+        first.messages = [.init(role: "user", content: "Tell me about Seoul."), .init(role: "assistant", content: "…"), .init(role: "user", content: "Continue.")]
+        var second = result(1, "b", prompt: "Continue.")
+        second.messages = [.init(role: "user", content: "Tell me about Busan."), .init(role: "assistant", content: "…"), .init(role: "user", content: "Continue.")]
+        #expect(RunSummary(results: [first, second], durationSeconds: 1).quality == nil, "two conversations that end alike are two prompts")
+        let cold = (0..<2).map { index -> RequestResult in
+            var repeat_ = result(index, "same", prompt: "Explain AI")
+            repeat_.temperature = 0
+            return repeat_
+        }
+        let hot = (2..<4).map { index -> RequestResult in
+            var repeat_ = result(index, "other \(index)", prompt: "Explain AI")
+            repeat_.temperature = 1.5
+            return repeat_
+        }
+        let consistency = try #require(RunSummary(results: cold + hot, durationSeconds: 1).quality?.consistency)
+        #expect(consistency.perPrompt.map(\.identicalShare) == [1, 0.5], "a prompt's own temperature makes it another prompt")
+    }
+
     @Test func qualityIsAbsentWhenThereIsNothingToSay() {
         #expect(RunSummary(results: [result(0, "a"), result(1, "b", prompt: "other")], durationSeconds: 1).quality == nil)
     }
@@ -104,6 +126,8 @@ import Testing
         #expect(JudgeVerdict.parse("Score: 4. The answer misses the point.")?.score == 4)
         #expect(JudgeVerdict.parse("I would give it 9/10 overall.")?.score == 9)
         #expect(JudgeVerdict.parse("I'd rate it 7 out of 10")?.score == 7)
+        #expect(JudgeVerdict.parse("점수는 8점입니다. 정확합니다.")?.score == 8)
+        #expect(JudgeVerdict.parse("The score is 9.")?.score == 9)
         #expect(JudgeVerdict.parse(#"{"score": 11, "reason": "too high"}"#) == nil)
         #expect(JudgeVerdict.parse(#"{"score": 0}"#) == nil)
         #expect(JudgeVerdict.parse("The answer is good.") == nil)
@@ -139,12 +163,20 @@ import Testing
         let rows = try PromptFile.parse(Array(csv.utf8), format: .csv, path: "p.csv")
         #expect(rows[0].expectations == ResponseExpectations(contains: ["수도"], regexes: ["\\d+"], json: true))
         #expect(rows[1].expectations.isEmpty)
+        let extra = try PromptFile.parse(Array("prompt,category,mode\r\n서울은?,geo,x\r\n".utf8), format: .csv, path: "p.csv")
+        #expect(extra.count == 1, "a dataset's own columns are ignored")
 
         for (text, format, message) in [
             (#"{"prompt": "p", "expect_regex": "("}"#, PromptFileFormat.jsonl, "p.jsonl:1: \"expect_regex\": \"(\" is not a valid regular expression"),
             (#"{"prompt": "p", "expect_json": "yes"}"#, .jsonl, "p.jsonl:1: \"expect_json\" must be true or false, found string"),
             (#"{"prompt": "p", "expect_contains": [1]}"#, .jsonl, "p.jsonl:1: \"expect_contains\" must be a string or an array of strings"),
             ("prompt,expect_json\np,maybe\n", .csv, "p.csv:2: column \"expect_json\": \"maybe\" is not true or false"),
+            (#"{"prompt": "p", "expect_contains": ["a", 3]}"#, .jsonl, "p.jsonl:1: \"expect_contains\" must be a string or an array of strings; element 2 is number"),
+            (#"{"prompt": "p", "expect_contains": ""}"#, .jsonl, "p.jsonl:1: \"expect_contains\" has an empty text"),
+            (#"{"prompt": "p", "expect_equals": ""}"#, .jsonl, "p.jsonl:1: \"expect_equals\" is empty"),
+            ("id,prompt,expect_contain\n1,p,x\n", .csv, "p.csv:1: unknown column \"expect_contain\" (did you mean \"expect_contains\"?"),
+            ("prompt,temprature\np,0.5\n", .csv, "p.csv:1: unknown column \"temprature\" (did you mean \"temperature\"?"),
+            ("prompt,expect_contains,expect_contains\np,a,b\n", .csv, "p.csv:1: the column \"expect_contains\" appears twice"),
         ] {
             do {
                 _ = try PromptFile.parse(Array(text.utf8), format: format, path: "p.\(format.rawValue)")
@@ -155,7 +187,7 @@ import Testing
         }
     }
 
-    @Test func theEvaluatorChecksEachResultAgainstItsOwnPrompt() async {
+    @Test func theEvaluatorChecksEachResultAgainstItsOwnPrompt() {
         let prompts = [
             PromptEntry(id: "a", prompt: .text("first"), parameters: .init(), line: 1, expectations: .init(contains: ["yes"])),
             PromptEntry(id: "b", prompt: .text("second"), parameters: .init(), line: 2),
@@ -163,11 +195,11 @@ import Testing
         let evaluator = QualityEvaluator(plan: ExperimentPlan(prompts: prompts), common: .init(regexes: ["^\\w"]))
         #expect(evaluator.isActive && !QualityEvaluator(plan: ExperimentPlan(prompts: [prompts[1]])).isActive)
         // Requests go prompt by prompt, round by round: index 2 is the first prompt again.
-        let first = await evaluator.evaluate(result(2, "yes indeed"))
+        let first = evaluator.check(result(2, "yes indeed"))
         #expect(first.assertionsPassed == true && first.assertionFailures == [])
-        let second = await evaluator.evaluate(result(3, " no"))
+        let second = evaluator.check(result(3, " no"))
         #expect(second.assertionsPassed == false && second.assertionFailures == ["does not match /^\\w/"])
-        let failed = await evaluator.evaluate(result(0, "", success: false))
+        let failed = evaluator.check(result(0, "", success: false))
         #expect(failed.assertionsPassed == nil, "a failed request is not checked")
 
         // With two settings each prompt is sent twice in a row: requests 2 and 3 are the second prompt.
@@ -176,8 +208,19 @@ import Testing
         let plan = ExperimentPlan(prompts: prompts, repeatCount: 2, settings: settings)
         #expect((0..<8).map(plan.promptPosition(ofRequest:)) == [0, 0, 1, 1, 0, 0, 1, 1])
         #expect(plan.requests(model: "m").map(\.setting) == Array(repeating: ["temperature=0.1", "temperature=0.9"], count: 4).flatMap { $0 })
-        #expect(await comparison.evaluate(result(1, "no")).assertionsPassed == false)
-        #expect(await comparison.evaluate(result(2, "no")).assertionsPassed == nil, "the second prompt has no expectations")
+        #expect(comparison.check(result(1, "no")).assertionsPassed == false)
+        var stale = result(2, "no")
+        stale.assertionsPassed = false
+        stale.assertionFailures = ["from an earlier run"]
+        #expect(comparison.check(stale).assertionsPassed == nil && comparison.check(stale).assertionFailures == nil,
+                "the second prompt has no expectations now: earlier outcomes are cleared")
+    }
+
+    @Test func theJudgeSeesAWholeConversation() {
+        var asked = result(0, "Busan is the second city.", prompt: "And the second?")
+        #expect(ResponseJudge.question(of: asked) == "And the second?")
+        asked.messages = [.init(role: "user", content: "What is the capital of Korea?"), .init(role: "assistant", content: "Seoul."), .init(role: "user", content: "And the second?")]
+        #expect(ResponseJudge.question(of: asked) == "user: What is the capital of Korea?\nassistant: Seoul.\nuser: And the second?")
     }
 
     @Test func qualityFieldsRoundTripAndAppearOnlyWhenEvaluated() throws {

@@ -107,6 +107,26 @@ func qualityRunDocument(settings: [String] = []) -> RunDocument {
         #expect(section.contains("<tr><td>temperature=0.9</td><td class=\"num\">3</td>"))
     }
 
+    @Test func requestsOfAComparisonRunNameTheirSetting() throws {
+        let html = HTMLReport.render(ReportInput(run: qualityRunDocument(settings: ["temperature=0.1", "model=<sim>&b"]), name: "sweep.json"))
+        let requests = try #require(html.firstRange(of: "<section id=\"requests\">").map { html[$0.lowerBound...] })
+        #expect(requests.contains("<th class=\"num\">#</th><th>Setting</th><th>Prompt</th><th>Output</th>"))
+        // The same prompt under each setting, told apart by the setting (escaped) in every row.
+        #expect(requests.contains("<tr><td class=\"num\">0</td><td>temperature=0.1</td><td class=\"text\"><span class=\"sub\">ai</span>인공지능이란 무엇인가요?</td>"))
+        #expect(requests.contains("<tr><td class=\"num\">6</td><td>model=&lt;sim&gt;&amp;b</td><td class=\"text\"><span class=\"sub\">ai</span>인공지능이란 무엇인가요?</td>"))
+        #expect(requests.components(separatedBy: "<td>temperature=0.1</td>").count - 1 == 6)
+        #expect(requests.components(separatedBy: "<td>model=&lt;sim&gt;&amp;b</td>").count - 1 == 6)
+        #expect(!requests.contains("<sim>"))
+
+        // A run without settings has no setting column, in the requests or anywhere else.
+        for plain in [HTMLReport.render(ReportInput(run: qualityRunDocument(), name: "quality.json")),
+                      HTMLReport.render(ReportInput(run: sampleRunDocument(), name: "run.json"))] {
+            let section = try #require(plain.firstRange(of: "<section id=\"requests\">").map { plain[$0.lowerBound...] })
+            #expect(section.contains("<th class=\"num\">#</th><th>Prompt</th><th>Output</th>"))
+            #expect(!plain.contains("<th>Setting</th>"))
+        }
+    }
+
     @Test func aRunWithoutQualityLooksAsBefore() {
         let html = HTMLReport.render(ReportInput(run: sampleRunDocument(), name: "run.json"))
         for markup in Self.qualityMarkup { #expect(!html.contains(markup), "\(markup)") }
