@@ -24,7 +24,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup(title: "Quality: expectations and judge") var quality: QualityOptions
     @OptionGroup(title: "Report and tracking") var record: RecordOptions
     @OptionGroup(title: "Sharing a workload among workers") var sharding: ShardOptions
-    @Option(name: .long, help: "Output format: json, jsonl or csv (default: from --output's extension).")
+    @Option(name: .long, help: "Format of the --output files without a .json, .jsonl or .csv extension: json, jsonl or csv.")
     var format: OutputFormat?
     @Option(name: .long, help: "Requests in flight at once.") var concurrent = 1
     @Option(name: .long, help: "How many times to send each prompt.") var `repeat` = 1
@@ -58,6 +58,9 @@ struct RunCommand: AsyncParsableCommand {
         for path in output where format == nil && OutputFormat(path: path) == nil {
             throw ValidationError("Cannot tell the format of --output '\(path)' from its extension: use .json, .jsonl or .csv, or give --format.")
         }
+        if let format, let path = output.first(where: { OutputFormat(path: $0).map { $0 != format } ?? false }) {
+            throw ValidationError("--format \(format.rawValue) contradicts --output '\(path)'; --format is for files without a .json, .jsonl or .csv extension.")
+        }
         guard gracePeriod >= 0 else { throw ValidationError("--grace-period must be 0 or more, got \(gracePeriod).") }
         if let resume {
             guard promptFile != nil else { throw ValidationError("--resume needs the run's --prompt-file.") }
@@ -89,7 +92,7 @@ struct RunCommand: AsyncParsableCommand {
             prompts = [PromptEntry(id: nil, prompt: promptInput(prompt ?? ""), parameters: .init(), line: 1)]
         }
 
-        var outputFiles = output.map { (path: $0, format: format ?? OutputFormat(path: $0) ?? .json) }
+        var outputFiles = output.map { (path: $0, format: OutputFormat(path: $0) ?? format ?? .json) }
         if let resume, !output.contains(resume) { outputFiles.append((path: resume, format: .jsonl)) }
         var configuredPlan = ExperimentPlan(
             prompts: prompts, promptFile: promptFile, repeatCount: self.repeat, concurrency: concurrent,

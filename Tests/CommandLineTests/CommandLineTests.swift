@@ -154,11 +154,30 @@ import Testing
     }
 
     @Test func usageErrorsExitWithTwo() async throws {
-        for arguments in [["--prompt", "x", "--concurrent", "0"], [], ["--prompt", "x", "--base-url", "nope"], ["--prompt", "x", "--output", "a.xlsx"], ["--prompt", "x", "--api", "embeddings"]] {
+        for arguments in [
+            ["--prompt", "x", "--concurrent", "0"], [], ["--prompt", "x", "--base-url", "nope"], ["--prompt", "x", "--output", "a.xlsx"],
+            ["--prompt", "x", "--api", "embeddings"], ["--prompt", "x", "--output", "a.csv", "--format", "jsonl"],
+        ] {
             let output = try await run(arguments)
             #expect(output.status == 2, "\(arguments): \(output.stderr)")
             #expect(!output.stderr.isEmpty)
         }
+    }
+
+    @Test func formatIsForFilesWithoutAKnownExtension() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let log = directory.appendingPathComponent("results.log").path
+        let json = directory.appendingPathComponent("results.json").path
+        try await withServeSim(["--no-latency"]) { baseURL in
+            let output = try await run(["--base-url", baseURL, "--prompt", "x", "--output", log, "--output", json, "--format", "json", "--quiet"])
+            #expect(output.status == 0, "\(output.stderr)")
+            let contradiction = try await run(["--base-url", baseURL, "--prompt", "x", "--output", "r.csv", "--format", "jsonl"])
+            #expect(contradiction.status == 2 && contradiction.stderr.contains("--format jsonl contradicts --output 'r.csv'"), "\(contradiction.stderr)")
+        }
+        let document = try JSONDecoder().decode(RunDocument.self, from: Data(contentsOf: URL(fileURLWithPath: log)))
+        #expect(document.results.count == 1, "the .log file is in the --format")
+        #expect(try ResultWriter.readResults(path: json).count == 1)
     }
 
     @Test func anUnreachableServerExitsWithOneQuickly() async throws {
