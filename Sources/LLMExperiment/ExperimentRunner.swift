@@ -30,9 +30,6 @@ public struct ExperimentPlan: Sendable {
     /// This worker's share when several share the batch (see ``Shard``): the requests numbered
     /// `i % N == K`, keeping their numbers, and its part of the concurrency. Nil: the whole batch.
     public var shard: Shard?
-    /// The model that judges the answers, for the run's record (the judge itself is the runner's
-    /// `evaluate` hook); nil without one.
-    public var judgeModel: String?
 
     public init(
         prompts: [PromptEntry], promptFile: String? = nil, repeatCount: Int = 1, concurrency: Int = 1,
@@ -156,7 +153,7 @@ public enum ExperimentRunner {
         run.maxRetries = client.configuration.retry.maxRetries
         run.requestsPlanned = plan.shareCount
         run.shard = plan.shard?.description
-        run.judgeModel = plan.judgeModel
+        evaluator?.annotate(&run)
         run.resumedFrom = plan.resumeFile
         if !plan.settings.isEmpty {
             run.settings = plan.settings.map(\.label)

@@ -6,6 +6,8 @@ public import LLMClientKit
 public struct QualityEvaluator: Sendable {
     /// The expectations of each prompt of the plan, in the plan's order.
     private let expectations: [ResponseExpectations]
+    /// The expectations for every prompt.
+    private let common: ResponseExpectations
     private let plan: ExperimentPlan
     private let judge: ResponseJudge?
     /// Whether the judge waits for the batch's last request: true when it asks the server being
@@ -20,6 +22,7 @@ public struct QualityEvaluator: Sendable {
     ///   - judgeAfterBatch: see ``judgeAfterBatch``.
     public init(plan: ExperimentPlan, common: ResponseExpectations = .init(), judge: ResponseJudge? = nil, judgeAfterBatch: Bool = false) {
         expectations = plan.prompts.map { common.combined(with: $0.expectations) }
+        self.common = common
         self.plan = plan
         self.judge = judge
         self.judgeAfterBatch = judgeAfterBatch
@@ -33,6 +36,18 @@ public struct QualityEvaluator: Sendable {
 
     /// True when a judge scores the answers.
     public var judges: Bool { judge != nil }
+
+    /// Records in `run` what the answers are measured against: the judge (model, server, language,
+    /// a replaced rubric) and the expectations for every prompt.
+    public func annotate(_ run: inout RunInfo) {
+        if let judge {
+            run.judgeModel = judge.model
+            run.judgeBaseURL = judge.client.configuration.redactedBaseURL
+            run.judgeLanguage = judge.language.rawValue
+            run.judgeRubric = judge.rubric
+        }
+        if !common.isEmpty { run.expectations = common.descriptions }
+    }
 
     /// `result` with the outcome of its prompt's expectations (none: the fields cleared); a failed
     /// request is returned as it is. The request's number tells its prompt

@@ -33,6 +33,12 @@ public struct ResponseExpectations: Sendable, Hashable {
             equals: other.equals ?? equals, json: json || other.json)
     }
 
+    /// One line per expectation: `contains "서울"`, `matches /\d+/`, `equals "42"`, `is JSON`.
+    public var descriptions: [String] {
+        contains.map { "contains \"\($0)\"" } + regexes.map { "matches /\($0)/" } + (equals.map { ["equals \"\($0)\""] } ?? [])
+            + (json ? ["is JSON"] : [])
+    }
+
     /// Why `pattern` is not a regular expression, or nil when it is one.
     public static func problem(withPattern pattern: String) -> String? {
         do {

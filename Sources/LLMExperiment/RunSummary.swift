@@ -43,6 +43,15 @@ public struct RunInfo: Codable, Sendable, Hashable {
     public var shard: String?
     /// The model that judged the answers (`--judge-model`); nil without a judge.
     public var judgeModel: String?
+    /// The judge's server, without credentials.
+    public var judgeBaseURL: String?
+    /// The language of the judge's instructions (`auto`, `ko`, `en`).
+    public var judgeLanguage: String?
+    /// The rubric that replaced the default ones (`--judge-rubric`); nil for the defaults.
+    public var judgeRubric: String?
+    /// The expectations given for every prompt (`--expect-*`), one line each; a prompt file's own
+    /// are in the file.
+    public var expectations: [String]?
 
     public init(
         baseURL: String, api: String, model: String, stream: Bool, temperature: Double?, maxTokens: Int?, topP: Double?,
@@ -82,6 +91,10 @@ public struct RunInfo: Codable, Sendable, Hashable {
         case resumedFrom = "resumed_from"
         case settings, shard
         case judgeModel = "judge_model"
+        case judgeBaseURL = "judge_base_url"
+        case judgeLanguage = "judge_language"
+        case judgeRubric = "judge_rubric"
+        case expectations
     }
 }
 

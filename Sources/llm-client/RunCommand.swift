@@ -94,13 +94,11 @@ struct RunCommand: AsyncParsableCommand {
 
         var outputFiles = output.map { (path: $0, format: OutputFormat(path: $0) ?? format ?? .json) }
         if let resume, !output.contains(resume) { outputFiles.append((path: resume, format: .jsonl)) }
-        var configuredPlan = ExperimentPlan(
+        let plan = ExperimentPlan(
             prompts: prompts, promptFile: promptFile, repeatCount: self.repeat, concurrency: concurrent,
             api: generation.api ?? .completions, stream: !generation.noStream, parameters: generation.parameters,
             outputs: outputFiles, overwrite: outputs.overwrite, resumeFile: resume, settings: settings,
             shard: try sharding.resolvedShard())
-        configuredPlan.judgeModel = quality.judgeModel
-        let plan = configuredPlan
         do {
             _ = try plan.resumedResults()  // a file of another run stops here, before anything is sent
         } catch {

@@ -52,6 +52,7 @@ import FoundationNetworking
             #expect(output.stdout.contains("#1 [exact]: is not equal to \"부산\""), "\(output.stdout)")
 
             let saved = try document(json)
+            #expect(saved.run.expectations == ["matches /answer/"] && saved.run.judgeModel == nil)
             #expect(saved.results.map(\.assertionsPassed) == [true, false, true, true, false, true])
             #expect(saved.results[1].assertionFailures == ["is not equal to \"부산\""])
             #expect(saved.results[2].assertionFailures == [], "the --expect-regex applies to every prompt")
@@ -111,7 +112,7 @@ import FoundationNetworking
                 #expect(output.stdout.contains("Judge (1-10):      8.00 mean of 10 (min 8, max 8)"), "\(output.stdout)")
                 let saved = try document(json)
                 #expect(saved.results.allSatisfy { $0.judgeScore == 8 && $0.judgeReason == "정확하고 완결된 답변" && $0.judgeError == nil })
-                #expect(saved.run.judgeModel == "judge-sim")
+                #expect(saved.run.judgeModel == "judge-sim" && saved.run.judgeBaseURL == judge.baseURL && saved.run.judgeLanguage == "auto")
                 #expect(saved.summary.quality?.judgeMeanScore == 8)
                 #expect(!output.stderr.contains("note: the judge asks the server being measured"))
                 // Each result reaches the JSONL file as its request finishes, and again once judged.
