@@ -152,6 +152,7 @@ public struct MLflowRunRecord: Sendable, Hashable {
             default: add(param: key, value)
             }
         }
+        if let expectations = info.expectations { add(param: "expectations", expectations.joined(separator: "; ")) }
         add(tag: "mlflow.source.name", "llm-client")
         add(tag: "mlflow.source.type", "LOCAL")
         add(tag: "llm_client.kind", kind)

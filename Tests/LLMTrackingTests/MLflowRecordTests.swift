@@ -66,9 +66,14 @@ import Testing
     @Test func aRunDocumentGivesItsConfigurationAsParametersAndItsSummaryAsMetrics() throws {
         var info = Self.runInfo(baseURL: "http://user:pa55word@127.0.0.1:8000/v1")
         info.interrupted = true
+        info.judgeModel = "judge"
+        info.judgeBaseURL = "http://127.0.0.1:9000/v1"
+        info.expectations = ["contains \"서울\"", "is JSON"]
         let record = MLflowRunRecord(run: info, summary: Self.summary)
         let params = Dictionary(uniqueKeysWithValues: record.params.map { ($0.key, $0.value) })
         #expect(params["base_url"] == "http://127.0.0.1:8000/v1")
+        #expect(params["judge_model"] == "judge" && params["judge_base_url"] == "http://127.0.0.1:9000/v1")
+        #expect(params["expectations"] == "contains \"서울\"; is JSON")
         #expect(params["model"] == "SmolLM2-135M-Instruct")
         #expect(params["api"] == "chat")
         #expect(params["temperature"] == "0.7")
