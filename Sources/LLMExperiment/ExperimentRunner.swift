@@ -153,6 +153,7 @@ public enum ExperimentRunner {
         run.maxRetries = client.configuration.retry.maxRetries
         run.requestsPlanned = plan.shareCount
         run.shard = plan.shard?.description
+        run.promptsFingerprint = PromptEntry.fingerprint(of: plan.prompts)
         evaluator?.annotate(&run)
         run.resumedFrom = plan.resumeFile
         if !plan.settings.isEmpty {

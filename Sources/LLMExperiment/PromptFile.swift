@@ -24,6 +24,30 @@ public struct PromptEntry: Sendable, Hashable {
     }
 }
 
+extension PromptEntry {
+    /// A fingerprint of `prompts` in order (64-bit FNV-1a of each prompt's text with its
+    /// parameters, in hex): equal for the same prompts, different for others with near certainty.
+    /// Not cryptographic: it tells workloads apart, it does not protect them.
+    public static func fingerprint(of prompts: [PromptEntry]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func add(_ text: String) {
+            for byte in text.utf8 {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x0000_0100_0000_01b3
+            }
+            hash ^= 0xff
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        for entry in prompts {
+            add(entry.prompt.asPrompt)
+            add((try? encoder.encode(entry.parameters)).map { String(decoding: $0, as: UTF8.self) } ?? "")
+        }
+        return String(hash, radix: 16)
+    }
+}
+
 /// What is wrong with a prompt file, and where.
 public struct PromptFileError: Error, CustomStringConvertible, Sendable {
     /// The file as given; the description names only its last component.

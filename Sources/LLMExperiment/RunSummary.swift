@@ -41,6 +41,9 @@ public struct RunInfo: Codable, Sendable, Hashable {
     public var settings: [String]?
     /// `K/N` when this was worker K of N sharing the workload (`--shard`); nil for a whole run.
     public var shard: String?
+    /// A fingerprint of the prompts, in order (``PromptEntry/fingerprint(of:)``): runs of the same
+    /// file name with other prompts differ in it.
+    public var promptsFingerprint: String?
     /// The model that judged the answers (`--judge-model`); nil without a judge.
     public var judgeModel: String?
     /// The judge's server, without credentials.
@@ -90,6 +93,7 @@ public struct RunInfo: Codable, Sendable, Hashable {
         case interrupted
         case resumedFrom = "resumed_from"
         case settings, shard
+        case promptsFingerprint = "prompts_fingerprint"
         case judgeModel = "judge_model"
         case judgeBaseURL = "judge_base_url"
         case judgeLanguage = "judge_language"

@@ -147,7 +147,7 @@ struct BenchCommand: AsyncParsableCommand {
                 printError("error: \(error)")
                 throw ExitCode(1)
             }
-            try await sharding.waitForStart(quiet: quiet)
+            try await sharding.waitForStart(quiet: quiet, stop: interruption.stop)
             let startedAt = iso8601Timestamp(Date())
             var results: [BenchLevelResult] = []
             var changes: [String: Double] = [:]
@@ -189,6 +189,7 @@ struct BenchCommand: AsyncParsableCommand {
             repeat: 1, promptFile: promptFile ?? sharegpt, promptCount: workload.prompts.count, startedAt: startedAt,
             finishedAt: iso8601Timestamp(Date()), toolVersion: RootCommand.version)
         run.shard = shard?.description
+        run.promptsFingerprint = PromptEntry.fingerprint(of: workload.prompts)
         var bench: [String: String] = ["workload": workload.name, "random_seed": String(randomSeed)]
         bench["load"] = levels.map { $0.0.label }.joined(separator: ",")
         if temperatures.count > 1 { bench["temperatures"] = temperatures.map { "\($0)" }.joined(separator: ",") }

@@ -287,8 +287,9 @@ struct ShardOptions: ParsableArguments {
         throw ValidationError("--start-at takes an ISO 8601 time (2026-11-25T10:00:00Z) or Unix seconds, got '\(startAt)'.")
     }
 
-    /// Sleeps until `--start-at` (at once when it has passed, with a note).
-    func waitForStart(quiet: Bool) async throws {
+    /// Sleeps until `--start-at` (at once when it has passed, with a note). A Ctrl-C or SIGTERM
+    /// meanwhile (`stop`) ends the wait: nothing has been sent, and the command exits with 130.
+    func waitForStart(quiet: Bool, stop: StopSignal) async throws {
         guard let start = try startDate() else { return }
         let wait = start.timeIntervalSinceNow
         guard wait > 0 else {
@@ -296,7 +297,13 @@ struct ShardOptions: ParsableArguments {
             return
         }
         if !quiet { printError("waiting \(String(format: "%.1f", wait)) s for --start-at \(startAt ?? "")") }
-        try await Task.sleep(for: .seconds(wait))
+        while start.timeIntervalSinceNow > 0, !stop.isStopped {
+            try await Task.sleep(for: .seconds(min(0.1, max(0, start.timeIntervalSinceNow))))
+        }
+        if stop.isStopped {
+            printError("interrupted before --start-at: nothing was sent")
+            throw ExitCode(130)
+        }
     }
 }
 

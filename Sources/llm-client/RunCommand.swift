@@ -105,7 +105,8 @@ struct RunCommand: AsyncParsableCommand {
             printError("error: \(error)")
             throw ExitCode(2)
         }
-        try await sharding.waitForStart(quiet: quiet)
+        let interruption = Interruption(gracePeriod: gracePeriod)
+        try await sharding.waitForStart(quiet: quiet, stop: interruption.stop)
         if quality.judgesMeasuredServer(server), !quiet {
             printError("note: the judge asks the server being measured, so it scores the answers after the last request")
         }
@@ -114,7 +115,6 @@ struct RunCommand: AsyncParsableCommand {
         }
         let total = plan.shareCount
         let streamsToTerminal = total == 1 && !quiet && plan.stream
-        let interruption = Interruption(gracePeriod: gracePeriod)
         let progress = TerminalProgress.onTerminal(ProgressBar(total: total), enabled: !quiet && total > 1)
         let outcome: ExperimentOutcome
         do {

@@ -96,7 +96,16 @@ import Testing
                 "--output", json[2], "--shard", "1/2",
             ])
             #expect(other.status == 0, "\(other.stderr)")
+            // Nor can one whose prompt file, at the same path and of the same length, held other prompts.
+            try (0..<5).map { "question \($0)" }.joined(separator: "\n").write(toFile: prompts, atomically: true, encoding: .utf8)
+            let otherPrompts = try await runProcess(TestEnvironment.cliBinary, [
+                "--base-url", endpoint.baseURL, "--prompt-file", prompts, "--repeat", "2", "--concurrent", "2", "--quiet",
+                "--output", json[2] + ".prompts.json", "--shard", "1/2",
+            ])
+            #expect(otherPrompts.status == 0, "\(otherPrompts.stderr)")
         }
+        let mixed = try await runProcess(TestEnvironment.cliBinary, ["merge", json[0], json[2] + ".prompts.json", "-o", directory.appendingPathComponent("mixed.json").path])
+        #expect(mixed.status == 2 && mixed.stderr.contains("(prompts_fingerprint: "), "only the prompts differ: \(mixed.stderr)")
         let merged = directory.appendingPathComponent("merged.json").path
         let merge = try await runProcess(TestEnvironment.cliBinary, ["merge", json[0], json[1], "-o", merged])
         #expect(merge.status == 0, "\(merge.stderr)")
