@@ -50,8 +50,17 @@ public struct Shard: Sendable, Hashable, Codable, CustomStringConvertible {
     /// How many of the whole workload's first `total` requests are this worker's.
     public func share(of total: Int) -> Int { total / count + (index < total % count ? 1 : 0) }
 
-    /// This worker's part of a load of `total` requests in flight (at least 1): the workers' parts add up to `total`.
+    /// This worker's part of a load of `total` requests in flight (at least 1): the workers' parts
+    /// add up to `total` when it is at least the number of workers (see ``check(concurrency:)``).
     public func share(ofConcurrency total: Int) -> Int { max(1, share(of: total)) }
+
+    /// Fails when `concurrency` requests in flight cannot be shared among the workers (fewer than
+    /// there are workers: each would still send one, more than asked in all).
+    public func check(concurrency: Int, option: String) throws(ShardError) {
+        guard concurrency >= count else {
+            throw ShardError("\(option) \(concurrency) cannot be shared among \(count) workers (each sends at least one request at a time); give at least \(count)")
+        }
+    }
 }
 
 /// A shard specification that does not hold.

@@ -68,6 +68,8 @@ struct BenchCommand: AsyncParsableCommand {
         guard sweeps.filter({ $0 }).count <= 1 else { throw ValidationError("Sweep one of --concurrent, --request-rate and --temperature at a time.") }
         guard burstiness > 0 else { throw ValidationError("--burstiness must be greater than 0.") }
         if let maxConcurrency, maxConcurrency < 1 { throw ValidationError("--max-concurrency must be at least 1.") }
+        try sharding.check(concurrency: concurrent?.values ?? [], option: "--concurrent")
+        try sharding.check(concurrency: maxConcurrency.map { [$0] } ?? [], option: "--max-concurrency")
         if let numRequests, numRequests < 1 { throw ValidationError("--num-requests must be at least 1.") }
         if let duration, duration <= 0 { throw ValidationError("--duration must be greater than 0.") }
         if let syntheticInputTokens, syntheticInputTokens < 1 { throw ValidationError("--synthetic-input-tokens must be at least 1.") }

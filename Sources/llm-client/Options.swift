@@ -269,6 +269,16 @@ struct ShardOptions: ParsableArguments {
         _ = try startDate()
     }
 
+    /// Fails when a concurrency cannot be shared among this run's workers.
+    func check(concurrency values: [Int], option: String) throws {
+        guard let shard = try resolvedShard() else { return }
+        do {
+            for value in values { try shard.check(concurrency: value, option: option) }
+        } catch {
+            throw ValidationError("--shard \(shard): \(error)")
+        }
+    }
+
     /// The shard of `--shard`, else of the environment; nil for a whole run.
     func resolvedShard() throws -> Shard? {
         do {

@@ -52,6 +52,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         guard concurrent >= 1 else { throw ValidationError("--concurrent must be at least 1, got \(concurrent).") }
         guard self.repeat >= 1 else { throw ValidationError("--repeat must be at least 1, got \(self.repeat).") }
+        try sharding.check(concurrency: [concurrent], option: "--concurrent")
         if let prompt, prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError("--prompt is empty.")
         }

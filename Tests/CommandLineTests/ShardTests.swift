@@ -92,7 +92,7 @@ import Testing
             for output in outputs { #expect(output.status == 0, "\(output.stderr)") }
             // A worker of another workload (other max tokens) cannot join the merge.
             let other = try await runProcess(TestEnvironment.cliBinary, [
-                "--base-url", endpoint.baseURL, "--prompt-file", prompts, "--repeat", "2", "--max-tokens", "5", "--quiet",
+                "--base-url", endpoint.baseURL, "--prompt-file", prompts, "--repeat", "2", "--concurrent", "2", "--max-tokens", "5", "--quiet",
                 "--output", json[2], "--shard", "1/2",
             ])
             #expect(other.status == 0, "\(other.stderr)")
@@ -116,6 +116,8 @@ import Testing
         let refused = try await runProcess(TestEnvironment.cliBinary, ["merge", json[0], json[2], "-o", merged + ".2"])
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("different configurations") && refused.stderr.contains("max_tokens"), "\(refused.stderr)")
+        let tooFew = try await runProcess(TestEnvironment.cliBinary, ["--prompt", "x", "--concurrent", "1", "--shard", "0/2"])
+        #expect(tooFew.status == 2 && tooFew.stderr.contains("--concurrent 1 cannot be shared among 2 workers"), "\(tooFew.stderr)")
         let incomplete = try await runProcess(TestEnvironment.cliBinary, ["merge", json[0], "-o", merged + ".3"])
         #expect(incomplete.status == 2 && incomplete.stderr.contains("shard 1/2 missing"), "\(incomplete.stderr)")
     }
