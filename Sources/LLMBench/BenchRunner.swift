@@ -119,7 +119,7 @@ public enum BenchRunner {
         @Sendable func send(_ index: Int, lag: Double?) async {
             metrics.requestStarted(lag: lag)
             let number = shard.map { $0.globalNumber(index) } ?? index
-            let result = await client.generate(request(firstIndex + number, configuration, workload))
+            let result = await client.generate(request(firstIndex + number, configuration, workload), stop: stop)
             metrics.requestFinished(result, counted: counted)
             if counted {
                 onResult(result)

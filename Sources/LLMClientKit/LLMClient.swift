@@ -137,7 +137,9 @@ public final class LLMClient: Sendable {
     /// Sends one request and measures it, retrying as ``ClientConfiguration/retry`` allows. Never
     /// throws: failures are recorded in the result, with their kind and a message free of secrets.
     /// - Parameter onText: called with each piece of text as it arrives (streaming requests).
-    public func generate(_ request: GenerationRequest, onText: (@Sendable (String) -> Void)? = nil) async -> RequestResult {
+    public func generate(
+        _ request: GenerationRequest, stop: StopSignal? = nil, onText: (@Sendable (String) -> Void)? = nil
+    ) async -> RequestResult {
         let startedAt = iso8601Timestamp(Date())
         let model: String
         do {
@@ -165,16 +167,29 @@ public final class LLMClient: Sendable {
             result.retryErrors = retryErrors
             if let error = result.error { result.error = configuration.redacting(error) }
             guard !result.success, retryErrors.count < configuration.retry.maxRetries, result.contentChunks == 0,
-                let kind = result.errorKind, RetryPolicy.isRetryable(kind, httpStatus: result.httpStatus), !Task.isCancelled
+                let kind = result.errorKind, RetryPolicy.isRetryable(kind, httpStatus: result.httpStatus), !Task.isCancelled,
+                stop?.isStopped != true
             else { return result }
             retryErrors.append(result.error ?? kind.rawValue)
             let delay = configuration.retry.delay(beforeRetry: retryErrors.count, retryAfter: attempt.retryAfter)
+            // Cancelled, or the run stopped, while waiting to retry: the last attempt's failure stands.
+            guard await Self.wait(seconds: delay, unless: stop) else { return result }
+        }
+    }
+
+    /// Sleeps `seconds`, waking every 100 ms to see whether `stop` was signalled; false when it was
+    /// or the task was cancelled.
+    private static func wait(seconds: Double, unless stop: StopSignal?) async -> Bool {
+        let end = ContinuousClock.now + .nanoseconds(Int64(seconds * 1e9))
+        while ContinuousClock.now < end {
+            if stop?.isStopped == true { return false }
             do {
-                try await Task.sleep(for: .nanoseconds(Int64(delay * 1e9)))
+                try await Task.sleep(until: min(end, .now + .milliseconds(100)), clock: .continuous)
             } catch {
-                return result  // cancelled while waiting to retry: the last attempt's failure stands
+                return false
             }
         }
+        return stop?.isStopped != true
     }
 
     /// One attempt and the server's `Retry-After` (seconds), if it sent one.
@@ -351,7 +366,7 @@ public final class LLMClient: Sendable {
             var pending = requests.makeIterator()
             func sendNext() -> Bool {
                 guard stop?.isStopped != true, !Task.isCancelled, let request = pending.next() else { return false }
-                group.addTask { await self.generate(request, onText: onText) }
+                group.addTask { await self.generate(request, stop: stop, onText: onText) }
                 return true
             }
             for _ in 0..<max(1, concurrency) {

@@ -133,6 +133,30 @@ import Testing
         }
     }
 
+    @Test(.timeLimit(.minutes(2)))
+    func ctrlCStopsRetriesToo() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let prompts = try promptFile(in: directory, count: 4)
+        let jsonl = directory.appendingPathComponent("run.jsonl").path
+        // Every request answered 503 with Retry-After: 2 s; up to 5 retries each.
+        var failing = testSimulatorConfiguration()
+        failing.faults = FaultConfiguration(rates: [.error503: 1], retryAfterSeconds: 2)
+        try await SimulatorServer.withRunning(failing) { endpoint in
+            let output = try await runInterrupted(
+                ["--base-url", endpoint.baseURL, "--prompt-file", prompts, "--concurrent", "2", "--retries", "5", "--grace-period", "30",
+                 "--output", jsonl],
+                in: directory, signals: [SIGINT], ready: { (try? await endpoint.metric("llmsim_requests_total")) ?? 0 >= 2 })
+            #expect(output.status == 130, "\(output.stderr)")
+            // The two first attempts were answered; no retry was sent after the Ctrl-C (a retry
+            // already under way when it came may still have been).
+            let received = try await endpoint.metric("llmsim_requests_total")
+            #expect(received >= 2 && received <= 4, "\(received) requests reached the server")
+            let results = try ResultWriter.readResults(path: jsonl)
+            #expect(results.count == 2 && results.allSatisfy { $0.errorKind == .httpStatus && $0.httpStatus == 503 })
+        }
+    }
+
     private func requestsReceived(_ endpoint: SimulatorServer.Endpoint) async throws -> Int {
         let metrics = try await runProcess(URL(fileURLWithPath: "/usr/bin/curl"), ["-s", endpoint.rootURL + "/metrics"])
         return metrics.stdout.split(separator: "\n").filter { $0.hasPrefix("llmsim_requests_total{") }
