@@ -247,13 +247,28 @@ public final class LLMClient: Sendable {
             }
             if request.stream {
                 var parser = SSEParser()
+                var events = 0
+                var opening: [UInt8] = []  // the body's start, to show what came when it was not a stream
                 for try await buffer in response.body {
                     let now = ContinuousClock.now
                     let chunksBefore = stream.contentChunks
-                    try parser.feed(buffer.readableBytesView) { event in try stream.handle(event, at: now) }
+                    if events == 0, opening.count < 200 { opening += buffer.readableBytesView.prefix(200 - opening.count) }
+                    try parser.feed(buffer.readableBytesView) { event in
+                        events += 1
+                        try stream.handle(event, at: now)
+                    }
                     watchdog.noteActivity(at: now, content: stream.contentChunks > chunksBefore)
                 }
-                try parser.finish { event in try stream.handle(event, at: ContinuousClock.now) }
+                try parser.finish { event in
+                    events += 1
+                    try stream.handle(event, at: ContinuousClock.now)
+                }
+                let type = response.headers.first(name: "content-type") ?? "none"
+                guard events > 0 || type.lowercased().contains("text/event-stream") else {
+                    throw RequestFailure(
+                        kind: .invalidResponse,
+                        message: "the server answered a streamed request with no event stream (Content-Type: \(type)): \(Self.snippet(opening)); is --base-url an OpenAI-compatible server? without streaming support, try --no-stream")
+                }
                 guard stream.sawDone || stream.finishReason != nil else {
                     throw RequestFailure(kind: .streamCut, message: "the stream ended before the server finished the answer")
                 }
@@ -428,7 +443,11 @@ public final class LLMClient: Sendable {
             return (.connectTimeout, "connect timeout: no connection to \(url) within the connect timeout")
         }
         if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError || text.contains("handshakeFailed") {
-            return (.tls, "TLS error talking to \(url): \(tlsReason(text)) (an untrusted or self-signed certificate? see --ca-cert and --insecure)")
+            let reason = tlsReason(text)
+            let hint = reason.contains("WRONG_VERSION_NUMBER") || reason.contains("HTTP_REQUEST")
+                ? "the server does not speak TLS: use http:// for a plain server"
+                : "an untrusted or self-signed certificate? see --ca-cert and --insecure"
+            return (.tls, "TLS error talking to \(url): \(reason) (\(hint))")
         }
         if let connectionError = error as? NIOConnectionError {
             if connectionError.connectionErrors.isEmpty, connectionError.dnsAError != nil || connectionError.dnsAAAAError != nil {

@@ -157,6 +157,35 @@ import Testing
         }
     }
 
+    @Test func aPageInsteadOfAStreamIsAnInvalidResponse() async throws {
+        // A web server at the base URL: 200 with an HTML page for every request.
+        let script = """
+        import http.server
+        class Page(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                body = b"<html><body>hello</body></html>"
+                self.send_response(200); self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+            def log_message(self, *args): pass
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+        print(server.server_address[1], flush=True)
+        server.serve_forever()
+        """
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let json = directory.appendingPathComponent("page.json").path
+        try await withBackgroundProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script]) { server in
+            let port = try #require(Int(await server.readLine().trimmingCharacters(in: .whitespaces)), "the server printed no port")
+            let output = try await runProcess(
+                TestEnvironment.cliBinary, ["--base-url", "http://127.0.0.1:\(port)/v1", "--prompt", "x", "--model", "m", "--output", json])
+            #expect(output.status == 1, "\(output.stderr)")
+            let result = try #require(try ResultWriter.readResults(path: json).first)
+            #expect(result.errorKind == .invalidResponse, "\(result.error ?? "")")
+            #expect(result.error?.contains("Content-Type: text/html") == true && result.error?.contains("<html>") == true, "\(result.error ?? "")")
+        }
+    }
+
     private func requestsReceived(_ endpoint: SimulatorServer.Endpoint) async throws -> Int {
         let metrics = try await runProcess(URL(fileURLWithPath: "/usr/bin/curl"), ["-s", endpoint.rootURL + "/metrics"])
         return metrics.stdout.split(separator: "\n").filter { $0.hasPrefix("llmsim_requests_total{") }

@@ -134,6 +134,7 @@ import Testing
                 await client.generate(GenerationRequest(prompt: .text("x"), parameters: .init(model: "m")))
             }
             #expect(result.errorKind == .tls, "\(result.error ?? "")")
+            #expect(result.error?.contains("use http:// for a plain server") == true, "\(result.error ?? "")")
         }
     }
 
