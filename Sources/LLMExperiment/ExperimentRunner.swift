@@ -76,6 +76,9 @@ public struct ExperimentPlan: Sendable {
             else {
                 throw .resume("cannot resume from \(resumeFile): its request #\(result.index) is not this run's (other prompts, order or --repeat?)")
             }
+            if let shard, !shard.owns(result.index) {
+                throw .resume("cannot resume from \(resumeFile): its request #\(result.index) is another shard's than \(shard) (resume each worker from its own file)")
+            }
         }
         return previous.filter(\.success)
     }

@@ -87,9 +87,15 @@ import Testing
         try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
             let outputs = try await runWorkers((0..<2).map { shard in
                 ["--base-url", endpoint.baseURL, "--prompt-file", prompts, "--repeat", "2", "--concurrent", "2",
-                 "--quiet", "--output", json[shard]]
+                 "--quiet", "--output", json[shard], "--output", json[shard] + "l"]
             }.enumerated().map { shard, arguments in arguments + ["--shard", "\(shard)/2"] })
             for output in outputs { #expect(output.status == 0, "\(output.stderr)") }
+            // A worker resumes from its own file only.
+            let wrongShard = try await runProcess(TestEnvironment.cliBinary, [
+                "--base-url", endpoint.baseURL, "--prompt-file", prompts, "--repeat", "2", "--concurrent", "2", "--shard", "1/2",
+                "--resume", json[0] + "l",
+            ])
+            #expect(wrongShard.status == 2 && wrongShard.stderr.contains("another shard's than 1/2"), "\(wrongShard.stderr)")
             // A worker of another workload (other max tokens) cannot join the merge.
             let other = try await runProcess(TestEnvironment.cliBinary, [
                 "--base-url", endpoint.baseURL, "--prompt-file", prompts, "--repeat", "2", "--concurrent", "2", "--max-tokens", "5", "--quiet",
