@@ -8,8 +8,10 @@ import Testing
 @Suite struct CommandLineTests {
     let examples = TestEnvironment.packageRoot.appendingPathComponent("examples")
 
-    private func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) async throws -> ProcessOutput {
-        try await runProcess(TestEnvironment.cliBinary, arguments, environment: environment, input: input, timeout: 120)
+    /// Runs the binary; it is killed after `timeout` seconds (a real model on a loaded 2-core
+    /// machine needs more than the simulator).
+    private func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil, timeout: Double = 120) async throws -> ProcessOutput {
+        try await runProcess(TestEnvironment.cliBinary, arguments, environment: environment, input: input, timeout: timeout)
     }
 
     private func temporaryDirectory() throws -> URL {
@@ -287,7 +289,7 @@ import Testing
         let paths = ["json", "jsonl", "csv"].map { directory.appendingPathComponent("llama.\($0)").path }
         let output = try await run(
             ["--base-url", baseURL, "--prompt-file", examples.appendingPathComponent("prompts.json").path, "--concurrent", "4",
-             "--repeat", "2", "--max-tokens", "12"] + paths.flatMap { ["--output", $0] })
+             "--repeat", "2", "--max-tokens", "12"] + paths.flatMap { ["--output", $0] }, timeout: 600)
         #expect(output.status == 0, "\(output.stderr)")
         let json = try ResultWriter.readResults(path: paths[0])
         let jsonl = try ResultWriter.readResults(path: paths[1]).sorted { $0.index < $1.index }

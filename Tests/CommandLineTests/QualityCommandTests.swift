@@ -18,8 +18,8 @@ import FoundationNetworking
         return url
     }
 
-    private func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> ProcessOutput {
-        try await runProcess(TestEnvironment.cliBinary, arguments, environment: environment, timeout: 120)
+    private func run(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) async throws -> ProcessOutput {
+        try await runProcess(TestEnvironment.cliBinary, arguments, environment: environment, timeout: timeout)
     }
 
     private func document(_ path: String) throws -> RunDocument {
@@ -235,7 +235,7 @@ import FoundationNetworking
             "--base-url", baseURL, "--prompt-file", prompts.path, "--api", "chat", "--repeat", "2", "--temperature", "0",
             "--max-tokens", "24", "--concurrent", "2", "--expect-regex", "\\S", "--judge-model", "SmolLM2-135M-Instruct",
             "--judge-max-tokens", "48", "--output", json,
-        ])
+        ], timeout: 600)
         #expect(output.status == 0, "\(output.stderr)")
         let saved = try document(json)
         #expect(saved.results.count == 4 && saved.results.allSatisfy(\.success))
