@@ -149,3 +149,23 @@ extension String {
         displayWidth >= width ? " " + self : padded(toWidth: width, alignment: .right)
     }
 }
+
+extension BenchDocument {
+    /// The benchmark's levels as runs to compare (`llm-client compare`): each level's summary, its
+    /// latency distributions from the histograms. A benchmark document holds no per-request results,
+    /// so there are no per-request tests or prompts; compare the `.jsonl` results for those.
+    public func comparedRuns(file: String) -> [ComparedRun] {
+        let name = (file as NSString).lastPathComponent
+        return levels.map { level in
+            let bench = level.summary
+            let summary = RunSummary(
+                totalRequests: bench.totalRequests, successful: bench.successful, failed: bench.failed, errorsByKind: bench.errorsByKind,
+                durationS: bench.durationS, latencyS: bench.e2eS, ttftS: bench.ttftS, itlS: bench.itlS, tpotS: bench.tpotS,
+                requestsPerSecond: bench.requestThroughput, outputTokensPerSecond: bench.outputTokenThroughput,
+                totalTokensPerSecond: bench.totalTokenThroughput, totalPromptTokens: bench.inputTokens, totalCompletionTokens: bench.outputTokens)
+            let setting = levels.count > 1 ? level.label : nil
+            return ComparedRun(
+                label: setting.map { "\(name) \($0)" } ?? name, file: file, setting: setting, info: run, summary: summary, results: [])
+        }
+    }
+}

@@ -163,6 +163,11 @@ public struct ResultFileError: Error, CustomStringConvertible {
     public var path: String
     public var reason: String
 
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
     public var description: String { "cannot use \(path): \(reason)" }
 }
 

@@ -506,13 +506,16 @@ public struct RunComparison: Sendable {
         prompts = Self.matchPrompts(runs)
     }
 
-    /// The comparison of result files (see ``ComparedRun/load(path:)``), in the order given, the
-    /// first run the baseline. Runs of files with the same name are labelled by the paths as given.
+    /// The comparison of result files (see ``ComparedRun/load(path:)``, or `loader` for other
+    /// kinds of file), in the order given, the first run the baseline. Runs of files with the same
+    /// name are labelled by the paths as given.
     /// - Throws: ``ResultFileError`` naming a file that cannot be compared, or the only file when
     ///   the files hold fewer than two runs.
-    public static func load(resultFiles: [String]) throws(ResultFileError) -> RunComparison {
+    public static func load(
+        resultFiles: [String], loader: (String) throws(ResultFileError) -> [ComparedRun] = ComparedRun.load(path:)
+    ) throws(ResultFileError) -> RunComparison {
         var runs: [ComparedRun] = []
-        for path in resultFiles { runs += try ComparedRun.load(path: path) }
+        for path in resultFiles { runs += try loader(path) }
         guard runs.count >= 2 else {
             throw ResultFileError(
                 path: resultFiles.first ?? "",
@@ -702,6 +705,9 @@ extension RunComparison {
     }
 
     private func promptLines(style: TerminalStyle, maxPrompts: Int, width: Int) -> [String] {
+        guard !prompts.isEmpty else {
+            return [style.bold("Per prompt") + ": none (benchmark documents hold no per-request results; compare their .jsonl files for prompts and tests)"]
+        }
         let shown = prompts.prefix(maxPrompts)
         let repeated = runs.contains { run in run.results.contains { $0.repeat > 0 } }
         var lines = [style.bold("Per prompt") + " (\(shown.count) of \(prompts.count)\(repeated ? "; first answer, means over repeats" : "")):"]

@@ -164,6 +164,31 @@ public struct RunSummary: Codable, Sendable, Hashable {
         quality = QualitySummary(results: results)
     }
 
+    /// A summary of figures measured elsewhere, such as a benchmark level's (its distributions come
+    /// from histograms, not from per-request results); no quality, no estimated tokens.
+    public init(
+        totalRequests: Int, successful: Int, failed: Int, errorsByKind: [String: Int], durationS: Double,
+        latencyS: DistributionSummary?, ttftS: DistributionSummary?, itlS: DistributionSummary?, tpotS: DistributionSummary?,
+        requestsPerSecond: Double, outputTokensPerSecond: Double, totalTokensPerSecond: Double,
+        totalPromptTokens: Int, totalCompletionTokens: Int
+    ) {
+        self.totalRequests = totalRequests
+        self.successful = successful
+        self.failed = failed
+        self.errorsByKind = errorsByKind
+        self.durationS = durationS
+        self.latencyS = latencyS
+        self.ttftS = ttftS
+        self.itlS = itlS
+        self.tpotS = tpotS
+        self.requestsPerSecond = requestsPerSecond
+        self.outputTokensPerSecond = outputTokensPerSecond
+        self.totalTokensPerSecond = totalTokensPerSecond
+        self.totalPromptTokens = totalPromptTokens
+        self.totalCompletionTokens = totalCompletionTokens
+        tokensEstimated = false
+    }
+
     enum CodingKeys: String, CodingKey {
         case successful, failed, quality
         case totalRequests = "total_requests"

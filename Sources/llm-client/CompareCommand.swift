@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LLMBench
 import LLMExperiment
 import LLMReport
 import LLMSupport
@@ -10,7 +11,7 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Compare run results side by side: per prompt the answers, tokens and timings; per run the metrics and their change from the first run.",
         discussion: """
-            The first run is the baseline. Latency, TTFT, per-request tokens/s and judge scores (when judged) are tested against run-to-run noise (two-sided Mann–Whitney U on the per-request values, significant at p < 0.05; bootstrap 95 % interval of the difference in medians). A file whose results carry several settings (--temperature 0.1,0.9 or --model a,b) is split into one run per setting. Prompts are matched by prompt_id, else by their text.
+            The first run is the baseline. Latency, TTFT, per-request tokens/s and judge scores (when judged) are tested against run-to-run noise (two-sided Mann–Whitney U on the per-request values, significant at p < 0.05; bootstrap 95 % interval of the difference in medians). A file whose results carry several settings (--temperature 0.1,0.9 or --model a,b) is split into one run per setting. Prompts are matched by prompt_id, else by their text. A benchmark's .json document (llm-client bench, or merge of its shards) gives one run per load level with the summary metrics from its histograms; its per-request tests and prompts need its .jsonl results.
 
             Examples:
               llm-client compare low.json high.json
@@ -19,7 +20,7 @@ struct CompareCommand: ParsableCommand {
             Exit status: 0, or 2 for a missing or unreadable result file, fewer than two runs, or an output that exists.
             """)
 
-    @Argument(help: "Result files of llm-client run: .json documents or .jsonl files; the first is the baseline.")
+    @Argument(help: "Result files of llm-client run or bench: .json documents or .jsonl files; the first is the baseline.")
     var resultFiles: [String]
 
     @Option(name: [.customShort("o"), .long], help: "Also write the comparison as JSON (every prompt, the tests' statistics).")
@@ -46,10 +47,24 @@ struct CompareCommand: ParsableCommand {
         }
     }
 
+    /// The runs of a result file: a benchmark document's levels, or what ``ComparedRun/load(path:)`` reads.
+    private static func runs(in path: String) throws(ResultFileError) -> [ComparedRun] {
+        if OutputFormat(path: path) == .json, let data = FileManager.default.contents(atPath: path),
+            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any], object["levels"] != nil
+        {
+            do {
+                return try JSONDecoder().decode(BenchDocument.self, from: data).comparedRuns(file: path)
+            } catch {
+                throw ResultFileError(path: path, reason: "not a benchmark document (\(error))")
+            }
+        }
+        return try ComparedRun.load(path: path)
+    }
+
     func run() throws {
         let comparison: RunComparison
         do {
-            comparison = try RunComparison.load(resultFiles: resultFiles)
+            comparison = try RunComparison.load(resultFiles: resultFiles, loader: Self.runs(in:))
         } catch {
             printError("error: \(error)")
             throw ExitCode(2)
