@@ -41,6 +41,37 @@ ensure_apt_packages() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# Builds llm-client (release) and sets BIN to the binary.
+build_release_client() {
+    log "building llm-client (release)"
+    swift build -c release --product llm-client
+    BIN="$(swift build -c release --show-bin-path)/llm-client"
+}
+
+# Waits until `curl URL` succeeds, for at most SECONDS; fails showing LOG when the process PID exits
+# first or time runs out. Usage: wait_until_healthy NAME URL PID LOG SECONDS
+wait_until_healthy() {
+    local name="$1" url="$2" pid="$3" logfile="$4" seconds="$5"
+    for _ in $(seq 1 $((seconds * 2))); do
+        if curl -sf "$url" >/dev/null 2>&1; then return 0; fi
+        if ! kill -0 "$pid" 2>/dev/null; then
+            echo "$name exited; its log:" >&2; cat "$logfile" >&2; return 1
+        fi
+        sleep 0.5
+    done
+    echo "$name did not answer $url in $seconds s; its log:" >&2; cat "$logfile" >&2
+    return 1
+}
+
+# Stops the process PID (if running) and waits for it. Usage: stop_process NAME PID
+stop_process() {
+    if [ -n "${2:-}" ] && kill -0 "$2" 2>/dev/null; then
+        kill "$2" 2>/dev/null || true
+        wait "$2" 2>/dev/null || true
+        log "stopped $1"
+    fi
+}
+
 free_port() {
     "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
@@ -58,23 +89,11 @@ start_llama_server() {
     LLAMA_PID=$!
     LLAMA_URL="http://127.0.0.1:$LLAMA_PORT/v1"
     export LLAMA_PORT LLAMA_PID LLAMA_URL
-    for _ in $(seq 1 120); do
-        if curl -sf "http://127.0.0.1:$LLAMA_PORT/health" >/dev/null 2>&1; then return 0; fi
-        if ! kill -0 "$LLAMA_PID" 2>/dev/null; then
-            echo "llama-server exited; its log:" >&2; cat "$LLAMA_LOG" >&2; return 1
-        fi
-        sleep 0.5
-    done
-    echo "llama-server did not become healthy in 60 s; its log:" >&2; cat "$LLAMA_LOG" >&2
-    return 1
+    wait_until_healthy llama-server "http://127.0.0.1:$LLAMA_PORT/health" "$LLAMA_PID" "$LLAMA_LOG" 60
 }
 
 stop_llama_server() {
-    if [ -n "${LLAMA_PID:-}" ] && kill -0 "$LLAMA_PID" 2>/dev/null; then
-        kill "$LLAMA_PID" 2>/dev/null || true
-        wait "$LLAMA_PID" 2>/dev/null || true
-        log "stopped llama-server"
-    fi
+    stop_process llama-server "${LLAMA_PID:-}"
 }
 
 # MLflow (PyPI `mlflow`, the full package: the tracking server with its SQL store and artifact
@@ -100,22 +119,10 @@ start_mlflow_server() {
     MLFLOW_PID=$!
     MLFLOW_URL="http://127.0.0.1:$MLFLOW_PORT"
     export MLFLOW_PORT MLFLOW_PID MLFLOW_URL MLFLOW_DIR
-    for _ in $(seq 1 240); do
-        if curl -sf "$MLFLOW_URL/health" >/dev/null 2>&1; then return 0; fi
-        if ! kill -0 "$MLFLOW_PID" 2>/dev/null; then
-            echo "the MLflow server exited; its log:" >&2; cat "$MLFLOW_LOG" >&2; return 1
-        fi
-        sleep 0.5
-    done
-    echo "the MLflow server did not answer /health in 120 s; its log:" >&2; cat "$MLFLOW_LOG" >&2
-    return 1
+    wait_until_healthy "the MLflow server" "$MLFLOW_URL/health" "$MLFLOW_PID" "$MLFLOW_LOG" 120
 }
 
 stop_mlflow_server() {
-    if [ -n "${MLFLOW_PID:-}" ] && kill -0 "$MLFLOW_PID" 2>/dev/null; then
-        kill "$MLFLOW_PID" 2>/dev/null || true
-        wait "$MLFLOW_PID" 2>/dev/null || true
-        log "stopped the MLflow server"
-    fi
+    stop_process "the MLflow server" "${MLFLOW_PID:-}"
     if [ -n "${MLFLOW_DIR:-}" ] && [ -d "$MLFLOW_DIR" ]; then rm -rf "$MLFLOW_DIR"; fi
 }

@@ -8,9 +8,7 @@ cd "$ROOT"
 
 ensure_apt_packages libedit-dev
 ensure_venv
-log "building llm-client (release)"
-swift build -c release --product llm-client
-BIN="$(swift build -c release --show-bin-path)/llm-client"
+build_release_client
 trap stop_llama_server EXIT
 start_llama_server 3
 

@@ -224,13 +224,15 @@ public enum ExperimentRunner {
                 evaluated = await judged
             }
         } else {
-            let sent = await client.generateBatch(requests, concurrency: plan.workerConcurrency, stop: stop, onText: onText) { result in
+            let checkedResults = Mutex<[RequestResult]>([])
+            _ = await client.generateBatch(requests, concurrency: plan.workerConcurrency, stop: stop, onText: onText) { result in
                 let checked = evaluator?.check(result) ?? result
                 write(checked, to: writers)
                 countAndReport(checked)
+                checkedResults.withLock { $0.append(checked) }
             }
             batchSeconds = (ContinuousClock.now - started).seconds
-            evaluated = sent.map { evaluator?.check($0) ?? $0 }
+            evaluated = checkedResults.withLock { $0 }
         }
         run.finishedAt = iso8601Timestamp(Date())
         let results = (keptFinal + evaluated).sorted { $0.index < $1.index }
