@@ -276,6 +276,9 @@ public enum PromptFile {
             }
             guard !messages.isEmpty else { throw fail("\"messages\" is empty") }
             prompt = .messages(messages)
+            guard !prompt.displayText.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw fail("\"messages\" has nothing to answer: its last user message is empty")
+            }
         case (nil, nil): throw fail("needs \"prompt\" or \"messages\"")
         case (.some, .some): throw fail("has both \"prompt\" and \"messages\"; give one")
         case (.some(let other), nil): throw fail("\"prompt\" must be a string, found \(other.typeName)")

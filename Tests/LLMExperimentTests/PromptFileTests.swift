@@ -208,6 +208,11 @@ import Testing
         }
     }
 
+    @Test func aConversationWithNothingToAnswerIsRefused() {
+        let line = #"{"messages": [{"role": "system", "content": "짧게"}, {"role": "user", "content": " "}]}"#
+        #expect(error(Array(line.utf8), .jsonl) == "prompts.jsonl:1: \"messages\" has nothing to answer: its last user message is empty")
+    }
+
     @Test func mutatedValidFilesNeverCrashAnyReader() {
         let valid: [(PromptFileFormat, String)] = [
             (.txt, "인공지능을 설명해주세요\nWhat is AI?\r\n\n세 번째\r"),
