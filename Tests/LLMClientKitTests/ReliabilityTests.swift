@@ -104,13 +104,19 @@ import Testing
     }
 
     @Test func aLongAnswerEndsAsARequestTimeoutWithItsPartialOutput() async throws {
-        // 400 tokens 50 ms apart take 20 s; the 2 s timeout leaves a loaded machine time to get some.
-        let steady = testSimulatorConfiguration(latency: LatencyModel(ttftMean: 0, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.05, itlJitter: 0, outputTokensMean: 400))
-        let result = try await withClient(steady, { $0.requestTimeout = 2 }) { client, _ in
-            await client.generate(request(maxTokens: 400))
+        // Half the answer comes at once, then the stream stalls for a minute: the whole-request
+        // timeout (not the idle one) ends it, however long a loaded machine takes to deliver the half.
+        let stalling = testSimulatorConfiguration(
+            latency: LatencyModel(ttftMean: 0, ttftJitter: 0, prefillPerToken: 0, itlMean: 0, itlJitter: 0, outputTokensMean: 24),
+            faults: FaultConfiguration(stallSeconds: 60))
+        let result = try await withClient(stalling, {
+            $0.requestTimeout = 6
+            $0.idleTimeout = 120
+        }) { client, _ in
+            await client.generate(request(fault: "stall"))
         }
         #expect(result.errorKind == .requestTimeout)
-        #expect(result.contentChunks > 0 && result.contentChunks < 400)
+        #expect(result.contentChunks > 0 && result.contentChunks < 24)
         #expect(!result.output.isEmpty)
     }
 
