@@ -28,7 +28,9 @@ final class Interruption: Sendable {
             return DispatchSource.makeSignalSource(signal: number, queue: .global())
         }
         for source in sources {
-            source.setEventHandler { [weak self] in self?.received() }
+            // Signals that arrive before the handler runs are coalesced into one event; `data` counts them.
+            // (The handler holds its source: both live as long as the process.)
+            source.setEventHandler { [weak self, source] in self?.received(Int(source.data)) }
             source.resume()
         }
     }
@@ -49,18 +51,20 @@ final class Interruption: Sendable {
         return try await task.value
     }
 
-    private func received() {
-        let (count, cancel) = state.withLock { state in
-            state.signals += 1
-            return (state.signals, state.cancel)
+    private func received(_ newSignals: Int) {
+        let (before, count, cancel) = state.withLock { state in
+            let before = state.signals
+            state.signals += max(newSignals, 1)
+            return (before, state.signals, state.cancel)
         }
-        if count == 1 {
+        if before == 0 {
             stop.stop()
             printError("\ninterrupted: sending no more requests; waiting up to \(gracePeriod) s for those in flight (Ctrl-C again to stop now)")
             DispatchQueue.global().asyncAfter(deadline: .now() + gracePeriod) { [weak self] in
                 self?.state.withLock { $0.cancel }?()
             }
-        } else if count == 2 {
+        }
+        if before < 2 && count >= 2 {
             printError("interrupted again: cancelling the requests in flight")
             cancel?()
             // Cancelled requests end within milliseconds; should anything hang, leave anyway (JSONL

@@ -29,12 +29,15 @@ import Testing
 
     static let fast = LatencyModel(ttftMean: 0.004, ttftJitter: 0.0005, prefillPerToken: 0, itlMean: 0.001, itlJitter: 0.0001, outputTokensMean: 8)
 
-    /// Writes to `path` the run of `source` with every request `seconds` slower to its first token
-    /// (and so end to end). A second recording against a slower simulator would do the same, but on
-    /// a loaded 2-core CI machine the timing noise of two recordings (hundreds of milliseconds while
-    /// 40 suites run at once) can blur any designed difference; a known shift cannot.
-    private func writeSlowedDown(_ source: String, by seconds: Double, to path: String) throws {
+    /// Writes to `path` the run of `source` with every request slower to its first token (and so end
+    /// to end) by half a second more than the spread of its latencies, so that every slowed request
+    /// is slower than every original one. A second recording against a slower simulator would do the
+    /// same, but on a loaded 2-core CI machine the timing noise of two recordings (seconds while 40
+    /// suites run at once) can blur any designed difference; a known shift cannot.
+    private func writeSlowedDown(_ source: String, to path: String) throws {
         let document = try JSONDecoder().decode(RunDocument.self, from: Data(contentsOf: URL(fileURLWithPath: source)))
+        let latencies = document.results.map(\.latencyS)
+        let seconds = (latencies.max() ?? 0) - (latencies.min() ?? 0) + 0.5
         let results = document.results.map { result in
             var slowed = result
             slowed.latencyS += seconds
@@ -51,7 +54,7 @@ import Testing
         let fast = directory.appendingPathComponent("fast.json").path
         let slow = directory.appendingPathComponent("slow.json").path
         try await recordRun(latency: Self.fast, to: fast)
-        try writeSlowedDown(fast, by: 0.5, to: slow)
+        try writeSlowedDown(fast, to: slow)
         let json = directory.appendingPathComponent("compare.json").path
         let html = directory.appendingPathComponent("compare.html").path
         let output = try await run(["compare", fast, slow, "-o", json, "--report", html])

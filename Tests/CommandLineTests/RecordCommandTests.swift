@@ -132,7 +132,7 @@ import FoundationNetworking
                         try await Task.sleep(for: .milliseconds(50))
                     }
                     child.send(SIGINT)
-                    return await child.waitForExit()
+                    return await child.waitForExit(timeout: 180)
                 }
                 #expect(status == 130)
                 let tracked = try await runs(mlflow, experiment: experiment)

@@ -40,9 +40,14 @@ import Testing
         ) { child in
             let deadline = ContinuousClock.now + .seconds(60)
             while await !ready(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-            for signal in signals {
+            for (number, signal) in signals.enumerated() {
                 child.send(signal)
-                try await Task.sleep(for: .milliseconds(300))
+                // The next signal goes once this one has been handled, however slow the machine.
+                let handled = ContinuousClock.now + .seconds(60)
+                while number < signals.count - 1, ContinuousClock.now < handled,
+                    (try? String(contentsOf: stderrURL, encoding: .utf8))?.contains("interrupted") != true {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
             }
             return await child.waitForExit()
         }
@@ -64,7 +69,7 @@ import Testing
         let csv = directory.appendingPathComponent("run.csv").path
         try await SimulatorServer.withRunning(slow) { endpoint in
             let output = try await runInterrupted(
-                ["--base-url", endpoint.baseURL, "--prompt-file", prompts, "--concurrent", "3", "--grace-period", "20",
+                ["--base-url", endpoint.baseURL, "--prompt-file", prompts, "--concurrent", "2", "--grace-period", "20",
                  "--output", jsonl, "--output", json, "--output", csv],
                 in: directory, signals: [SIGINT], ready: { Self.lines(jsonl) >= 1 })
             #expect(output.status == 130, "\(output.stderr)")

@@ -95,8 +95,8 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("llm-chat-tmux-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        // Short answers at --max-tokens 6; a long, slow one (20 s) after /max-tokens 400, to stop.
-        let latency = LatencyModel(ttftMean: 0.02, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.05, itlJitter: 0, outputTokensMean: 400)
+        // Short answers at --max-tokens 6; a long, slow one (100 s) after /max-tokens 2000, to stop.
+        let latency = LatencyModel(ttftMean: 0.02, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.05, itlJitter: 0, outputTokensMean: 2000)
         try await SimulatorServer.withRunning(testSimulatorConfiguration(latency: latency)) { endpoint in
             let terminal = Terminal(tmux: URL(fileURLWithPath: tmuxPath), socket: directory.appendingPathComponent("tmux.sock").path)
             do {
@@ -113,12 +113,14 @@ import Testing
     }
 
     private func drive(_ terminal: Terminal, directory: URL) async throws {
-        var screen = try await terminal.screen { $0.contains("/exit or Ctrl-D quits.") }
+        // Keys are sent only once the empty prompt is back: libedit draws it after switching the
+        // terminal to raw mode, so no key reaches the cooked-mode tty however slow the machine.
+        var screen = try await terminal.screen { $0.contains("/exit or Ctrl-D quits.") && Self.promptLines($0).last == ">" }
         #expect(screen.contains("llm-client chat · llm-sim at "))
 
         // A Korean message: the answer streams in Korean, then the stat line.
         try await terminal.type("안녕하세요 반가워요")
-        screen = try await terminal.screen { Self.statLines($0) == 1 }
+        screen = try await terminal.screen { Self.statLines($0) == 1 && Self.promptLines($0).last == ">" }
         #expect(Self.statLines(screen) == 1, "\(screen)")
         #expect(Self.promptLines(screen).contains("> 안녕하세요 반가워요"))
         let answer = screen.components(separatedBy: "> 안녕하세요 반가워요\n").last?.split(separator: "\n").first.map(String.init) ?? ""
@@ -129,7 +131,7 @@ import Testing
         screen = try await terminal.screen { Self.promptLines($0).last == "> 안녕하세요 반가워요" }
         try await terminal.keys("C-a")
         try await terminal.type("다시 ")
-        screen = try await terminal.screen { Self.statLines($0) == 2 }
+        screen = try await terminal.screen { Self.statLines($0) == 2 && Self.promptLines($0).last == ">" }
         #expect(Self.promptLines(screen).contains("> 다시 안녕하세요 반가워요"), "\(screen)")
         #expect(Self.statLines(screen) == 2)
 
@@ -143,12 +145,12 @@ import Testing
         #expect(Self.promptLines(screen).last == ">", "\(screen)")
 
         try await terminal.type("/temperature 0.2")
-        screen = try await terminal.screen { $0.contains("temperature = 0.2") }
+        screen = try await terminal.screen { $0.contains("temperature = 0.2") && Self.promptLines($0).last == ">" }
         #expect(screen.contains("temperature = 0.2"))
 
         // Ctrl-C while a long answer streams stops it and returns to the prompt.
-        try await terminal.type("/max-tokens 400")
-        screen = try await terminal.screen { $0.contains("max tokens = 400") }
+        try await terminal.type("/max-tokens 2000")
+        screen = try await terminal.screen { $0.contains("max tokens = 2000") && Self.promptLines($0).last == ">" }
         try await terminal.type("길게 설명해 주세요")
         screen = try await terminal.screen {
             ($0.components(separatedBy: "> 길게 설명해 주세요\n").dropFirst().first ?? "").split(separator: " ").count >= 3
@@ -160,17 +162,17 @@ import Testing
         #expect(try await terminal.isRunning)
 
         try await terminal.type("/stats")
-        screen = try await terminal.screen { $0.contains("2 turns · ") }
+        screen = try await terminal.screen { $0.contains("2 turns · ") && Self.promptLines($0).last == ">" }
         #expect(screen.contains("2 turns · "), "\(screen)")
         #expect(screen.contains("tok/s"))
 
         let saved = directory.appendingPathComponent("chat.json")
         try await terminal.type("/save \(saved.path)")
-        screen = try await terminal.screen { $0.contains("saved 6 messages to") }
+        screen = try await terminal.screen { $0.contains("saved 6 messages to") && Self.promptLines($0).last == ">" }
         #expect(screen.contains("saved 6 messages to \(saved.path)"), "\(screen)")
 
         try await terminal.type("/exit")
-        let end = ContinuousClock.now + .seconds(10)
+        let end = ContinuousClock.now + .seconds(30)
         while try await terminal.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(100)) }
         #expect(try await !terminal.isRunning, "the chat ends at /exit")
 

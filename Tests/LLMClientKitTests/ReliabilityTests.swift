@@ -37,8 +37,8 @@ import Testing
         simulator.seed = 7
         let requests = (0..<240).map { request($0) }
         let (results, received) = try await withClient(simulator, {
-            $0.idleTimeout = 0.5
-            $0.firstTokenTimeout = 5
+            // Stalls last 30 s; the idle timeout catches them, with room for a loaded machine's pauses.
+            $0.idleTimeout = 2
             $0.retry = RetryPolicy(maxRetries: 2, initialDelay: 0.01, maxDelay: 0.1)
         }) { client, endpoint in
             let results = await client.generateBatch(requests, concurrency: 24)
@@ -108,9 +108,9 @@ import Testing
         // timeout (not the idle one) ends it, however long a loaded machine takes to deliver the half.
         let stalling = testSimulatorConfiguration(
             latency: LatencyModel(ttftMean: 0, ttftJitter: 0, prefillPerToken: 0, itlMean: 0, itlJitter: 0, outputTokensMean: 24),
-            faults: FaultConfiguration(stallSeconds: 60))
+            faults: FaultConfiguration(stallSeconds: 120))
         let result = try await withClient(stalling, {
-            $0.requestTimeout = 6
+            $0.requestTimeout = 10
             $0.idleTimeout = 120
         }) { client, _ in
             await client.generate(request(fault: "stall"))
@@ -196,11 +196,16 @@ import Testing
     }
 
     @Test func aStopSignalSendsNoMoreAndCancellingEndsThoseInFlight() async throws {
-        let slow = testSimulatorConfiguration(latency: LatencyModel(ttftMean: 0.01, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.05, itlJitter: 0, outputTokensMean: 100))
+        // Each answer takes 50 s: a starved machine can take seconds to send the first four and to
+        // read the simulator's metrics, so the test stops the batch once it sees all four on the server.
+        let slow = testSimulatorConfiguration(latency: LatencyModel(ttftMean: 0.01, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.5, itlJitter: 0, outputTokensMean: 100))
         let stop = StopSignal()
-        let results = try await withClient(slow) { client, _ in
+        let results = try await withClient(slow, { $0.requestTimeout = 600 }) { client, endpoint in
             let batch = Task { await client.generateBatch((0..<50).map { request($0, maxTokens: 100) }, concurrency: 4, stop: stop) }
-            try await Task.sleep(for: .milliseconds(300))
+            let deadline = ContinuousClock.now + .seconds(60)
+            while (try? await endpoint.metric("llmsim_requests_running")) ?? 0 < 4, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             stop.stop()
             try await Task.sleep(for: .milliseconds(100))
             batch.cancel()

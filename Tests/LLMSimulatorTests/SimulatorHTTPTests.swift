@@ -145,17 +145,19 @@ import Testing
     }
 
     @Test func queueingBeyondMaxConcurrencyShowsInTimeToFirstToken() async throws {
-        let latency = LatencyModel(ttftMean: 0.02, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.02, itlJitter: 0, outputTokensMean: 5)
+        let latency = LatencyModel(ttftMean: 0.02, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.2, itlJitter: 0, outputTokensMean: 5)
         try await SimulatorServer.withRunning(testSimulatorConfiguration(latency: latency, maxConcurrency: 1)) { endpoint in
             try await LLMClient.withClient(ClientConfiguration(baseURL: endpoint.baseURL, maxConnections: 4)) { client in
                 let requests = (0..<3).map { GenerationRequest(index: $0, prompt: .text("q\($0)")) }
                 let results = await client.generateBatch(requests, concurrency: 3)
                 #expect(results.allSatisfy { $0.success })
                 let ttfts = results.compactMap(\.ttftS).sorted()
-                // One slot: each answer (0.02 s + 4 × 0.02 s) waits for the one before it.
+                // One slot: each answer (0.02 s + 4 × 0.2 s = 0.82 s) waits for those before it. The last
+                // queues for two answers, the second for one; the bounds leave room for a loaded
+                // machine sending the three up to 0.4 s apart.
                 #expect(ttfts.count == 3)
-                #expect(ttfts[2] >= 0.02 + 2 * 0.1 - 0.005)
-                #expect(ttfts[1] >= 0.02 + 0.1 - 0.005)
+                #expect(ttfts[2] >= 0.02 + 2 * 0.82 - 0.8, "\(ttfts)")
+                #expect(ttfts[1] >= 0.02 + 0.82 - 0.4, "\(ttfts)")
             }
         }
     }
