@@ -1,5 +1,6 @@
 public import LLMClientKit
 public import LLMExperiment
+public import LLMSupport
 import Synchronization
 
 /// Service-level objectives: a request is "good" when it succeeded and met each limit given.
@@ -135,8 +136,9 @@ public final class BenchMetrics: Sendable {
         }
     }
 
-    /// The summary of everything recorded; throughput is over `durationSeconds`.
-    public func summary(durationSeconds: Double) -> BenchSummary {
+    /// The summary of everything recorded; throughput is over `durationSeconds`. `client` is what
+    /// the client process itself used meanwhile, when it was measured.
+    public func summary(durationSeconds: Double, client: ClientLoad? = nil) -> BenchSummary {
         state.withLock { state in
             let duration = max(durationSeconds, 1e-9)
             let total = state.successful + state.failed
@@ -149,7 +151,7 @@ public final class BenchMetrics: Sendable {
                 sloAttainmentPercent: slo == nil || total == 0 ? nil : 100 * Double(state.good) / Double(total),
                 inputTokens: state.inputTokens, outputTokens: state.outputTokens, maxInFlight: state.maxInFlight,
                 ttftS: state.ttft.summary, e2eS: state.e2e.summary, itlS: state.itl.summary, tpotS: state.tpot.summary,
-                schedulingLagS: state.schedulingLag.summary)
+                schedulingLagS: state.schedulingLag.summary, client: client)
         }
     }
 
@@ -196,6 +198,8 @@ public struct BenchSummary: Codable, Sendable, Hashable {
     public var tpotS: DistributionSummary?
     /// How late requests were sent against their schedule (open loop only).
     public var schedulingLagS: DistributionSummary?
+    /// What the client process itself used during the level (absent in files of older versions).
+    public var client: ClientLoad?
 
     enum CodingKeys: String, CodingKey {
         case successful, failed, goodput
@@ -214,6 +218,42 @@ public struct BenchSummary: Codable, Sendable, Hashable {
         case itlS = "itl_s"
         case tpotS = "tpot_s"
         case schedulingLagS = "scheduling_lag_s"
+        case client
+    }
+}
+
+/// The client's own load during a level: a client that keeps its cores busy adds its own delays
+/// to the latencies it measures, and then more workers (`--shard`) are needed, not a faster server.
+public struct ClientLoad: Codable, Sendable, Hashable {
+    /// CPU time (user and system) the client used, in seconds.
+    public var cpuS: Double
+    /// Cores available to the client (summed over the workers of a merged run).
+    public var cores: Int
+    /// The client's largest resident memory, in megabytes (the largest worker's in a merged run).
+    public var peakMemoryMB: Double
+    /// Share of the available cores the client kept busy over `durationS`, in percent.
+    public var cpuPercent: Double
+
+    public init(cpuS: Double, cores: Int, peakMemoryMB: Double, durationS: Double) {
+        self.cpuS = cpuS
+        self.cores = max(1, cores)
+        self.peakMemoryMB = peakMemoryMB
+        cpuPercent = durationS > 0 ? 100 * cpuS / (durationS * Double(self.cores)) : 0
+    }
+
+    /// The load between two readings of this process's usage.
+    public init(from before: ProcessUsage, to after: ProcessUsage, cores: Int, durationS: Double) {
+        self.init(cpuS: max(0, after.cpuSeconds - before.cpuSeconds), cores: cores, peakMemoryMB: after.peakResidentMegabytes, durationS: durationS)
+    }
+
+    /// Above this share of its cores, the client's own scheduling delays start to show in latencies.
+    public static let busyPercent = 80.0
+
+    enum CodingKeys: String, CodingKey {
+        case cores
+        case cpuS = "cpu_s"
+        case peakMemoryMB = "peak_memory_mb"
+        case cpuPercent = "cpu_percent"
     }
 }
 

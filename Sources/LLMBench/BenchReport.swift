@@ -104,6 +104,11 @@ public func formatBenchReport(_ document: BenchDocument, style: TerminalStyle = 
             lines.append(String(format: "Goodput:             %.2f req/s (%.1f %% met the SLO)", goodput, attainment))
         }
         lines.append("Max in flight:       \(s.maxInFlight)")
+        if let client = s.client {
+            lines.append(String(
+                format: "Client load:         %.0f %% of %d cores (%.2f s CPU), peak memory %.0f MB",
+                client.cpuPercent, client.cores, client.cpuS, client.peakMemoryMB))
+        }
         lines.append(String(repeating: "-", count: 100))
         lines.append("(ms)".fitted(toWidth: 18)
             + ["mean", "min", "p50", "p90", "p95", "p99", "p99.9", "max"].map { $0.leftPadded(10) }.joined())
@@ -116,14 +121,15 @@ public func formatBenchReport(_ document: BenchDocument, style: TerminalStyle = 
                 + [d.mean, d.min, d.p50, d.p90, d.p95, d.p99, d.p99_9, d.max].map { ms($0).leftPadded(10) }.joined())
         }
     } else {
-        let header = ["level", "req/s", "out tok/s", "TTFT p50", "TTFT p99", "E2E p50", "E2E p99", "ITL p50", "ITL p99", "lag p99", "errors"]
+        let header = ["level", "req/s", "out tok/s", "TTFT p50", "TTFT p99", "E2E p50", "E2E p99", "ITL p50", "ITL p99", "lag p99", "client %", "errors"]
         lines.append(header.enumerated().map { $0 == 0 ? $1.fitted(toWidth: 16) : $1.leftPadded(10) }.joined())
         for level in document.levels {
             let s = level.summary
             var row = level.label.fitted(toWidth: 16)
             row += [String(format: "%.2f", s.requestThroughput), String(format: "%.1f", s.outputTokenThroughput),
                     ms(s.ttftS?.p50), ms(s.ttftS?.p99), ms(s.e2eS?.p50), ms(s.e2eS?.p99), ms(s.itlS?.p50), ms(s.itlS?.p99),
-                    ms(s.schedulingLagS?.p99), String(s.failed)].map { $0.leftPadded(10) }.joined()
+                    ms(s.schedulingLagS?.p99), s.client.map { String(format: "%.0f", $0.cpuPercent) } ?? "n/a",
+                    String(s.failed)].map { $0.leftPadded(10) }.joined()
             if level.label == document.saturationLevel { row += style.yellow("  ← saturation") }
             lines.append(row)
         }
@@ -131,6 +137,12 @@ public func formatBenchReport(_ document: BenchDocument, style: TerminalStyle = 
         if let saturation = document.saturationLevel {
             lines.append("Saturation at \(saturation): beyond it throughput grows by less than 10 % while median latency rises by more than 25 %.")
         }
+    }
+    let busy = document.levels.filter { ($0.summary.client?.cpuPercent ?? 0) > ClientLoad.busyPercent }.map(\.label)
+    if !busy.isEmpty {
+        lines.append(style.yellow(
+            "⚠ The client kept more than \(Int(ClientLoad.busyPercent)) % of its cores busy (\(busy.joined(separator: ", "))): "
+                + "its own delays may be in these latencies. Spread the load over more workers (--shard K/N)."))
     }
     if let changes = document.serverMetricChanges, !changes.isEmpty {
         lines.append(String(repeating: "-", count: 100))

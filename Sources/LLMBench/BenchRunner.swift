@@ -85,6 +85,7 @@ public enum BenchRunner {
                 firstIndex: 0, onResult: { _ in }, onProgress: { _ in })
         }
         let startedAt = iso8601Timestamp(Date())
+        let usageBefore = ProcessUsage.current()
         let start = ContinuousClock.now
         let metrics = BenchMetrics(start: start, slo: configuration.slo)
         let count = (configuration.numRequests ?? (configuration.duration == nil ? workload.prompts.count : nil)).map { total in
@@ -94,9 +95,11 @@ public enum BenchRunner {
             configuration, workload: workload, client: client, stop: stop, metrics: metrics, counted: true, count: count,
             duration: configuration.duration, firstIndex: configuration.warmupRequests, onResult: onResult, onProgress: onProgress)
         let duration = (ContinuousClock.now - start).seconds
+        let client = ClientLoad(
+            from: usageBefore, to: ProcessUsage.current(), cores: ProcessInfo.processInfo.activeProcessorCount, durationS: duration)
         return BenchLevelResult(
             label: configuration.mode.label, mode: configuration.mode, temperature: configuration.parameters.temperature,
-            summary: metrics.summary(durationSeconds: duration), timeSeries: metrics.timeSeries, histograms: metrics.histograms,
+            summary: metrics.summary(durationSeconds: duration, client: client), timeSeries: metrics.timeSeries, histograms: metrics.histograms,
             startedAt: startedAt)
     }
 

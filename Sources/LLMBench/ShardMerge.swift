@@ -136,10 +136,21 @@ public enum ShardMerge {
             inputTokens: summaries.map(\.inputTokens).reduce(0, +), outputTokens: summaries.map(\.outputTokens).reduce(0, +),
             maxInFlight: series.map(\.maxInFlight).max() ?? summaries.map(\.maxInFlight).reduce(0, +),
             ttftS: histograms["ttft_us"]?.summary, e2eS: histograms["e2e_us"]?.summary, itlS: histograms["itl_us"]?.summary,
-            tpotS: histograms["tpot_us"]?.summary, schedulingLagS: histograms["scheduling_lag_us"]?.summary)
+            tpotS: histograms["tpot_us"]?.summary, schedulingLagS: histograms["scheduling_lag_us"]?.summary,
+            client: mergedClientLoad(summaries.map(\.client), durationS: end.timeIntervalSince(firstStart)))
         return BenchDocument.Level(
             label: levels[0].label, temperature: levels[0].temperature, summary: summary, timeSeries: series,
             histograms: histograms.mapValues(\.sparseCounts), startedAt: levels.compactMap(\.startedAt).min())
+    }
+
+    /// The workers' loads together: their CPU time and cores summed, the largest worker's memory.
+    /// Nil when a worker's file does not have it.
+    private static func mergedClientLoad(_ loads: [ClientLoad?], durationS: Double) -> ClientLoad? {
+        let measured = loads.compactMap { $0 }
+        guard !measured.isEmpty, measured.count == loads.count else { return nil }
+        return ClientLoad(
+            cpuS: measured.map(\.cpuS).reduce(0, +), cores: measured.map(\.cores).reduce(0, +),
+            peakMemoryMB: measured.map(\.peakMemoryMB).max() ?? 0, durationS: durationS)
     }
 
     private static func date(_ text: String) -> Date? {

@@ -114,6 +114,8 @@ struct Overview {
     var completionTokens: Int
     var maxInFlight: Int?
     var goodput: Double?
+    /// The client's own load (benchmark levels that measured it).
+    var clientLoad: ClientLoad?
     var errorsByKind: [String: Int]
 }
 
@@ -139,7 +141,7 @@ struct ReportSource {
             requestsPerSecond: summary.requestsPerSecond, outputTokensPerSecond: summary.outputTokensPerSecond,
             totalTokensPerSecond: summary.totalTokensPerSecond, promptTokens: summary.totalPromptTokens,
             completionTokens: summary.totalCompletionTokens, maxInFlight: seconds.map(\.maxInFlight).max(), goodput: nil,
-            errorsByKind: summary.errorsByKind)
+            clientLoad: nil, errorsByKind: summary.errorsByKind)
         distributions = [
             .ttft: WeightedValues(samples: successful.compactMap(\.ttftS)),
             .endToEnd: WeightedValues(samples: successful.map(\.latencyS)),
@@ -160,7 +162,7 @@ struct ReportSource {
             totalRequests: summary.totalRequests, successful: summary.successful, failed: summary.failed, durationS: summary.durationS,
             requestsPerSecond: summary.requestThroughput, outputTokensPerSecond: summary.outputTokenThroughput,
             totalTokensPerSecond: summary.totalTokenThroughput, promptTokens: summary.inputTokens, completionTokens: summary.outputTokens,
-            maxInFlight: summary.maxInFlight, goodput: summary.goodput, errorsByKind: summary.errorsByKind)
+            maxInFlight: summary.maxInFlight, goodput: summary.goodput, clientLoad: summary.client, errorsByKind: summary.errorsByKind)
         var distributions: [LatencyMetric: WeightedValues] = [:]
         for metric in LatencyMetric.allCases {
             distributions[metric] = WeightedValues(sparseMicroseconds: level.histograms[metric.histogramName] ?? [])

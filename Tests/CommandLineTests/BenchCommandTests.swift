@@ -30,10 +30,14 @@ import Testing
             let expected = BenchDocument.saturation(document.levels.map(\.summary)).map { document.levels[$0].label }
             #expect(document.saturationLevel == expected)
             #expect(output.stdout.contains("← saturation") == (expected != nil))
+            #expect(output.stdout.contains("client %"))
             for level in levels {
                 let summary = try #require(level["summary"] as? [String: Any])
                 #expect(summary["successful"] as? Int == 16)
                 #expect((summary["ttft_s"] as? [String: Any])?["p99.9"] is Double)
+                let client = try #require(summary["client"] as? [String: Any], "the client's own load")
+                #expect((client["cpu_s"] as? Double ?? 0) > 0 && (client["peak_memory_mb"] as? Double ?? 0) > 0)
+                #expect((client["cores"] as? Int ?? 0) >= 1 && client["cpu_percent"] is Double)
                 let histograms = try #require(level["histograms"] as? [String: Any])
                 #expect((histograms["e2e_us"] as? [[Int]])?.reduce(0) { $0 + $1[1] } == 16)
                 #expect((level["time_series"] as? [Any])?.isEmpty == false)

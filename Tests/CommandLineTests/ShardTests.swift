@@ -73,6 +73,12 @@ import Testing
         #expect(abs(summary.requestThroughput - shardSummaries.map(\.requestThroughput).reduce(0, +)) < 1e-9)
         #expect(summary.outputTokens == shardSummaries.map(\.outputTokens).reduce(0, +))
         #expect(document.levels[0].timeSeries.map(\.completed).reduce(0, +) == summary.successful)
+        // The client's load: every worker's CPU time and cores, the largest worker's memory.
+        let loads = shardSummaries.compactMap(\.client)
+        let mergedLoad = try #require(summary.client)
+        #expect(loads.count == workers && loads.allSatisfy { $0.cpuS > 0 && $0.peakMemoryMB > 0 })
+        #expect(abs(mergedLoad.cpuS - loads.map(\.cpuS).reduce(0, +)) < 1e-9)
+        #expect(mergedLoad.cores == loads.map(\.cores).reduce(0, +) && mergedLoad.peakMemoryMB == loads.map(\.peakMemoryMB).max())
         // The merged file is a result file like any other.
         let report = try await runProcess(TestEnvironment.cliBinary, ["report", merged])
         #expect(report.status == 0, "\(report.stderr)")

@@ -1,6 +1,8 @@
 import LLMBench
 import LLMClientKit
+import Foundation
 import LLMExperiment
+import LLMSupport
 import Testing
 
 func benchResult(success: Bool = true, latency: Double, ttft: Double?, itl: [Double], prompt: Int = 10, completion: Int) -> RequestResult {
@@ -46,6 +48,39 @@ func benchResult(success: Bool = true, latency: Double, ttft: Double?, itl: [Dou
         #expect(summary.maxInFlight == 1)
         #expect(metrics.timeSeries.first?.completed == 3)
         #expect(metrics.timeSeries.first?.errors == 1)
+    }
+
+    @Test func theClientsOwnLoadIsMeasuredAndABusyClientIsFlagged() throws {
+        let load = ClientLoad(
+            from: ProcessUsage(cpuSeconds: 10, peakResidentMegabytes: 30), to: ProcessUsage(cpuSeconds: 13.4, peakResidentMegabytes: 41),
+            cores: 2, durationS: 2)
+        #expect(abs(load.cpuS - 3.4) < 1e-9 && abs(load.cpuPercent - 85) < 1e-9 && load.peakMemoryMB == 41)
+        // This process's usage only grows.
+        let before = ProcessUsage.current()
+        var sink = 0.0
+        for index in 0..<2_000_000 { sink += sin(Double(index)) }
+        let after = ProcessUsage.current()
+        #expect(sink.isFinite && after.cpuSeconds > before.cpuSeconds && after.peakResidentMegabytes >= before.peakResidentMegabytes)
+
+        let info = RunInfo(
+            baseURL: "http://127.0.0.1:8000/v1", api: "completions", model: "m", stream: true, temperature: nil, maxTokens: 16,
+            topP: nil, seed: nil, concurrency: 64, repeat: 1, promptFile: nil, promptCount: 1, startedAt: "", finishedAt: nil, toolVersion: "0")
+        func document(_ loads: [ClientLoad]) -> BenchDocument {
+            let metrics = BenchMetrics(start: .now, slo: nil)
+            let levels = loads.enumerated().map { index, load in
+                BenchDocument.Level(
+                    label: "c=\(index + 1)", temperature: nil, summary: metrics.summary(durationSeconds: 2, client: load),
+                    timeSeries: [], histograms: [:], startedAt: nil)
+            }
+            return BenchDocument(run: info, bench: [:], levels: levels, serverMetricChanges: nil)
+        }
+        let busy = formatBenchReport(document([load]))
+        #expect(busy.contains("Client load:         85 % of 2 cores (3.40 s CPU), peak memory 41 MB"), "\(busy)")
+        #expect(busy.contains("⚠ The client kept more than 80 % of its cores busy (c=1)"))
+        let idle = ClientLoad(cpuS: 0.2, cores: 2, peakMemoryMB: 20, durationS: 2)
+        let sweep = formatBenchReport(document([idle, load]))
+        #expect(sweep.contains("client %") && sweep.contains("busy (c=2)") && !sweep.contains("c=1,"))
+        #expect(!formatBenchReport(document([idle])).contains("⚠"))
     }
 
     @Test func histogramPercentilesAreWithinPrecisionAndMergeExactly() throws {

@@ -55,7 +55,7 @@ let sampleBenchJSON = """
      "levels": [
        {"label": "c=1", "summary": {"total_requests": 4, "successful": 4, "failed": 0, "errors_by_kind": {}, "duration_s": 2.0,
           "request_throughput": 2.0, "output_token_throughput": 40.0, "total_token_throughput": 60.0, "input_tokens": 40,
-          "output_tokens": 80, "max_in_flight": 1,
+          "output_tokens": 80, "max_in_flight": 1, "client": {"cpu_s": 0.48, "cores": 2, "peak_memory_mb": 31.5, "cpu_percent": 12.0},
           "ttft_s": {"count": 4, "mean": 0.05, "min": 0.04, "max": 0.06, "p50": 0.05, "p90": 0.06, "p95": 0.06, "p99": 0.06},
           "e2e_s": {"count": 4, "mean": 0.5, "min": 0.4, "max": 0.6, "p50": 0.5, "p90": 0.6, "p95": 0.6, "p99": 0.6}},
         "time_series": [{"second": 0, "completed": 2, "errors": 0, "output_tokens": 40, "max_in_flight": 1},
@@ -84,6 +84,7 @@ let sampleBenchJSON = """
             #expect(html.contains("<section id=\"\(section)\">"), "section \(section)")
         }
         #expect(!html.contains("<section id=\"sweep\">"))
+        #expect(!html.contains("Client CPU"), "a batch run does not measure the client's load")
         // 3 metrics × (histogram, CDF) + 4 charts over time.
         #expect(html.components(separatedBy: "<svg ").count - 1 == 10)
         #expect(html.contains("인공지능이란 무엇인지 쉽게 설명해주세요."))
@@ -120,6 +121,7 @@ let sampleBenchJSON = """
         #expect(html.contains("Throughput (requests/s)") && html.contains("Throughput (tokens/s)"))
         #expect(html.contains("Latency (ms)"))
         #expect(html.contains("http_status 1"))
+        #expect(html.contains("Client CPU (% of cores)") && html.contains(">12 of 2</td>"), "the client's own load, where measured")
     }
 
     @Test func comparisonOverlaysRunsNamedByFile() throws {
