@@ -109,7 +109,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "LLMExperimentTests", dependencies: ["LLMExperiment", "TestSupport"]),
-        .testTarget(name: "LLMBenchTests", dependencies: ["LLMBench", "LLMSimulator", "TestSupport"]),
+        .testTarget(name: "LLMBenchTests", dependencies: ["LLMBench", "LLMSimulator", "LLMSupport", "TestSupport"]),
         .testTarget(
             name: "LLMSimulatorTests",
             dependencies: [

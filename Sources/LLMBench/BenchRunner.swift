@@ -88,7 +88,7 @@ public enum BenchRunner {
         let usageBefore = ProcessUsage.current()
         let start = ContinuousClock.now
         let metrics = BenchMetrics(start: start, slo: configuration.slo)
-        let count = (configuration.numRequests ?? (configuration.duration == nil ? workload.prompts.count : nil)).map { total in
+        let count = (configuration.numRequests ?? (configuration.duration == nil ? workload.count : nil)).map { total in
             shard.map { $0.share(of: total) } ?? total
         }
         await runPhase(
@@ -104,9 +104,9 @@ public enum BenchRunner {
     }
 
     private static func request(_ index: Int, _ configuration: BenchConfiguration, _ workload: Workload) -> GenerationRequest {
-        let entry = workload.prompts[index % workload.prompts.count]
+        let entry = workload.entry(at: index)
         return GenerationRequest(
-            index: index, repeatIndex: index / workload.prompts.count, promptID: entry.id, prompt: entry.prompt,
+            index: index, repeatIndex: index / workload.count, promptID: entry.id, prompt: entry.prompt,
             parameters: configuration.parameters.overridden(by: entry.parameters), api: configuration.api,
             stream: configuration.stream)
     }

@@ -4,16 +4,45 @@ public import LLMExperiment
 import LLMSupport
 import OpenAIAPI
 
-/// The prompts a benchmark sends, cycled in order.
+/// The prompts a benchmark sends. Prompts from a file are cycled in order; synthetic ones are
+/// generated for each request as it is sent, so every request has its own prompt (no server-side
+/// prefix-cache hits from repeats) and memory does not grow with the number of requests.
 public struct Workload: Sendable {
     /// A short description for the result file (`prompts.txt`, `sharegpt:data.json`, `synthetic:ko,in=128,out=64`).
     public var name: String
-    public var prompts: [PromptEntry]
+    /// Prompts in one pass: a file's prompts, or the synthetic prompts of the requested count.
+    public let count: Int
+    private let source: Source
+
+    private enum Source: Sendable {
+        case stored([PromptEntry])
+        case generated(@Sendable (Int) -> PromptEntry)
+    }
 
     public init(name: String, prompts: [PromptEntry]) {
         precondition(!prompts.isEmpty, "a workload needs prompts")
         self.name = name
-        self.prompts = prompts
+        count = prompts.count
+        source = .stored(prompts)
+    }
+
+    private init(name: String, count: Int, generator: @escaping @Sendable (Int) -> PromptEntry) {
+        self.name = name
+        self.count = max(1, count)
+        source = .generated(generator)
+    }
+
+    /// The prompt of request number `index` (from 0, warm-up requests first).
+    public func entry(at index: Int) -> PromptEntry {
+        switch source {
+        case .stored(let prompts): prompts[index % prompts.count]
+        case .generated(let generator): generator(index)
+        }
+    }
+
+    /// The prompts of one pass, produced as they are read.
+    public var prompts: LazyMapCollection<Range<Int>, PromptEntry> {
+        (0..<count).lazy.map { entry(at: $0) }
     }
 
     /// The prompts of a prompt file (TXT, JSON, JSONL, CSV), as the main command reads them.
@@ -59,16 +88,19 @@ public struct Workload: Sendable {
         count: Int, inputTokens: Int, inputSpread: Int = 0, outputTokens: Int, outputSpread: Int = 0,
         korean: Bool, seed: UInt64
     ) -> Workload {
-        var random = SeededRandom(seed: seed)
-        func around(_ mean: Int, _ spread: Int) -> Int {
-            guard spread > 0 else { return max(1, mean) }
-            return max(1, mean - spread + Int(random.next() % UInt64(2 * spread + 1)))
-        }
         let english = "the model answers questions about science history art music sport travel food health energy climate space"
             .split(separator: " ").map(String.init)
         let hangul = Array("가나다라마바사아자차카타파하인공지능모델데이터학습에너지우주기후양자윤리신경망광합성")
-        var prompts: [PromptEntry] = []
-        for index in 0..<max(1, count) {
+        let language = korean ? "ko" : "en"
+        let name = "synthetic:\(language),in=\(inputTokens)±\(inputSpread),out=\(outputTokens)±\(outputSpread),seed=\(seed)"
+        return Workload(name: name, count: count) { index in
+            // Each request's own stream, whatever order the requests are sent in (shards, retries).
+            var mixer = SeededRandom(seed: seed &+ UInt64(index))
+            var random = SeededRandom(seed: mixer.next())
+            func around(_ mean: Int, _ spread: Int) -> Int {
+                guard spread > 0 else { return max(1, mean) }
+                return max(1, mean - spread + Int(random.next() % UInt64(2 * spread + 1)))
+            }
             let length = around(inputTokens, inputSpread)
             var text = ""
             for position in 0..<length {
@@ -81,9 +113,7 @@ public struct Workload: Sendable {
                 }
             }
             let parameters = GenerationParameters(maxTokens: around(outputTokens, outputSpread))
-            prompts.append(PromptEntry(id: "synthetic-\(index)", prompt: .text(text), parameters: parameters, line: index + 1))
+            return PromptEntry(id: "synthetic-\(index)", prompt: .text(text), parameters: parameters, line: index + 1)
         }
-        let language = korean ? "ko" : "en"
-        return Workload(name: "synthetic:\(language),in=\(inputTokens)±\(inputSpread),out=\(outputTokens)±\(outputSpread),seed=\(seed)", prompts: prompts)
     }
 }

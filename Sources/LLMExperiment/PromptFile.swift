@@ -28,7 +28,7 @@ extension PromptEntry {
     /// A fingerprint of `prompts` in order (64-bit FNV-1a of each prompt's text with its
     /// parameters, in hex): equal for the same prompts, different for others with near certainty.
     /// Not cryptographic: it tells workloads apart, it does not protect them.
-    public static func fingerprint(of prompts: [PromptEntry]) -> String {
+    public static func fingerprint(of prompts: some Sequence<PromptEntry>) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         func add(_ text: String) {
             for byte in text.utf8 {

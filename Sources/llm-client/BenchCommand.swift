@@ -162,7 +162,7 @@ struct BenchCommand: AsyncParsableCommand {
                     warmupSeconds: warmup.seconds, api: generation.api ?? .completions, stream: !generation.noStream,
                     parameters: parameters, seed: randomSeed, slo: objective, shard: shard)
                 let before = scrapeMetrics ? await scrape(client) : [:]
-                let expected = (numRequests ?? (duration == nil ? workload.prompts.count : nil)).map { shard?.share(of: $0) ?? $0 }
+                let expected = (numRequests ?? (duration == nil ? workload.count : nil)).map { shard?.share(of: $0) ?? $0 }
                 let label = temperatures.count > 1 ? "\(mode.label) t=\(temperature)" : mode.label
                 let progress = TerminalProgress.onTerminal(ProgressBar(label: label, total: expected, duration: duration), enabled: !quiet)
                 var level = await BenchRunner.run(
@@ -188,7 +188,7 @@ struct BenchCommand: AsyncParsableCommand {
             baseURL: server.redactedBaseURL, api: (generation.api ?? .completions).rawValue,
             model: model, stream: !generation.noStream, temperature: temperatures.count == 1 ? temperatures[0] : nil,
             maxTokens: generation.maxTokens, topP: generation.topP, seed: generation.seed, concurrency: concurrent?.values.first ?? maxConcurrency ?? 0,
-            repeat: 1, promptFile: promptFile ?? sharegpt, promptCount: workload.prompts.count, startedAt: startedAt,
+            repeat: 1, promptFile: promptFile ?? sharegpt, promptCount: workload.count, startedAt: startedAt,
             finishedAt: iso8601Timestamp(Date()), toolVersion: RootCommand.version)
         run.shard = shard?.description
         run.promptsFingerprint = PromptEntry.fingerprint(of: workload.prompts)

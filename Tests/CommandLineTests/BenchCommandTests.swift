@@ -10,6 +10,26 @@ import Testing
         try await runProcess(TestEnvironment.cliBinary, ["bench"] + arguments, timeout: 120)
     }
 
+    @Test func peakMemoryDoesNotGrowWithTheNumberOfRequests() async throws {
+        let directory = try makeTemporaryDirectory("llm-client-bench")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("bench.json").path
+        try await SimulatorServer.withRunning(testSimulatorConfiguration(latency: .instant(outputTokens: 4))) { endpoint in
+            // Three levels of 8,000 synthetic requests in one process. The peak memory levels off within
+            // the first (about 60 MB for this debug build); a leak of a few hundred bytes a request, as
+            // the timeout watchdog once had (6.5 MB per 10,000), shows in the third.
+            let output = try await runProcess(TestEnvironment.cliBinary, [
+                "bench", "--base-url", endpoint.baseURL, "--synthetic-input-tokens", "128", "--synthetic-output-tokens", "4",
+                "--concurrent", "32,32,32", "--num-requests", "8000", "--quiet", "--output", path,
+            ], timeout: 600)
+            #expect(output.status == 0, "\(output.stderr)")
+            let document = try JSONDecoder().decode(BenchDocument.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            #expect(document.levels.map(\.summary.successful) == [8000, 8000, 8000])
+            let peaks = document.levels.compactMap { $0.summary.client?.peakMemoryMB }
+            #expect(peaks.count == 3 && peaks[2] - peaks[0] < 4, "peak memory after each level: \(peaks) MB")
+        }
+    }
+
     @Test func aConcurrencySweepFindsTheSaturationLevel() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString).json").path
         defer { try? FileManager.default.removeItem(atPath: path) }

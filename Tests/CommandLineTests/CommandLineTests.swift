@@ -14,12 +14,6 @@ import Testing
         try await runProcess(TestEnvironment.cliBinary, arguments, environment: environment, input: input, timeout: timeout)
     }
 
-    private func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("llm-client-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     private func requestCount(_ endpoint: SimulatorServer.Endpoint) async throws -> Int {
         let metrics = try await runProcess(URL(fileURLWithPath: "/usr/bin/curl"), ["-s", endpoint.rootURL + "/metrics"])
         return metrics.stdout.split(separator: "\n")
@@ -39,7 +33,7 @@ import Testing
     }
 
     @Test func aPromptFileToJSONKeepsEveryResult() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-cli")
         defer { try? FileManager.default.removeItem(at: directory) }
         try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
             let path = directory.appendingPathComponent("results.json").path
@@ -68,7 +62,7 @@ import Testing
     }
 
     @Test func concurrencyAndRepeatsRunEveryRequest() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-cli")
         defer { try? FileManager.default.removeItem(at: directory) }
         try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
             let path = directory.appendingPathComponent("r.jsonl").path
@@ -87,7 +81,7 @@ import Testing
     }
 
     @Test func temperatureZeroRepeatsGiveIdenticalAnswers() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-cli")
         defer { try? FileManager.default.removeItem(at: directory) }
         try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
             let path = directory.appendingPathComponent("r.jsonl").path
@@ -103,7 +97,7 @@ import Testing
     }
 
     @Test func csvOutputOpensInASpreadsheet() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-cli")
         defer { try? FileManager.default.removeItem(at: directory) }
         try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
             let path = directory.appendingPathComponent("benchmark.csv").path
@@ -140,7 +134,7 @@ import Testing
     }
 
     @Test func badPromptFilesExitWithTwoAndSendNothing() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-cli")
         defer { try? FileManager.default.removeItem(at: directory) }
         let bad = directory.appendingPathComponent("bad.jsonl")
         try Data("{\"prompt\": \"ok\"}\n{\"prompt\": \n".utf8).write(to: bad)
@@ -167,7 +161,7 @@ import Testing
     }
 
     @Test func formatIsForFilesWithoutAKnownExtension() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-cli")
         defer { try? FileManager.default.removeItem(at: directory) }
         let log = directory.appendingPathComponent("results.log").path
         let json = directory.appendingPathComponent("results.json").path
@@ -205,7 +199,7 @@ import Testing
     }
 
     @Test func theAPIKeyNeverAppearsInOutput() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-cli")
         defer { try? FileManager.default.removeItem(at: directory) }
         let key = "sk-very-secret-test-key"
         try await SimulatorServer.withRunning(testSimulatorConfiguration(apiKey: key)) { endpoint in
@@ -250,7 +244,7 @@ import Testing
         (["--stall-rate", "1", "--stall-seconds", "30"], "idle_timeout"),
     ])
     func everyFaultIsReachableFromAServeSimFlag(flags: [String], kind: String) async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-cli")
         defer { try? FileManager.default.removeItem(at: directory) }
         try await withServeSim(["--no-latency"] + flags) { baseURL in
             let path = directory.appendingPathComponent("r.jsonl").path
@@ -263,7 +257,7 @@ import Testing
     }
 
     @Test func splitUTF8FromTheFlagReassembles() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-cli")
         defer { try? FileManager.default.removeItem(at: directory) }
         var answers: [String] = []
         for (number, flags) in [[], ["--split-utf8"]].enumerated() {
@@ -284,7 +278,7 @@ import Testing
             if TestEnvironment.requiresRealServers { Issue.record("LLM_CLIENT_LLAMA_URL is not set: run the tests with scripts/test.sh") }
             return
         }
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-cli")
         defer { try? FileManager.default.removeItem(at: directory) }
         let paths = ["json", "jsonl", "csv"].map { directory.appendingPathComponent("llama.\($0)").path }
         let output = try await run(

@@ -12,12 +12,6 @@ import Testing
         try await runProcess(TestEnvironment.cliBinary, arguments, environment: environment, timeout: 120)
     }
 
-    private func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("llm-client-compare-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     /// Runs the example prompts twice each against a simulator with `latency`, saving to `path`.
     private func recordRun(latency: LatencyModel, to path: String, extra: [String] = []) async throws {
         try await SimulatorServer.withRunning(testSimulatorConfiguration(latency: latency)) { endpoint in
@@ -49,7 +43,7 @@ import Testing
     }
 
     @Test func aSlowerRunIsMarkedSignificantlyWorse() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-compare")
         defer { try? FileManager.default.removeItem(at: directory) }
         let fast = directory.appendingPathComponent("fast.json").path
         let slow = directory.appendingPathComponent("slow.json").path
@@ -91,7 +85,7 @@ import Testing
     }
 
     @Test func oneFileOfSeveralTemperaturesComparesItsSettings() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-compare")
         defer { try? FileManager.default.removeItem(at: directory) }
         let sweep = directory.appendingPathComponent("sweep.json").path
         try await recordRun(latency: Self.fast, to: sweep, extra: ["--temperature", "0.1,0.9"])
@@ -102,7 +96,7 @@ import Testing
     }
 
     @Test func benchmarkDocumentsCompareByLevel() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-compare")
         defer { try? FileManager.default.removeItem(at: directory) }
         let single = directory.appendingPathComponent("single.json").path
         let sweep = directory.appendingPathComponent("sweep.json").path
@@ -123,7 +117,7 @@ import Testing
     }
 
     @Test func badInputExitsWithTwoNamingTheFile() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-compare")
         defer { try? FileManager.default.removeItem(at: directory) }
         let single = directory.appendingPathComponent("single.json").path
         try await recordRun(latency: .instant(outputTokens: 4), to: single)

@@ -12,12 +12,6 @@ import FoundationNetworking
 /// `--fail-on-assert`, consistency across repeats, and a judge (a second simulator answering with a
 /// fixed verdict, on its own port with its own API key).
 @Suite struct QualityCommandTests {
-    private func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("llm-client-quality-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     private func run(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) async throws -> ProcessOutput {
         try await runProcess(TestEnvironment.cliBinary, arguments, environment: environment, timeout: timeout)
     }
@@ -34,7 +28,7 @@ import FoundationNetworking
     }
 
     @Test func expectationsFromThePromptFileAndTheCommandLine() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-quality")
         defer { try? FileManager.default.removeItem(at: directory) }
         let prompts = directory.appendingPathComponent("prompts.jsonl")
         try """
@@ -73,7 +67,7 @@ import FoundationNetworking
     }
 
     @Test func consistencyAcrossRepeatsFallsWithTheTemperature() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-quality")
         defer { try? FileManager.default.removeItem(at: directory) }
         let json = directory.appendingPathComponent("run.json").path
         let prompts = TestEnvironment.packageRoot.appendingPathComponent("examples/prompts.txt").path
@@ -96,7 +90,7 @@ import FoundationNetworking
     }
 
     @Test func aJudgeOnAnotherServerScoresEveryAnswerWithItsOwnKey() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-quality")
         defer { try? FileManager.default.removeItem(at: directory) }
         let json = directory.appendingPathComponent("judged.json").path
         let verdict = #"{"score": 8, "reason": "정확하고 완결된 답변"}"#
@@ -137,7 +131,7 @@ import FoundationNetworking
     }
 
     @Test func aJudgeOnTheMeasuredServerAndAReplyWithoutAScore() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-quality")
         defer { try? FileManager.default.removeItem(at: directory) }
         let rubric = directory.appendingPathComponent("rubric.txt")
         try "Only factual accuracy counts.".write(to: rubric, atomically: true, encoding: .utf8)
@@ -202,7 +196,7 @@ import FoundationNetworking
         print(server.server_address[1], flush=True)
         server.serve_forever()
         """
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-quality")
         defer { try? FileManager.default.removeItem(at: directory) }
         let json = directory.appendingPathComponent("judged.json").path
         try await SimulatorServer.withRunning(testSimulatorConfiguration()) { main in
@@ -226,7 +220,7 @@ import FoundationNetworking
             if TestEnvironment.requiresRealServers { Issue.record("LLM_CLIENT_LLAMA_URL is not set: run the tests with scripts/test.sh") }
             return
         }
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-quality")
         defer { try? FileManager.default.removeItem(at: directory) }
         let prompts = directory.appendingPathComponent("prompts.txt")
         try "한국의 수도는 어디인가요?\nWhat is the capital of France?\n".write(to: prompts, atomically: true, encoding: .utf8)
@@ -253,7 +247,7 @@ import FoundationNetworking
     }
 
     @Test func aResumedRunJudgesTheAnswersThatHaveNoScore() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-quality")
         defer { try? FileManager.default.removeItem(at: directory) }
         let prompts = directory.appendingPathComponent("prompts.txt")
         try "첫 번째 질문\n두 번째 질문\n세 번째 질문\n".write(to: prompts, atomically: true, encoding: .utf8)

@@ -12,12 +12,6 @@ import FoundationNetworking
 /// line, against the simulator and a real MLflow server (`LLM_CLIENT_MLFLOW_URL`, started by
 /// `scripts/test.sh`), checked through MLflow's own REST API.
 @Suite struct RecordCommandTests {
-    private func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("llm-client-record-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     private var mlflowURL: String? {
         guard let url = ProcessInfo.processInfo.environment["LLM_CLIENT_MLFLOW_URL"], !url.isEmpty else {
             if TestEnvironment.requiresRealServers { Issue.record("LLM_CLIENT_MLFLOW_URL is not set: run the tests with scripts/test.sh") }
@@ -64,7 +58,7 @@ import FoundationNetworking
     }
 
     @Test func aTemperatureListRunsEachSettingAndIsReportedAndTracked() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-record")
         defer { try? FileManager.default.removeItem(at: directory) }
         let prompts = directory.appendingPathComponent("prompts.txt")
         try "한국의 수도는 어디인가요?\n양자 컴퓨터를 설명해주세요\n".write(to: prompts, atomically: true, encoding: .utf8)
@@ -113,7 +107,7 @@ import FoundationNetworking
     }
 
     @Test func anInterruptedRunIsKilledInMLflowAndAnUnreachableOneOnlyWarns() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-record")
         defer { try? FileManager.default.removeItem(at: directory) }
         let prompts = directory.appendingPathComponent("prompts.txt")
         try (0..<8).map { "질문 \($0)" }.joined(separator: "\n").write(to: prompts, atomically: true, encoding: .utf8)
@@ -153,7 +147,7 @@ import FoundationNetworking
     }
 
     @Test func aBenchSweepIsReportedAndTrackedLevelByLevel() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-record")
         defer { try? FileManager.default.removeItem(at: directory) }
         let json = directory.appendingPathComponent("bench.json").path
         let report = directory.appendingPathComponent("bench.html").path

@@ -6,12 +6,6 @@ import Testing
 
 /// Interruption, resumption, bad input and secrets, through the `llm-client` binary as users run it.
 @Suite struct ReliabilityCommandTests {
-    private func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("llm-client-rel-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     /// Answers of 40 tokens at 50 ms each: about 2 s per request.
     private let slow = testSimulatorConfiguration(
         latency: LatencyModel(ttftMean: 0.01, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.05, itlJitter: 0, outputTokensMean: 40))
@@ -61,7 +55,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(3)))
     func ctrlCWritesEveryFinishedResultExits130AndResumeCompletesTheRun() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-rel")
         defer { try? FileManager.default.removeItem(at: directory) }
         let prompts = try promptFile(in: directory, count: 12)
         let jsonl = directory.appendingPathComponent("run.jsonl").path
@@ -97,7 +91,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(2)))
     func aSecondCtrlCCancelsTheRequestsInFlightAtOnce() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-rel")
         defer { try? FileManager.default.removeItem(at: directory) }
         let prompts = try promptFile(in: directory, count: 12)
         let json = directory.appendingPathComponent("run.json").path
@@ -118,7 +112,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(2)))
     func sigtermStopsABenchWithItsPartialReport() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-rel")
         defer { try? FileManager.default.removeItem(at: directory) }
         let prompts = try promptFile(in: directory, count: 4)
         let jsonl = directory.appendingPathComponent("bench.jsonl").path
@@ -140,7 +134,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(2)))
     func ctrlCStopsRetriesToo() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-rel")
         defer { try? FileManager.default.removeItem(at: directory) }
         let prompts = try promptFile(in: directory, count: 4)
         let jsonl = directory.appendingPathComponent("run.jsonl").path
@@ -177,7 +171,7 @@ import Testing
         print(server.server_address[1], flush=True)
         server.serve_forever()
         """
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-rel")
         defer { try? FileManager.default.removeItem(at: directory) }
         let json = directory.appendingPathComponent("page.json").path
         try await withBackgroundProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script]) { server in
@@ -198,7 +192,7 @@ import Testing
     }
 
     @Test func badInputGetsOneClearMessageExit2AndNothingIsSent() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-rel")
         defer { try? FileManager.default.removeItem(at: directory) }
         func file(_ name: String, _ bytes: [UInt8]) throws -> String {
             let path = directory.appendingPathComponent(name).path
@@ -244,7 +238,7 @@ import Testing
     }
 
     @Test func theAPIKeyFromAFileIsUsedAndNeverWrittenOrPrinted() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-rel")
         defer { try? FileManager.default.removeItem(at: directory) }
         let secret = "sk-test-4f3c2b1a0987"
         let keyFile = directory.appendingPathComponent("key").path
@@ -284,7 +278,7 @@ import Testing
             if TestEnvironment.requiresRealServers { Issue.record("openssl is missing") }
             return
         }
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-rel")
         defer { try? FileManager.default.removeItem(at: directory) }
         let key = directory.appendingPathComponent("key.pem").path
         let certificate = directory.appendingPathComponent("cert.pem").path

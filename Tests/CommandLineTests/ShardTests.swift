@@ -8,12 +8,6 @@ import Testing
 /// Several `--shard K/N` worker processes against the simulator, merged with `llm-client merge`:
 /// together they are the single-machine workload, and the merge is exact.
 @Suite struct ShardTests {
-    private func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("llm-client-shard-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     /// Runs the workers' command lines at the same time; their outputs in shard order.
     private func runWorkers(_ arguments: [[String]]) async throws -> [ProcessOutput] {
         try await withThrowingTaskGroup(of: (Int, ProcessOutput).self) { group in
@@ -27,7 +21,7 @@ import Testing
     }
 
     @Test func benchShardsMergeIntoTheWholeWorkloadExactly() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-shard")
         defer { try? FileManager.default.removeItem(at: directory) }
         let workers = 3, requests = 45
         let json = (0..<workers).map { directory.appendingPathComponent("shard-\($0).json").path }
@@ -85,7 +79,7 @@ import Testing
     }
 
     @Test func batchShardsMergeAndDifferentWorkloadsAreRefused() async throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory("llm-client-shard")
         defer { try? FileManager.default.removeItem(at: directory) }
         let prompts = directory.appendingPathComponent("prompts.txt").path
         try (0..<5).map { "질문 \($0): 분산 실행을 설명해주세요" }.joined(separator: "\n").write(toFile: prompts, atomically: true, encoding: .utf8)

@@ -65,21 +65,4 @@ import Testing
             }
         }
     }
-
-    @Test func aTenThousandRequestRunKeepsMemoryFlat() async throws {
-        @Sendable func residentMegabytes() -> Double {
-            let statm = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? "0 0"
-            return Double(statm.split(separator: " ")[1])! * 4096 / 1_048_576
-        }
-        try await SimulatorServer.withRunning(testSimulatorConfiguration(latency: .instant(outputTokens: 4))) { endpoint in
-            try await LLMClient.withClient(ClientConfiguration(baseURL: endpoint.baseURL, maxConnections: 32)) { client in
-                _ = await BenchRunner.run(BenchConfiguration(mode: .concurrency(32), numRequests: 1_000, duration: nil), workload: workload, client: client)
-                let before = residentMegabytes()
-                let level = await BenchRunner.run(BenchConfiguration(mode: .concurrency(32), numRequests: 10_000, duration: nil), workload: workload, client: client)
-                let growth = residentMegabytes() - before
-                #expect(level.summary.successful == 10_000)
-                #expect(growth < 50, "resident memory grew by \(growth) MB over 10,000 requests")
-            }
-        }
-    }
 }

@@ -41,6 +41,13 @@ public enum TestEnvironment {
 }
 
 /// A simulator configuration for tests: a free loopback port and a fast latency model.
+/// A new empty directory under the system's temporary directory, named `prefix-UUID`; the caller removes it.
+public func makeTemporaryDirectory(_ prefix: String) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
 public func testSimulatorConfiguration(
     latency: LatencyModel = .instant(outputTokens: 16), faults: FaultConfiguration = .init(),
     apiKey: String? = nil, maxConcurrency: Int = 0, models: [String] = ["llm-sim"]
