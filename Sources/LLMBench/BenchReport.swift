@@ -91,7 +91,8 @@ public func formatBenchReport(_ document: BenchDocument, style: TerminalStyle = 
     lines.append(rule)
     if document.levels.count == 1, let level = document.levels.first {
         let s = level.summary
-        lines.append("Load:                \(level.label)")
+        let share = document.run.shard.map { "  (all workers together; this is shard \($0) and sends its share)" } ?? ""
+        lines.append("Load:                \(level.label)\(share)")
         lines.append("Requests:            \(s.totalRequests) (\(s.successful) ok, " + (s.failed > 0 ? style.red("\(s.failed) failed") : "0 failed") + ")")
         if !s.errorsByKind.isEmpty {
             lines.append("Errors by kind:      " + s.errorsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))

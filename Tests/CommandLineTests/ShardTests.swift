@@ -36,6 +36,7 @@ import Testing
                  "--quiet", "--output", json[shard], "--output", jsonl[shard]]
             })
             for output in outputs { #expect(output.status == 0, "\(output.stderr)") }
+            #expect(outputs[1].stdout.contains("r=30/s  (all workers together; this is shard 1/\(workers) and sends its share)"))
             let merge = try await runProcess(TestEnvironment.cliBinary, ["merge"] + json + ["-o", merged])
             #expect(merge.status == 0, "\(merge.stderr)")
         }
