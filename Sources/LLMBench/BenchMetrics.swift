@@ -229,7 +229,7 @@ public struct ClientLoad: Codable, Sendable, Hashable {
     public var cpuS: Double
     /// Cores available to the client (summed over the workers of a merged run).
     public var cores: Int
-    /// The client's largest resident memory, in megabytes (the largest worker's in a merged run).
+    /// The client's largest resident memory since it started, in megabytes (the largest worker's in a merged run).
     public var peakMemoryMB: Double
     /// Share of the available cores the client kept busy over `durationS`, in percent.
     public var cpuPercent: Double
@@ -248,6 +248,12 @@ public struct ClientLoad: Codable, Sendable, Hashable {
 
     /// Above this share of its cores, the client's own scheduling delays start to show in latencies.
     public static let busyPercent = 80.0
+
+    /// Whether the client was busy enough for its own delays to show, over a level long enough
+    /// (a second or more) for the share to mean something.
+    public func isBusy(overSeconds duration: Double) -> Bool {
+        duration >= 1 && cpuPercent > Self.busyPercent
+    }
 
     enum CodingKeys: String, CodingKey {
         case cores

@@ -139,7 +139,7 @@ public func formatBenchReport(_ document: BenchDocument, style: TerminalStyle = 
             lines.append("Saturation at \(saturation): beyond it throughput grows by less than 10 % while median latency rises by more than 25 %.")
         }
     }
-    let busy = document.levels.filter { ($0.summary.client?.cpuPercent ?? 0) > ClientLoad.busyPercent }.map(\.label)
+    let busy = document.levels.filter { $0.summary.client?.isBusy(overSeconds: $0.summary.durationS) == true }.map(\.label)
     if !busy.isEmpty {
         lines.append(style.yellow(
             "⚠ The client kept more than \(Int(ClientLoad.busyPercent)) % of its cores busy (\(busy.joined(separator: ", "))): "

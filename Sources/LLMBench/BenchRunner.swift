@@ -96,7 +96,7 @@ public enum BenchRunner {
             duration: configuration.duration, firstIndex: configuration.warmupRequests, onResult: onResult, onProgress: onProgress)
         let duration = (ContinuousClock.now - start).seconds
         let client = ClientLoad(
-            from: usageBefore, to: ProcessUsage.current(), cores: ProcessInfo.processInfo.activeProcessorCount, durationS: duration)
+            from: usageBefore, to: ProcessUsage.current(), cores: ProcessUsage.availableCores, durationS: duration)
         return BenchLevelResult(
             label: configuration.mode.label, mode: configuration.mode, temperature: configuration.parameters.temperature,
             summary: metrics.summary(durationSeconds: duration, client: client), timeSeries: metrics.timeSeries, histograms: metrics.histograms,

@@ -45,6 +45,15 @@ public struct ClientConfiguration: Sendable {
     }
 
     /// The server's root: the base URL without its trailing `/v1` (where `/health` lives).
+    /// Appended to a 404's message when the base URL lacks the `/v1` that OpenAI-compatible
+    /// servers serve their API under (the usual cause of a 404 on every request).
+    var missingPathHint: String {
+        let afterScheme = baseURL.split(separator: "://", maxSplits: 1).last ?? Substring(baseURL)
+        let path = afterScheme.split(separator: "/").dropFirst()  // the host first
+        guard !path.contains(where: { $0.hasPrefix("v1") }) else { return "" }
+        return " (the base URL \(redacting(baseURL)) has no /v1: OpenAI-compatible servers answer under it, e.g. \(redacting(baseURL))/v1)"
+    }
+
     public var rootURL: String {
         baseURL.hasSuffix("/v1") ? String(baseURL.dropLast(3)) : baseURL
     }

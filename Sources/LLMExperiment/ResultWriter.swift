@@ -123,7 +123,8 @@ public final class ResultWriter: Sendable {
 
     /// The results of a JSON result file (by its `.json` extension) or of a JSONL one (any other).
     /// In a JSONL file a request may appear more than once (a resumed run sends failed requests
-    /// again): the last line of each index wins. A last line cut off by a kill is skipped.
+    /// again): the last line of each index wins, within each setting (a benchmark sweep numbers
+    /// each level's requests from 0). A last line cut off by a kill is skipped.
     public static func readResults(path: String) throws -> [RequestResult] {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let decoder = JSONDecoder()
@@ -131,18 +132,24 @@ public final class ResultWriter: Sendable {
             return try decoder.decode(RunDocument.self, from: data).results
         }
         let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
-        var byIndex: [Int: RequestResult] = [:]
+        struct Key: Hashable {
+            var setting: String?
+            var index: Int
+        }
+        var byKey: [Key: RequestResult] = [:]
+        var settingOrder: [String?: Int] = [:]
         for (number, line) in lines.enumerated() {
             do {
                 let result = try decoder.decode(RequestResult.self, from: Data(line))
-                byIndex[result.index] = result
+                byKey[Key(setting: result.setting, index: result.index)] = result
+                if settingOrder[result.setting] == nil { settingOrder[result.setting] = settingOrder.count }
             } catch where number == lines.count - 1 && data.last != UInt8(ascii: "\n") {
                 break  // the line being written when the run was killed
             } catch {
                 throw ResultFileError(path: path, reason: "line \(number + 1) is not a result: \(error)")
             }
         }
-        return byIndex.values.sorted { $0.index < $1.index }
+        return byKey.values.sorted { ($0.index, settingOrder[$0.setting] ?? 0) < ($1.index, settingOrder[$1.setting] ?? 0) }
     }
 
     /// The rows of a CSV file (a UTF-8 BOM is skipped), keyed by the header's column names. A row

@@ -189,11 +189,14 @@ struct ReportSource {
         guard let origin = spans.map(\.start).min() else { return [] }
         var events: [(time: Double, delta: Int)] = []
         var lastEnd = 0.0
+        // `started_at` has millisecond resolution, so a request that starts as another ends may
+        // seem to start up to 1 ms before it: overlaps shorter than that are not counted.
+        let resolution = 0.001
         for span in spans {
             let start = span.start.timeIntervalSince(origin)
             let end = start + max(0, span.result.latencyS)
             events.append((start, 1))
-            events.append((end, -1))
+            events.append((max(start, end - resolution), -1))
             lastEnd = max(lastEnd, end)
         }
         // At equal times, ends come first: a request that finishes as another starts was not in flight with it.

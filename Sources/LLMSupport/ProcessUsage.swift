@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -17,6 +18,23 @@ public struct ProcessUsage: Sendable, Hashable {
     public init(cpuSeconds: Double, peakResidentMegabytes: Double) {
         self.cpuSeconds = cpuSeconds
         self.peakResidentMegabytes = peakResidentMegabytes
+    }
+
+    /// The cores this process may run on: its CPU affinity mask (`taskset`, container cpusets)
+    /// where the system has one, else the cores online.
+    public static var availableCores: Int {
+        #if os(Linux)
+        // `Cpus_allowed` is the affinity mask in hex words separated by commas.
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") })
+        {
+            let count = line.dropFirst("Cpus_allowed:".count).reduce(0) { total, digit in
+                total + (digit.hexDigitValue?.nonzeroBitCount ?? 0)
+            }
+            if count > 0 { return count }
+        }
+        #endif
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
     /// The usage now.

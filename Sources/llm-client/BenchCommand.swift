@@ -6,6 +6,7 @@ import LLMExperiment
 import LLMReport
 import LLMTracking
 import LLMSupport
+import Synchronization
 
 extension ArrivalProcess: ExpressibleByArgument {}
 
@@ -27,7 +28,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Workload: a prompt file (.txt, .json, .jsonl, .csv).") var promptFile: String?
     @Option(name: .long, help: "Workload: a ShareGPT-format JSON file.") var sharegpt: String?
-    @Option(name: .long, help: "Workload: synthetic prompts of about this many tokens.") var syntheticInputTokens: Int?
+    @Option(name: .long, help: "Workload: synthetic prompts of about this many tokens (the default workload, at 128).") var syntheticInputTokens: Int?
     @Option(name: .long, help: "Spread (±, uniform) of the synthetic prompt length.") var syntheticInputSpread = 0
     @Option(name: .long, help: "Tokens each synthetic prompt asks for (its max_tokens).") var syntheticOutputTokens = 128
     @Option(name: .long, help: "Spread (±, uniform) of the synthetic output length.") var syntheticOutputSpread = 0
@@ -74,6 +75,12 @@ struct BenchCommand: AsyncParsableCommand {
         if let duration, duration <= 0 { throw ValidationError("--duration must be greater than 0.") }
         if let syntheticInputTokens, syntheticInputTokens < 1 { throw ValidationError("--synthetic-input-tokens must be at least 1.") }
         guard syntheticOutputTokens >= 1 else { throw ValidationError("--synthetic-output-tokens must be at least 1.") }
+        if syntheticInputSpread < 0 || syntheticInputSpread >= (syntheticInputTokens ?? 128) {
+            throw ValidationError("--synthetic-input-spread must be 0 or more and less than --synthetic-input-tokens (\(syntheticInputTokens ?? 128)).")
+        }
+        if syntheticOutputSpread < 0 || syntheticOutputSpread >= syntheticOutputTokens {
+            throw ValidationError("--synthetic-output-spread must be 0 or more and less than --synthetic-output-tokens (\(syntheticOutputTokens)).")
+        }
         guard ["ko", "en"].contains(syntheticLanguage) else { throw ValidationError("--synthetic-language must be ko or en.") }
         _ = try parsedWarmup()
         if let slo { do { _ = try ServiceLevelObjective(parsing: slo) } catch { throw ValidationError(error.description) } }
@@ -85,6 +92,20 @@ struct BenchCommand: AsyncParsableCommand {
         try outputs.checkNoClobber()
         try record.checkNoClobber(overwrite: outputs.overwrite)
         try checkFileLimit(connections: largestConcurrency)
+        if let sloPercent, !(0...100).contains(sloPercent) { throw ValidationError("--slo-percent must be between 0 and 100, got \(sloPercent).") }
+        if concurrent != nil, maxConcurrency != nil { throw ValidationError("--max-concurrency caps an open loop (--request-rate); with --concurrent, the concurrency is the cap.") }
+        if concurrent != nil, burstiness != 1 || arrivals != .poisson { throw ValidationError("--burstiness and --arrivals shape an open loop (--request-rate); --concurrent is a closed loop.") }
+        if numRequests != nil, duration != nil { throw ValidationError("Give --num-requests or --duration, not both.") }
+        // Workers finish a level at different times, and only the first level starts at --start-at:
+        // the later levels of a sharded sweep would overlap other workers' earlier ones.
+        if try sharding.resolvedShard() != nil, levelCount > 1 {
+            throw ValidationError("A sharded bench runs one level: run each level of the sweep as its own set of workers, with its own --start-at.")
+        }
+    }
+
+    /// The load levels the command runs.
+    private var levelCount: Int {
+        max(concurrent?.values.count ?? 1, requestRate?.values.count ?? 1, generation.temperature.values.count)
     }
 
     /// The most connections any level needs.
@@ -123,6 +144,7 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try outputs.createDirectories()
         let workload = try workload()
         let warmup = try parsedWarmup()
         let objective = try slo.map { try ServiceLevelObjective(parsing: $0) }
@@ -140,6 +162,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let shard = try sharding.resolvedShard()
         let interruption = Interruption(gracePeriod: gracePeriod)
+        let failures = FailureWatch(stopAfterUnreachable: max(50, 2 * largestConcurrency), stop: interruption.stop)
         let configuration = server.clientConfiguration(maxConnections: largestConcurrency, defaultRetries: 0)
         let (model, results, changes, startedAt) = try await interruption.run { [self] in try await LLMClient.withClient(configuration) { client in
             let model: String
@@ -167,7 +190,13 @@ struct BenchCommand: AsyncParsableCommand {
                 let progress = TerminalProgress.onTerminal(ProgressBar(label: label, total: expected, duration: duration), enabled: !quiet)
                 var level = await BenchRunner.run(
                     configuration, workload: workload, client: client, stop: interruption.stop,
-                    onResult: { result in for writer in streamWriters { try? writer.append(result) } },
+                    onResult: { result in
+                        // Each level numbers its requests from 0: the level tells a sweep's rows apart.
+                        var row = result
+                        row.setting = label
+                        for writer in streamWriters { try? writer.append(row) }
+                        failures.note(row)
+                    },
                     onProgress: { metrics in
                         let (finished, failed, tokens) = metrics.progress
                         progress?.update(done: finished, failed: failed, tokens: tokens)
@@ -191,6 +220,7 @@ struct BenchCommand: AsyncParsableCommand {
             repeat: 1, promptFile: promptFile ?? sharegpt, promptCount: workload.count, startedAt: startedAt,
             finishedAt: iso8601Timestamp(Date()), toolVersion: RootCommand.version)
         run.shard = shard?.description
+        if interruption.wasInterrupted || failures.unreachable != nil { run.interrupted = true }
         run.promptsFingerprint = PromptEntry.fingerprint(of: workload.prompts)
         var bench: [String: String] = ["workload": workload.name, "random_seed": String(randomSeed)]
         bench["load"] = levels.map { $0.0.label }.joined(separator: ",")
@@ -205,21 +235,31 @@ struct BenchCommand: AsyncParsableCommand {
         for writer in streamWriters {
             try writer.finish(run: run, summary: RunSummary(results: [], durationSeconds: 0))
         }
+        print(formatBenchReport(document, style: TerminalStyle.forOutput(fileDescriptor: STDOUT_FILENO, environment: ProcessInfo.processInfo.environment)))
         for path in output where OutputFormat(path: path) == .json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try (try encoder.encode(document) + Data("\n".utf8)).write(to: URL(fileURLWithPath: path), options: outputs.overwrite ? [] : [.withoutOverwriting])
+            do {
+                try (try encoder.encode(document) + Data("\n".utf8)).write(to: URL(fileURLWithPath: path), options: outputs.overwrite ? [] : [.withoutOverwriting])
+            } catch {
+                printError("error: cannot write \(path): \(error.localizedDescription)")
+                throw ExitCode(1)
+            }
         }
-        print(formatBenchReport(document, style: TerminalStyle.forOutput(fileDescriptor: STDOUT_FILENO, environment: ProcessInfo.processInfo.environment)))
         for path in output { print("Results saved to \(path)") }
         let reportName = output.first { OutputFormat(path: $0) == .json }.map { ($0 as NSString).lastPathComponent } ?? "bench"
         let report = record.writeReport(ReportInput(bench: document, name: reportName), overwrite: outputs.overwrite)
         let artifacts = output + (report.map { [$0] } ?? [])
-        let status = MLflowRunStatus(interrupted: interruption.wasInterrupted, completed: true)
+        let status = MLflowRunStatus(interrupted: interruption.wasInterrupted, completed: failures.unreachable == nil)
         await record.track { tracker throws(MLflowError) in try await tracker.logBench(document: document, resultFiles: artifacts, status: status) }
+        failures.printExamples()
         if interruption.wasInterrupted {
             printError("interrupted: the report covers the requests sent before the interrupt")
             throw ExitCode(130)
+        }
+        if let unreachable = failures.unreachable {
+            printError("error: \(unreachable) requests in a row could not connect, so the benchmark stopped sending (is the server down?)")
+            throw ExitCode(1)
         }
 
         if let sloPercent, let missed = results.first(where: { ($0.summary.sloAttainmentPercent ?? 100) < sloPercent }) {
@@ -232,5 +272,55 @@ struct BenchCommand: AsyncParsableCommand {
     private func scrape(_ client: LLMClient) async -> [String: Double] {
         guard let text = await client.serverMetrics() else { return [:] }
         return PrometheusScrape.samples(text)
+    }
+}
+
+/// Watches a benchmark's failures: keeps the first message of each kind to show the user (the
+/// report only counts them), and stops the run when the server cannot be reached at all, rather
+/// than record thousands of refused connections a second.
+private final class FailureWatch: Sendable {
+    private struct State {
+        var examples: [String: (count: Int, message: String)] = [:]
+        var unreachableInARow = 0
+        var stoppedAfter: Int?
+    }
+
+    private let state = Mutex(State())
+    private let limit: Int
+    private let stop: StopSignal
+
+    /// - Parameter stopAfterUnreachable: failures to connect in a row, with nothing succeeding
+    ///   between them, after which `stop` is signalled.
+    init(stopAfterUnreachable: Int, stop: StopSignal) {
+        limit = stopAfterUnreachable
+        self.stop = stop
+    }
+
+    func note(_ result: RequestResult) {
+        let stopNow = state.withLock { state -> Bool in
+            guard !result.success else {
+                state.unreachableInARow = 0
+                return false
+            }
+            let kind = result.errorKind?.rawValue ?? "unknown"
+            state.examples[kind, default: (0, result.error ?? "")].count += 1
+            guard [.connectionRefused, .dns, .connection].contains(result.errorKind) else { return false }
+            state.unreachableInARow += 1
+            guard state.unreachableInARow >= limit, state.stoppedAfter == nil else { return false }
+            state.stoppedAfter = state.unreachableInARow
+            return true
+        }
+        if stopNow { stop.stop() }
+    }
+
+    /// How many failures to connect in a row stopped the run, if they did.
+    var unreachable: Int? { state.withLock { $0.stoppedAfter } }
+
+    /// One line per kind of failure on standard error: how many, and the first one's message.
+    func printExamples() {
+        let examples = state.withLock { $0.examples }
+        for (kind, example) in examples.sorted(by: { $0.key < $1.key }) {
+            printError("failed: \(example.count) × \(kind), e.g. \(example.message)")
+        }
     }
 }

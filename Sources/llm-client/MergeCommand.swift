@@ -62,14 +62,23 @@ struct MergeCommand: ParsableCommand {
                 throw ShardMergeError("cannot read \(path): \(error.localizedDescription)")
             }
             let object = try? JSONSerialization.jsonObject(with: contents) as? [String: Any]
+            let info: RunInfo
             do {
                 if object?["levels"] != nil {
                     benches.append(try JSONDecoder().decode(BenchDocument.self, from: contents))
+                    info = benches[benches.count - 1].run
                 } else {
                     runs.append(try JSONDecoder().decode(RunDocument.self, from: contents))
+                    info = runs[runs.count - 1].run
                 }
             } catch {
                 throw ShardMergeError("\(path) is not a JSON result file of llm-client run or bench (\(error))")
+            }
+            guard info.shard != nil else {
+                throw ShardMergeError("\(path) is not a shard's (its run has no --shard): merge the files of `--shard K/N` workers")
+            }
+            if info.interrupted == true {
+                printError("warning: \(path) (shard \(info.shard ?? "")) was interrupted: the merged run lacks the requests it did not send")
             }
         }
         guard runs.isEmpty || benches.isEmpty else { throw ShardMergeError("the files mix bench and run results") }

@@ -101,12 +101,28 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Replace existing output files (otherwise an existing file stops the run before it starts).")
     var overwrite = false
 
-    /// Fails when an output file exists and may not be replaced (`except` is a file that is meant
-    /// to exist, the one being resumed).
+    /// Fails when an output file is named twice, or exists and may not be replaced (`except` is a
+    /// file that is meant to exist, the one being resumed).
     func checkNoClobber(except: String? = nil) throws {
+        var seen: Set<String> = []
+        for path in output where !seen.insert(URL(fileURLWithPath: path).standardizedFileURL.path).inserted {
+            throw ValidationError("--output '\(path)' is given twice.")
+        }
         guard !overwrite else { return }
         for path in output where path != except && FileManager.default.fileExists(atPath: path) {
             throw ValidationError("--output '\(path)' already exists; give --overwrite to replace it, or another name.")
+        }
+    }
+
+    /// Creates the missing directories of the output files, before anything is sent.
+    func createDirectories() throws {
+        for path in output {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+            do {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            } catch {
+                throw ValidationError("Cannot create the directory of --output '\(path)': \(error.localizedDescription)")
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LLMBench
+import LLMExperiment
 import LLMSimulator
 import TestSupport
 import Testing
@@ -110,12 +111,44 @@ import Testing
                 (try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["temperature"] as? Double
             }
             #expect(temperatures.filter { $0 == 0 }.count == 5 && temperatures.filter { $0 == 1.5 }.count == 5)
+            // Each level numbers its requests from 0; the level in every row keeps them apart.
+            let results = try ResultWriter.readResults(path: path)
+            #expect(results.count == 10)
+            #expect(Set(results.map(\.setting)) == ["c=2 t=0.0", "c=2 t=1.5"])
+            let runs = try ComparedRun.load(path: path)
+            #expect(runs.map(\.setting) == ["c=2 t=0.0", "c=2 t=1.5"] && runs.allSatisfy { $0.results.count == 5 })
+        }
+    }
+
+    @Test func failuresAreShownAndAnUnreachableServerStopsTheRun() async throws {
+        let directory = try makeTemporaryDirectory("llm-client-bench")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
+            // Every request fails: the report counts them, and stderr says why.
+            let output = try await run(["--base-url", endpoint.baseURL, "--model", "nope", "--concurrent", "2", "--num-requests", "4"])
+            #expect(output.status == 1)
+            #expect(output.stderr.contains("failed: 4 × http_status, e.g. HTTP 404: The model `nope` does not exist."), "\(output.stderr)")
+        }
+        try await withRefusingPort { port in
+            // A closed loop against nothing would record thousands of refusals a second until --duration.
+            let jsonl = directory.appendingPathComponent("deep/er/refused.jsonl").path
+            let output = try await run([
+                "--base-url", "http://127.0.0.1:\(port)/v1", "--model", "m", "--concurrent", "4", "--duration", "60", "--output", jsonl,
+            ])
+            #expect(output.status == 1)
+            #expect(output.stderr.contains("requests in a row could not connect, so the benchmark stopped sending"), "\(output.stderr)")
+            let refused = try ResultWriter.readResults(path: jsonl)
+            #expect(refused.count >= 50 && refused.count < 200 && refused.allSatisfy { $0.errorKind == .connectionRefused })
         }
     }
 
     @Test func badBenchOptionsExitWithTwo() async throws {
         for arguments in [["--concurrent", "0"], ["--concurrent", "2", "--request-rate", "3"], ["--slo", "speed=1"], ["--warmup", "soon"],
-                          ["--concurrent", "1,2", "--temperature", "0,1"], ["--prompt-file", "/nonexistent.txt"]] {
+                          ["--concurrent", "1,2", "--temperature", "0,1"], ["--prompt-file", "/nonexistent.txt"],
+                          ["--slo", "ttft=1", "--slo-percent", "150"], ["--concurrent", "2", "--max-concurrency", "4"],
+                          ["--concurrent", "2", "--burstiness", "0.5"], ["--num-requests", "4", "--duration", "2"],
+                          ["--concurrent", "2,4", "--shard", "0/2"], ["--output", "x.json", "--output", "./x.json"],
+                          ["--synthetic-input-tokens", "10", "--synthetic-input-spread", "10"]] {
             let output = try await run(arguments)
             #expect(output.status == 2, "\(arguments): \(output.stderr)")
         }

@@ -176,6 +176,23 @@ let sampleBenchJSON = """
         #expect(seconds.map(\.maxInFlight) == [2, 2])
     }
 
+    @Test func backToBackRequestsAreNotCountedInFlightTogether() {
+        // One at a time: each starts as the one before ends, but `started_at` keeps milliseconds
+        // only, so the second seems to start 0.4 ms before the first ends.
+        func result(_ index: Int, startedAt: String, latency: Double) -> RequestResult {
+            var result = RequestResult(request: GenerationRequest(index: index, prompt: .text("q")), model: "m", startedAt: startedAt)
+            result.success = true
+            result.latencyS = latency
+            return result
+        }
+        let results = [
+            result(0, startedAt: "2027-01-15T08:00:00.100Z", latency: 0.2504),
+            result(1, startedAt: "2027-01-15T08:00:00.350Z", latency: 0.1),
+            result(2, startedAt: "2027-01-15T08:00:00.450Z", latency: 0.3),
+        ]
+        #expect(ReportSource.secondCounts(results).map(\.maxInFlight) == [1])
+    }
+
     @Test func weightedValuesGiveFractionsAndBins() {
         let values = WeightedValues(sparseMicroseconds: [[30_000, 1], [10_000, 2], [20_000, 1]])
         #expect(values.total == 4)
