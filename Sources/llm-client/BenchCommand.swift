@@ -35,15 +35,15 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Language of synthetic prompts: ko or en.") var syntheticLanguage = "ko"
     @Option(name: .long, help: "Seed of synthetic prompts and arrival times.") var randomSeed: UInt64 = 0
 
-    @Option(name: .long, help: "Closed loop: requests in flight (a comma list sweeps them).") var concurrent: NumberList<Int>?
-    @Option(name: .long, help: "Open loop: requests per second (a comma list sweeps them).") var requestRate: NumberList<Double>?
+    @Option(name: .long, parsing: .unconditional, help: "Closed loop: requests in flight (a comma list sweeps them).") var concurrent: NumberList<Int>?
+    @Option(name: .long, parsing: .unconditional, help: "Open loop: requests per second (a comma list sweeps them).") var requestRate: NumberList<Double>?
     @Option(name: .long, help: "Open-loop arrivals: poisson or constant.") var arrivals: ArrivalProcess = .poisson
     @Option(name: .long, help: "Gamma shape of Poisson gaps (1: Poisson; < 1 burstier).") var burstiness = 1.0
     @Option(name: .long, help: "Open loop: cap on requests in flight.") var maxConcurrency: Int?
 
-    @Option(name: .long, help: "Measured requests per level (default: one per prompt when no --duration).") var numRequests: Int?
-    @Option(name: .long, help: "Seconds of measured load per level.") var duration: Double?
-    @Option(name: .long, help: "Warm-up before each level, not counted: N requests or Ns seconds (e.g. 20 or 5s).") var warmup: String?
+    @Option(name: .long, parsing: .unconditional, help: "Measured requests per level (default: one per prompt when no --duration).") var numRequests: Int?
+    @Option(name: .long, parsing: .unconditional, help: "Seconds of measured load per level.") var duration: Double?
+    @Option(name: .long, parsing: .unconditional, help: "Warm-up before each level, not counted: N requests or Ns seconds (e.g. 20 or 5s).") var warmup: String?
 
     @Option(name: .long, help: "Service-level objective, seconds: ttft=…,itl=…,e2e=… (goodput counts requests meeting all).") var slo: String?
     @Option(name: .long, help: "Exit with status 3 when fewer than this percentage of requests meet --slo.") var sloPercent: Double?

@@ -151,10 +151,11 @@ struct GenerationOptions: ParsableArguments {
     @Option(name: .long, help: "Endpoint: completions (/v1/completions) or chat (/v1/chat/completions); default completions, chat when interactive.")
     var api: APIKind?
 
-    @Option(name: .long, help: "Sampling temperature; a comma list (0.1,0.9) runs each on the same prompts (bench: sweeps them).")
+    // Unconditional: "-1" is the (invalid) value, not an unknown option.
+    @Option(name: .long, parsing: .unconditional, help: "Sampling temperature; a comma list (0.1,0.9) runs each on the same prompts (bench: sweeps them).")
     var temperature: NumberList<Double> = NumberList(values: [0.7])
 
-    @Option(name: .long, help: "Most tokens to generate per request.")
+    @Option(name: .long, parsing: .unconditional, help: "Most tokens to generate per request.")
     var maxTokens: Int = 256
 
     @Option(name: .long, help: "Nucleus sampling probability mass.")

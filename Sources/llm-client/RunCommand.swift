@@ -26,8 +26,8 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup(title: "Sharing a workload among workers") var sharding: ShardOptions
     @Option(name: .long, help: "Format of the --output files without a .json, .jsonl or .csv extension: json, jsonl or csv.")
     var format: OutputFormat?
-    @Option(name: .long, help: "Requests in flight at once.") var concurrent = 1
-    @Option(name: .long, help: "How many times to send each prompt.") var `repeat` = 1
+    @Option(name: .long, parsing: .unconditional, help: "Requests in flight at once.") var concurrent = 1
+    @Option(name: .long, parsing: .unconditional, help: "How many times to send each prompt.") var `repeat` = 1
     @Option(name: .long, help: "System prompt for the chat API.") var system: String?
     @Flag(name: .long, help: "Print only the summary.") var quiet = false
     @Option(name: .long, help: "Continue an interrupted run from its JSONL results: keep its successful requests, send the rest, append to it.")

@@ -152,5 +152,8 @@ import Testing
             let output = try await run(arguments)
             #expect(output.status == 2, "\(arguments): \(output.stderr)")
         }
+        // A negative number is the option's (invalid) value, not an unknown option.
+        let negative = try await run(["--concurrent", "-1"])
+        #expect(negative.status == 2 && negative.stderr.contains("--concurrent values must be at least 1"), "\(negative.stderr)")
     }
 }
