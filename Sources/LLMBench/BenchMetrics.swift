@@ -231,9 +231,11 @@ public struct ClientLoad: Codable, Sendable, Hashable {
     public var cores: Int
     /// The client's largest resident memory since it started, in megabytes (the largest worker's in a merged run).
     public var peakMemoryMB: Double
-    /// Share of the available cores the client kept busy over `durationS`, in percent.
+    /// Share of the available cores the client kept busy over `durationS`, in percent (in a merged
+    /// run, the busiest worker's).
     public var cpuPercent: Double
 
+    /// The load of `cpuS` seconds of CPU on `cores` cores over `durationS` seconds.
     public init(cpuS: Double, cores: Int, peakMemoryMB: Double, durationS: Double) {
         self.cpuS = cpuS
         self.cores = max(1, cores)

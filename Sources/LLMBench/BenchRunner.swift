@@ -26,13 +26,17 @@ public struct BenchConfiguration: Sendable {
     /// requests (numbers `i % N == K`), of the concurrency or the rate (with an arrival stream of
     /// its own seed), and of the warm-up. Nil: the whole level.
     public var shard: Shard?
+    /// The level's place in a sweep (from 0): each level, and its warm-up, gets synthetic prompts of
+    /// its own, so that no level finds the prompts of another in the server's prefix cache.
+    public var level: Int
 
     public init(
         mode: LoadMode, numRequests: Int?, duration: Double?, warmupRequests: Int = 0, warmupSeconds: Double = 0,
         api: APIKind = .completions, stream: Bool = true, parameters: GenerationParameters = .init(), seed: UInt64 = 0,
-        slo: ServiceLevelObjective? = nil, shard: Shard? = nil
+        slo: ServiceLevelObjective? = nil, shard: Shard? = nil, level: Int = 0
     ) {
         self.shard = shard
+        self.level = level
         self.mode = mode
         self.numRequests = numRequests
         self.duration = duration
@@ -69,10 +73,12 @@ public enum BenchRunner {
     ///   - stop: once signalled, no further request is sent (cancel the calling task to end the
     ///     ones in flight); the level's result then covers the requests sent.
     ///   - onResult: sees every measured result as it finishes (to stream it to disk).
+    ///   - onWarmupResult: sees every warm-up result (not measured) as it finishes.
     ///   - onProgress: sees the measured results so far, after each one.
     public static func run(
         _ configuration: BenchConfiguration, workload: Workload, client: LLMClient, stop: StopSignal? = nil,
         onResult: @escaping @Sendable (RequestResult) -> Void = { _ in },
+        onWarmupResult: @escaping @Sendable (RequestResult) -> Void = { _ in },
         onProgress: @escaping @Sendable (BenchMetrics) -> Void = { _ in }
     ) async -> BenchLevelResult {
         let shard = configuration.shard
@@ -82,7 +88,7 @@ public enum BenchRunner {
                 configuration, workload: workload, client: client, stop: stop, metrics: warmup, counted: false,
                 count: configuration.warmupRequests > 0 ? shard.map { $0.share(of: configuration.warmupRequests) } ?? configuration.warmupRequests : nil,
                 duration: configuration.warmupRequests > 0 ? nil : configuration.warmupSeconds,
-                firstIndex: 0, onResult: { _ in }, onProgress: { _ in })
+                firstIndex: 0, stream: 2 * configuration.level + 1, onResult: onWarmupResult, onProgress: { _ in })
         }
         let startedAt = iso8601Timestamp(Date())
         let usageBefore = ProcessUsage.current()
@@ -93,7 +99,8 @@ public enum BenchRunner {
         }
         await runPhase(
             configuration, workload: workload, client: client, stop: stop, metrics: metrics, counted: true, count: count,
-            duration: configuration.duration, firstIndex: configuration.warmupRequests, onResult: onResult, onProgress: onProgress)
+            duration: configuration.duration, firstIndex: configuration.warmupRequests, stream: 2 * configuration.level,
+            onResult: onResult, onProgress: onProgress)
         let duration = (ContinuousClock.now - start).seconds
         let client = ClientLoad(
             from: usageBefore, to: ProcessUsage.current(), cores: ProcessUsage.availableCores, durationS: duration)
@@ -103,8 +110,8 @@ public enum BenchRunner {
             startedAt: startedAt)
     }
 
-    private static func request(_ index: Int, _ configuration: BenchConfiguration, _ workload: Workload) -> GenerationRequest {
-        let entry = workload.entry(at: index)
+    private static func request(_ index: Int, stream: Int, _ configuration: BenchConfiguration, _ workload: Workload) -> GenerationRequest {
+        let entry = workload.entry(at: index, stream: stream)
         return GenerationRequest(
             index: index, repeatIndex: index / workload.count, promptID: entry.id, prompt: entry.prompt,
             parameters: configuration.parameters.overridden(by: entry.parameters), api: configuration.api,
@@ -113,7 +120,7 @@ public enum BenchRunner {
 
     private static func runPhase(
         _ configuration: BenchConfiguration, workload: Workload, client: LLMClient, stop: StopSignal?, metrics: BenchMetrics, counted: Bool,
-        count: Int?, duration: Double?, firstIndex: Int,
+        count: Int?, duration: Double?, firstIndex: Int, stream: Int,
         onResult: @escaping @Sendable (RequestResult) -> Void, onProgress: @escaping @Sendable (BenchMetrics) -> Void
     ) async {
         let start = metrics.start
@@ -122,12 +129,10 @@ public enum BenchRunner {
         @Sendable func send(_ index: Int, lag: Double?) async {
             metrics.requestStarted(lag: lag)
             let number = shard.map { $0.globalNumber(index) } ?? index
-            let result = await client.generate(request(firstIndex + number, configuration, workload), stop: stop)
+            let result = await client.generate(request(firstIndex + number, stream: stream, configuration, workload), stop: stop)
             metrics.requestFinished(result, counted: counted)
-            if counted {
-                onResult(result)
-                onProgress(metrics)
-            }
+            onResult(result)
+            if counted { onProgress(metrics) }
         }
         switch configuration.mode {
         case .concurrency(let workers):

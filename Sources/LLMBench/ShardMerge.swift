@@ -143,14 +143,17 @@ public enum ShardMerge {
             histograms: histograms.mapValues(\.sparseCounts), startedAt: levels.compactMap(\.startedAt).min())
     }
 
-    /// The workers' loads together: their CPU time and cores summed, the largest worker's memory.
-    /// Nil when a worker's file does not have it.
+    /// The workers' loads together: their CPU time and cores summed, the largest worker's memory,
+    /// and the busiest worker's share of its cores (one saturated worker is what matters, and
+    /// workers may share a machine). Nil when a worker's file does not have it.
     private static func mergedClientLoad(_ loads: [ClientLoad?], durationS: Double) -> ClientLoad? {
         let measured = loads.compactMap { $0 }
         guard !measured.isEmpty, measured.count == loads.count else { return nil }
-        return ClientLoad(
+        var merged = ClientLoad(
             cpuS: measured.map(\.cpuS).reduce(0, +), cores: measured.map(\.cores).reduce(0, +),
             peakMemoryMB: measured.map(\.peakMemoryMB).max() ?? 0, durationS: durationS)
+        merged.cpuPercent = measured.map(\.cpuPercent).max() ?? 0
+        return merged
     }
 
     private static func date(_ text: String) -> Date? {

@@ -5,8 +5,9 @@ import LLMSupport
 import OpenAIAPI
 
 /// The prompts a benchmark sends. Prompts from a file are cycled in order; synthetic ones are
-/// generated for each request as it is sent, so every request has its own prompt (no server-side
-/// prefix-cache hits from repeats) and memory does not grow with the number of requests.
+/// generated for each request as it is sent, so every request of a run has its own prompt (no
+/// server-side prefix-cache hits from repeats, across warm-up and levels too) and memory does not
+/// grow with the number of requests.
 public struct Workload: Sendable {
     /// A short description for the result file (`prompts.txt`, `sharegpt:data.json`, `synthetic:ko,in=128,out=64`).
     public var name: String
@@ -16,7 +17,8 @@ public struct Workload: Sendable {
 
     private enum Source: Sendable {
         case stored([PromptEntry])
-        case generated(@Sendable (Int) -> PromptEntry)
+        /// Request number and stream to prompt.
+        case generated(@Sendable (Int, Int) -> PromptEntry)
     }
 
     public init(name: String, prompts: [PromptEntry]) {
@@ -26,23 +28,35 @@ public struct Workload: Sendable {
         source = .stored(prompts)
     }
 
-    private init(name: String, count: Int, generator: @escaping @Sendable (Int) -> PromptEntry) {
+    private init(name: String, count: Int, generator: @escaping @Sendable (Int, Int) -> PromptEntry) {
         self.name = name
         self.count = max(1, count)
         source = .generated(generator)
     }
 
-    /// The prompt of request number `index` (from 0, warm-up requests first).
-    public func entry(at index: Int) -> PromptEntry {
+    /// The prompt of request number `index` (from 0). `stream` keeps apart the requests of one run
+    /// that share numbers (a sweep's levels, a warm-up): synthetic prompts differ between streams;
+    /// a file's prompts are the same in each.
+    public func entry(at index: Int, stream: Int = 0) -> PromptEntry {
         switch source {
         case .stored(let prompts): prompts[index % prompts.count]
-        case .generated(let generator): generator(index)
+        case .generated(let generator): generator(index, stream)
         }
     }
 
     /// The prompts of one pass, produced as they are read.
     public var prompts: LazyMapCollection<Range<Int>, PromptEntry> {
         (0..<count).lazy.map { entry(at: $0) }
+    }
+
+    /// A fingerprint of the prompts, to tell workloads apart (``PromptEntry/fingerprint(of:)``).
+    /// A synthetic workload's name says everything that makes its prompts, so that is what is
+    /// hashed, rather than making every prompt again.
+    public var fingerprint: String {
+        switch source {
+        case .stored(let prompts): PromptEntry.fingerprint(of: prompts)
+        case .generated: PromptEntry.fingerprint(of: [PromptEntry(id: name, prompt: .text(name), parameters: .init(), line: 1)])
+        }
     }
 
     /// The prompts of a prompt file (TXT, JSON, JSONL, CSV), as the main command reads them.
@@ -93,10 +107,12 @@ public struct Workload: Sendable {
         let hangul = Array("가나다라마바사아자차카타파하인공지능모델데이터학습에너지우주기후양자윤리신경망광합성")
         let language = korean ? "ko" : "en"
         let name = "synthetic:\(language),in=\(inputTokens)±\(inputSpread),out=\(outputTokens)±\(outputSpread),seed=\(seed)"
-        return Workload(name: name, count: count) { index in
-            // Each request's own stream, whatever order the requests are sent in (shards, retries).
-            var mixer = SeededRandom(seed: seed &+ UInt64(index))
-            var random = SeededRandom(seed: mixer.next())
+        return Workload(name: name, count: count) { index, stream in
+            // Each request's own random numbers, whatever order the requests are sent in (shards),
+            // from the seed, the stream and the number all mixed, so that no two overlap.
+            var mixer = SeededRandom(seed: seed ^ (UInt64(bitPattern: Int64(stream)) &* 0xD1B5_4A32_D192_ED03))
+            var request = SeededRandom(seed: mixer.next() &+ UInt64(index) &* 0xD1B5_4A32_D192_ED03)
+            var random = SeededRandom(seed: request.next())
             func around(_ mean: Int, _ spread: Int) -> Int {
                 guard spread > 0 else { return max(1, mean) }
                 return max(1, mean - spread + Int(random.next() % UInt64(2 * spread + 1)))

@@ -44,7 +44,6 @@ public struct ClientConfiguration: Sendable {
         self.maxConnections = max(1, maxConnections)
     }
 
-    /// The server's root: the base URL without its trailing `/v1` (where `/health` lives).
     /// Appended to a 404's message when the base URL lacks the `/v1` that OpenAI-compatible
     /// servers serve their API under (the usual cause of a 404 on every request).
     var missingPathHint: String {
@@ -54,6 +53,7 @@ public struct ClientConfiguration: Sendable {
         return " (the base URL \(redacting(baseURL)) has no /v1: OpenAI-compatible servers answer under it, e.g. \(redacting(baseURL))/v1)"
     }
 
+    /// The server's root: the base URL without its trailing `/v1` (where `/health` lives).
     public var rootURL: String {
         baseURL.hasSuffix("/v1") ? String(baseURL.dropLast(3)) : baseURL
     }

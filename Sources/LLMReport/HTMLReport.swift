@@ -228,7 +228,7 @@ struct ReportPage {
                        "Prompt tokens", "Output tokens", "Max in flight"]
         if hasGoodput { headers.append("Goodput (req/s)") }
         let hasClientLoad = sources.contains { $0.overview.clientLoad != nil }
-        if hasClientLoad { headers.append("Client CPU (% of cores)") }
+        if hasClientLoad { headers.append("Client CPU (of its cores)") }
         headers.append("Errors by kind")
         html += headers.enumerated().map { index, header in
             index == 0 || index == headers.count - 1 ? "<th>\(header)</th>" : "<th class=\"num\">\(header)</th>"
@@ -242,7 +242,7 @@ struct ReportPage {
                 "\(o.completionTokens)", o.maxInFlight.map(String.init) ?? "—",
             ]
             if hasGoodput { cells.append(o.goodput.map { Format.fixed($0, 2) } ?? "—") }
-            if hasClientLoad { cells.append(o.clientLoad.map { "\(Format.fixed($0.cpuPercent, 0)) of \($0.cores)" } ?? "—") }
+            if hasClientLoad { cells.append(o.clientLoad.map { "\(Format.fixed($0.cpuPercent, 0)) % of \($0.cores)" } ?? "—") }
             let errors = o.errorsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             html += "<tr\(o.failed > 0 ? " class=\"failed\"" : "")><th scope=\"row\">\(HTMLText.escape(source.name))</th>"
             html += cells.enumerated().map { index, cell in

@@ -15,14 +15,17 @@ public struct ProcessUsage: Sendable, Hashable {
     /// The largest resident memory of the process so far, in megabytes.
     public var peakResidentMegabytes: Double
 
+    /// A reading of `cpuSeconds` of CPU and a peak of `peakResidentMegabytes`.
     public init(cpuSeconds: Double, peakResidentMegabytes: Double) {
         self.cpuSeconds = cpuSeconds
         self.peakResidentMegabytes = peakResidentMegabytes
     }
 
-    /// The cores this process may run on: its CPU affinity mask (`taskset`, container cpusets)
-    /// where the system has one, else the cores online.
+    /// The cores this process may use: its CPU affinity mask (`taskset`, cpusets), lowered to its
+    /// cgroup's CPU quota (`docker --cpus`, a Kubernetes CPU limit) when that is smaller; else the
+    /// cores online.
     public static var availableCores: Int {
+        var cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         #if os(Linux)
         // `Cpus_allowed` is the affinity mask in hex words separated by commas.
         if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
@@ -31,10 +34,17 @@ public struct ProcessUsage: Sendable, Hashable {
             let count = line.dropFirst("Cpus_allowed:".count).reduce(0) { total, digit in
                 total + (digit.hexDigitValue?.nonzeroBitCount ?? 0)
             }
-            if count > 0 { return count }
+            if count > 0 { cores = count }
+        }
+        // cgroup v2: "QUOTA PERIOD" in microseconds, or "max PERIOD" without a limit.
+        if let limit = try? String(contentsOfFile: "/sys/fs/cgroup/cpu.max", encoding: .utf8) {
+            let fields = limit.split(separator: " ").map { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            if fields.count == 2, let quota = fields[0], let period = fields[1], quota > 0, period > 0 {
+                cores = min(cores, max(1, Int((quota / period).rounded(.up))))
+            }
         }
         #endif
-        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        return cores
     }
 
     /// The usage now.

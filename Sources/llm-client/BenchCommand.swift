@@ -93,8 +93,8 @@ struct BenchCommand: AsyncParsableCommand {
         try record.checkNoClobber(overwrite: outputs.overwrite)
         try checkFileLimit(connections: largestConcurrency)
         if let sloPercent, !(0...100).contains(sloPercent) { throw ValidationError("--slo-percent must be between 0 and 100, got \(sloPercent).") }
-        if concurrent != nil, maxConcurrency != nil { throw ValidationError("--max-concurrency caps an open loop (--request-rate); with --concurrent, the concurrency is the cap.") }
-        if concurrent != nil, burstiness != 1 || arrivals != .poisson { throw ValidationError("--burstiness and --arrivals shape an open loop (--request-rate); --concurrent is a closed loop.") }
+        if requestRate == nil, maxConcurrency != nil { throw ValidationError("--max-concurrency caps an open loop (--request-rate); in a closed loop, --concurrent is the cap.") }
+        if requestRate == nil, burstiness != 1 || arrivals != .poisson { throw ValidationError("--burstiness and --arrivals shape an open loop (--request-rate); without it the loop is closed (--concurrent).") }
         if numRequests != nil, duration != nil { throw ValidationError("Give --num-requests or --duration, not both.") }
         // Workers finish a level at different times, and only the first level starts at --start-at:
         // the later levels of a sharded sweep would overlap other workers' earlier ones.
@@ -176,14 +176,14 @@ struct BenchCommand: AsyncParsableCommand {
             let startedAt = iso8601Timestamp(Date())
             var results: [BenchLevelResult] = []
             var changes: [String: Double] = [:]
-            for (mode, temperature) in levels where !interruption.stop.isStopped {
+            for (levelNumber, (mode, temperature)) in levels.enumerated() where !interruption.stop.isStopped {
                 var parameters = generation.parameters
                 parameters.model = model
                 parameters.temperature = temperature
                 let configuration = BenchConfiguration(
                     mode: mode, numRequests: numRequests, duration: duration, warmupRequests: warmup.requests,
                     warmupSeconds: warmup.seconds, api: generation.api ?? .completions, stream: !generation.noStream,
-                    parameters: parameters, seed: randomSeed, slo: objective, shard: shard)
+                    parameters: parameters, seed: randomSeed, slo: objective, shard: shard, level: levelNumber)
                 let before = scrapeMetrics ? await scrape(client) : [:]
                 let expected = (numRequests ?? (duration == nil ? workload.count : nil)).map { shard?.share(of: $0) ?? $0 }
                 let label = temperatures.count > 1 ? "\(mode.label) t=\(temperature)" : mode.label
@@ -195,8 +195,9 @@ struct BenchCommand: AsyncParsableCommand {
                         var row = result
                         row.setting = label
                         for writer in streamWriters { try? writer.append(row) }
-                        failures.note(row)
+                        failures.note(row, measured: true)
                     },
+                    onWarmupResult: { failures.note($0, measured: false) },
                     onProgress: { metrics in
                         let (finished, failed, tokens) = metrics.progress
                         progress?.update(done: finished, failed: failed, tokens: tokens)
@@ -221,7 +222,7 @@ struct BenchCommand: AsyncParsableCommand {
             finishedAt: iso8601Timestamp(Date()), toolVersion: RootCommand.version)
         run.shard = shard?.description
         if interruption.wasInterrupted || failures.unreachable != nil { run.interrupted = true }
-        run.promptsFingerprint = PromptEntry.fingerprint(of: workload.prompts)
+        run.promptsFingerprint = workload.fingerprint
         var bench: [String: String] = ["workload": workload.name, "random_seed": String(randomSeed)]
         bench["load"] = levels.map { $0.0.label }.joined(separator: ",")
         if temperatures.count > 1 { bench["temperatures"] = temperatures.map { "\($0)" }.joined(separator: ",") }
@@ -258,7 +259,7 @@ struct BenchCommand: AsyncParsableCommand {
             throw ExitCode(130)
         }
         if let unreachable = failures.unreachable {
-            printError("error: \(unreachable) requests in a row could not connect, so the benchmark stopped sending (is the server down?)")
+            printError("error: \(unreachable) requests in a row could not connect, with no answer for \(Int(FailureWatch.quietSeconds)) s or more, so the benchmark stopped sending (is the server down?)")
             throw ExitCode(1)
         }
 
@@ -282,31 +283,42 @@ private final class FailureWatch: Sendable {
     private struct State {
         var examples: [String: (count: Int, message: String)] = [:]
         var unreachableInARow = 0
+        var lastSuccess: ContinuousClock.Instant?
         var stoppedAfter: Int?
     }
+
+    /// How long without any answer, besides the refusals in a row, before the server counts as down
+    /// (a server that refuses some connections but answers others is not down).
+    static let quietSeconds = 10.0
 
     private let state = Mutex(State())
     private let limit: Int
     private let stop: StopSignal
 
-    /// - Parameter stopAfterUnreachable: failures to connect in a row, with nothing succeeding
-    ///   between them, after which `stop` is signalled.
+    /// - Parameter stopAfterUnreachable: refused connections (or unresolvable host names) in a row,
+    ///   with no answer for ``quietSeconds`` or ever, after which `stop` is signalled.
     init(stopAfterUnreachable: Int, stop: StopSignal) {
         limit = stopAfterUnreachable
         self.stop = stop
     }
 
-    func note(_ result: RequestResult) {
+    /// Notes a finished request; `measured` is false for warm-up requests, which can stop the run
+    /// but are not among the examples (the report does not count them).
+    func note(_ result: RequestResult, measured: Bool) {
+        let now = ContinuousClock.now
         let stopNow = state.withLock { state -> Bool in
             guard !result.success else {
                 state.unreachableInARow = 0
+                state.lastSuccess = now
                 return false
             }
-            let kind = result.errorKind?.rawValue ?? "unknown"
-            state.examples[kind, default: (0, result.error ?? "")].count += 1
-            guard [.connectionRefused, .dns, .connection].contains(result.errorKind) else { return false }
+            if measured {
+                state.examples[result.errorKind?.rawValue ?? "unknown", default: (0, result.error ?? "")].count += 1
+            }
+            guard [.connectionRefused, .dns].contains(result.errorKind) else { return false }
             state.unreachableInARow += 1
-            guard state.unreachableInARow >= limit, state.stoppedAfter == nil else { return false }
+            let quiet = state.lastSuccess.map { (now - $0) >= .seconds(Self.quietSeconds) } ?? true
+            guard state.unreachableInARow >= limit, quiet, state.stoppedAfter == nil else { return false }
             state.stoppedAfter = state.unreachableInARow
             return true
         }

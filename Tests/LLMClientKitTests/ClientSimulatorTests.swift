@@ -101,6 +101,23 @@ import Testing
         }
     }
 
+    @Test func aBaseURLWithoutV1IsNamedInTheError() async throws {
+        try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
+            let withCredentials = endpoint.rootURL.replacingOccurrences(of: "http://", with: "http://user:secret@")
+            try await LLMClient.withClient(ClientConfiguration(baseURL: withCredentials)) { client in
+                let result = await client.generate(GenerationRequest(prompt: .text("x"), parameters: .init(model: "llm-sim")))
+                #expect(result.httpStatus == 404)
+                #expect(result.error?.contains("has no /v1: OpenAI-compatible servers answer under it, e.g. \(endpoint.rootURL)/v1") == true, "\(result.error ?? "")")
+                #expect(result.error?.contains("secret") == false)
+                await #expect(throws: LLMClientError.self) { try await client.listModels() }
+            }
+            try await LLMClient.withClient(ClientConfiguration(baseURL: endpoint.baseURL)) { client in
+                let result = await client.generate(GenerationRequest(prompt: .text("x"), parameters: .init(model: "nope")))
+                #expect(result.httpStatus == 404 && result.error?.contains("/v1:") == false, "a 404 under /v1 is the server's own")
+            }
+        }
+    }
+
     @Test func httpErrorsCarryTheServersMessage() async throws {
         try await withSimulator { client, _ in
             for (fault, status) in [("429", 429), ("500", 500), ("503", 503)] {

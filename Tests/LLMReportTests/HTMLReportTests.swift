@@ -121,7 +121,7 @@ let sampleBenchJSON = """
         #expect(html.contains("Throughput (requests/s)") && html.contains("Throughput (tokens/s)"))
         #expect(html.contains("Latency (ms)"))
         #expect(html.contains("http_status 1"))
-        #expect(html.contains("Client CPU (% of cores)") && html.contains(">12 of 2</td>"), "the client's own load, where measured")
+        #expect(html.contains("Client CPU (of its cores)") && html.contains(">12 % of 2</td>"), "the client's own load, where measured")
     }
 
     @Test func comparisonOverlaysRunsNamedByFile() throws {

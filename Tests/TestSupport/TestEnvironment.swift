@@ -40,7 +40,6 @@ public enum TestEnvironment {
     }
 }
 
-/// A simulator configuration for tests: a free loopback port and a fast latency model.
 /// A new empty directory under the system's temporary directory, named `prefix-UUID`; the caller removes it.
 public func makeTemporaryDirectory(_ prefix: String) throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
@@ -48,6 +47,7 @@ public func makeTemporaryDirectory(_ prefix: String) throws -> URL {
     return url
 }
 
+/// A simulator configuration for tests: a free loopback port and a fast latency model.
 public func testSimulatorConfiguration(
     latency: LatencyModel = .instant(outputTokens: 16), faults: FaultConfiguration = .init(),
     apiKey: String? = nil, maxConcurrency: Int = 0, models: [String] = ["llm-sim"]
