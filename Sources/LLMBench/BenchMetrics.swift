@@ -222,49 +222,6 @@ public struct BenchSummary: Codable, Sendable, Hashable {
     }
 }
 
-/// The client's own load during a level: a client that keeps its cores busy adds its own delays
-/// to the latencies it measures, and then more workers (`--shard`) are needed, not a faster server.
-public struct ClientLoad: Codable, Sendable, Hashable {
-    /// CPU time (user and system) the client used, in seconds.
-    public var cpuS: Double
-    /// Cores available to the client (summed over the workers of a merged run).
-    public var cores: Int
-    /// The client's largest resident memory since it started, in megabytes (the largest worker's in a merged run).
-    public var peakMemoryMB: Double
-    /// Share of the available cores the client kept busy over `durationS`, in percent (in a merged
-    /// run, the busiest worker's).
-    public var cpuPercent: Double
-
-    /// The load of `cpuS` seconds of CPU on `cores` cores over `durationS` seconds.
-    public init(cpuS: Double, cores: Int, peakMemoryMB: Double, durationS: Double) {
-        self.cpuS = cpuS
-        self.cores = max(1, cores)
-        self.peakMemoryMB = peakMemoryMB
-        cpuPercent = durationS > 0 ? 100 * cpuS / (durationS * Double(self.cores)) : 0
-    }
-
-    /// The load between two readings of this process's usage.
-    public init(from before: ProcessUsage, to after: ProcessUsage, cores: Int, durationS: Double) {
-        self.init(cpuS: max(0, after.cpuSeconds - before.cpuSeconds), cores: cores, peakMemoryMB: after.peakResidentMegabytes, durationS: durationS)
-    }
-
-    /// Above this share of its cores, the client's own scheduling delays start to show in latencies.
-    public static let busyPercent = 80.0
-
-    /// Whether the client was busy enough for its own delays to show, over a level long enough
-    /// (a second or more) for the share to mean something.
-    public func isBusy(overSeconds duration: Double) -> Bool {
-        duration >= 1 && cpuPercent > Self.busyPercent
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case cores
-        case cpuS = "cpu_s"
-        case peakMemoryMB = "peak_memory_mb"
-        case cpuPercent = "cpu_percent"
-    }
-}
-
 /// Errors of the benchmark's configuration.
 public enum BenchError: Error, CustomStringConvertible, Sendable {
     case invalid(String)

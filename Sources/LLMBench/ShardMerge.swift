@@ -16,7 +16,8 @@ public enum ShardMerge {
         for (previous, next) in zip(results, results.dropFirst()) where previous.index == next.index {
             throw ShardMergeError("request #\(next.index) is in more than one file: these are not disjoint shards")
         }
-        let summary = RunSummary(results: results, durationSeconds: ExperimentRunner.span(of: results))
+        var summary = RunSummary(results: results, durationSeconds: ExperimentRunner.span(of: results))
+        summary.client = ClientLoad.merged(documents.map(\.summary.client), durationS: summary.durationS)
         return RunDocument(run: run, summary: summary, results: results)
     }
 
@@ -137,23 +138,10 @@ public enum ShardMerge {
             maxInFlight: series.map(\.maxInFlight).max() ?? summaries.map(\.maxInFlight).reduce(0, +),
             ttftS: histograms["ttft_us"]?.summary, e2eS: histograms["e2e_us"]?.summary, itlS: histograms["itl_us"]?.summary,
             tpotS: histograms["tpot_us"]?.summary, schedulingLagS: histograms["scheduling_lag_us"]?.summary,
-            client: mergedClientLoad(summaries.map(\.client), durationS: end.timeIntervalSince(firstStart)))
+            client: ClientLoad.merged(summaries.map(\.client), durationS: end.timeIntervalSince(firstStart)))
         return BenchDocument.Level(
             label: levels[0].label, temperature: levels[0].temperature, summary: summary, timeSeries: series,
             histograms: histograms.mapValues(\.sparseCounts), startedAt: levels.compactMap(\.startedAt).min())
-    }
-
-    /// The workers' loads together: their CPU time and cores summed, the largest worker's memory,
-    /// and the busiest worker's share of its cores (one saturated worker is what matters, and
-    /// workers may share a machine). Nil when a worker's file does not have it.
-    private static func mergedClientLoad(_ loads: [ClientLoad?], durationS: Double) -> ClientLoad? {
-        let measured = loads.compactMap { $0 }
-        guard !measured.isEmpty, measured.count == loads.count else { return nil }
-        var merged = ClientLoad(
-            cpuS: measured.map(\.cpuS).reduce(0, +), cores: measured.map(\.cores).reduce(0, +),
-            peakMemoryMB: measured.map(\.peakMemoryMB).max() ?? 0, durationS: durationS)
-        merged.cpuPercent = measured.map(\.cpuPercent).max() ?? 0
-        return merged
     }
 
     private static func date(_ text: String) -> Date? {

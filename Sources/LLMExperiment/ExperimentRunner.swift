@@ -197,9 +197,11 @@ public enum ExperimentRunner {
             }
             onResult(result, done)
         }
+        let usageBefore = ProcessUsage.current()
         let started = ContinuousClock.now
         let evaluated: [RequestResult]
         let batchSeconds: Double
+        var usageAfter = usageBefore
         if let evaluator, evaluator.judges {
             // Written at once where a file takes a result twice (JSONL), so a kill loses nothing.
             let immediate = writers.filter { $0.format == .jsonl }
@@ -214,12 +216,14 @@ public enum ExperimentRunner {
             if evaluator.judgeAfterBatch {
                 _ = await client.generateBatch(requests, concurrency: plan.workerConcurrency, stop: stop, onText: onText, onResult: finish)
                 batchSeconds = (ContinuousClock.now - started).seconds
+                usageAfter = ProcessUsage.current()
                 continuation.finish()
                 evaluated = await Self.judgeEach(finished, concurrency: plan.concurrency, evaluator: evaluator) { write($0, to: writers) }
             } else {
                 async let judged = Self.judgeEach(finished, concurrency: plan.concurrency, evaluator: evaluator) { write($0, to: writers) }
                 _ = await client.generateBatch(requests, concurrency: plan.workerConcurrency, stop: stop, onText: onText, onResult: finish)
                 batchSeconds = (ContinuousClock.now - started).seconds
+                usageAfter = ProcessUsage.current()
                 continuation.finish()
                 evaluated = await judged
             }
@@ -232,6 +236,7 @@ public enum ExperimentRunner {
                 checkedResults.withLock { $0.append(checked) }
             }
             batchSeconds = (ContinuousClock.now - started).seconds
+            usageAfter = ProcessUsage.current()
             evaluated = checkedResults.withLock { $0 }
         }
         run.finishedAt = iso8601Timestamp(Date())
@@ -239,7 +244,8 @@ public enum ExperimentRunner {
         if results.count < plan.shareCount { run.interrupted = true }
         // A resumed run's rates count the earlier session's requests over its time as well.
         let duration = batchSeconds + Self.span(of: kept)
-        let summary = RunSummary(results: results, durationSeconds: duration)
+        var summary = RunSummary(results: results, durationSeconds: duration)
+        summary.client = ClientLoad(from: usageBefore, to: usageAfter, cores: ProcessUsage.availableCores, durationS: batchSeconds)
         for writer in writers { try writer.finish(run: run, summary: summary) }
         if let writeError = progress.withLock({ $0.writeError }) {
             throw ExperimentError.output(writeError)

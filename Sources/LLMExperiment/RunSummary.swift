@@ -1,4 +1,5 @@
 public import LLMClientKit
+public import LLMSupport
 
 /// The configuration of a run, recorded with its results. The base URL is stored without
 /// credentials and the API key is never part of it.
@@ -135,6 +136,9 @@ public struct RunSummary: Codable, Sendable, Hashable {
     /// Assertion pass rate, judge scores and consistency across repeats; nil when the run has
     /// none of them.
     public var quality: QualitySummary?
+    /// What the client process itself used while it sent this session's requests; nil when not
+    /// measured (summaries of parts of a run, files of older versions).
+    public var client: ClientLoad? = nil
 
     /// Summarises `results` of a run that took `durationSeconds`. Latencies, token totals and rates
     /// are over successful requests (ITL pools the gaps of all of them); rates are 0 for a zero
@@ -190,7 +194,7 @@ public struct RunSummary: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case successful, failed, quality
+        case successful, failed, quality, client
         case totalRequests = "total_requests"
         case errorsByKind = "errors_by_kind"
         case durationS = "duration_s"

@@ -23,6 +23,13 @@ public func formatSummary(_ summary: RunSummary, style: TerminalStyle = .plain) 
     let estimated = summary.tokensEstimated ? " (estimated)" : ""
     lines.append(line("Tokens/second:", String(format: "%.1f output, %.1f total%@", summary.outputTokensPerSecond, summary.totalTokensPerSecond, estimated)))
     lines.append(line("Tokens:", "\(summary.totalPromptTokens) prompt, \(summary.totalCompletionTokens) completion\(estimated)"))
+    if let client = summary.client {
+        lines.append(line("Client load:", String(
+            format: "%.0f %% of %d cores (%.2f s CPU), peak memory %.0f MB", client.cpuPercent, client.cores, client.cpuS, client.peakMemoryMB)))
+        if client.isBusy(overSeconds: summary.durationS) {
+            lines.append(style.yellow("⚠ The client kept more than \(Int(ClientLoad.busyPercent)) % of its cores busy: its own delays may be in these latencies."))
+        }
+    }
     lines.append(thin)
     let columns = ["mean", "min", "max", "p50", "p90", "p95", "p99"]
     lines.append("Latency".fitted(toWidth: 16) + columns.map { $0.leftPadded(8) }.joined())

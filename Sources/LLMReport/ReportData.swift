@@ -2,6 +2,7 @@ import Foundation
 import LLMBench
 import LLMClientKit
 import LLMExperiment
+import LLMSupport
 
 /// The latency distributions the report draws.
 enum LatencyMetric: CaseIterable {
@@ -141,7 +142,7 @@ struct ReportSource {
             requestsPerSecond: summary.requestsPerSecond, outputTokensPerSecond: summary.outputTokensPerSecond,
             totalTokensPerSecond: summary.totalTokensPerSecond, promptTokens: summary.totalPromptTokens,
             completionTokens: summary.totalCompletionTokens, maxInFlight: seconds.map(\.maxInFlight).max(), goodput: nil,
-            clientLoad: nil, errorsByKind: summary.errorsByKind)
+            clientLoad: summary.client, errorsByKind: summary.errorsByKind)
         distributions = [
             .ttft: WeightedValues(samples: successful.compactMap(\.ttftS)),
             .endToEnd: WeightedValues(samples: successful.map(\.latencyS)),

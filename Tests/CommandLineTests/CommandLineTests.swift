@@ -57,6 +57,10 @@ import Testing
                 let stats = try #require(summary[key] as? [String: Any], "\(key)")
                 for stat in ["mean", "min", "max", "p50", "p90", "p95", "p99"] { #expect(stats[stat] is Double, "\(key).\(stat)") }
             }
+            // The client's own load while it sent them, in the summary and on the terminal.
+            let client = try #require(summary["client"] as? [String: Any])
+            #expect((client["cpu_s"] as? Double ?? 0) > 0 && (client["cores"] as? Int ?? 0) >= 1 && client["peak_memory_mb"] is Double)
+            #expect(output.stdout.contains("Client load:") && output.stdout.contains(" cores ("), "\(output.stdout)")
             #expect(json["run"] is [String: Any])
         }
     }

@@ -119,6 +119,10 @@ import Testing
         let document = try JSONDecoder().decode(RunDocument.self, from: Data(contentsOf: URL(fileURLWithPath: merged)))
         #expect(document.results.map(\.index) == Array(0..<10))
         #expect(document.summary.successful == 10 && document.run.requestsPlanned == 10 && document.run.shard == nil)
+        let workerLoads = try json[0...1].map { try JSONDecoder().decode(RunDocument.self, from: Data(contentsOf: URL(fileURLWithPath: $0))).summary.client }
+        let mergedLoad = try #require(document.summary.client, "the workers' own load, merged")
+        #expect(abs(mergedLoad.cpuS - workerLoads.compactMap { $0?.cpuS }.reduce(0, +)) < 1e-9)
+        #expect(mergedLoad.cpuPercent == workerLoads.compactMap { $0?.cpuPercent }.max())
 
         let refused = try await runProcess(TestEnvironment.cliBinary, ["merge", json[0], json[2], "-o", merged + ".2"])
         #expect(refused.status == 2)

@@ -84,7 +84,7 @@ let sampleBenchJSON = """
             #expect(html.contains("<section id=\"\(section)\">"), "section \(section)")
         }
         #expect(!html.contains("<section id=\"sweep\">"))
-        #expect(!html.contains("Client CPU"), "a batch run does not measure the client's load")
+        #expect(!html.contains("Client CPU"), "no client load column for a file without one")
         // 3 metrics × (histogram, CDF) + 4 charts over time.
         #expect(html.components(separatedBy: "<svg ").count - 1 == 10)
         #expect(html.contains("인공지능이란 무엇인지 쉽게 설명해주세요."))
