@@ -98,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "llm-client-benchmarks",
             dependencies: [
-                "LLMClientKit", "LLMSimulator", "LLMBench",
+                "LLMClientKit", "LLMSimulator", "LLMBench", "LLMSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Benchmarks/llm-client-benchmarks"

@@ -16,6 +16,7 @@ import AsyncHTTPClient
 import Foundation
 import LLMBench
 import LLMClientKit
+import LLMSupport
 import NIOCore
 import Synchronization
 
@@ -143,13 +144,6 @@ func simulatorBenchmark(_ options: Options) async throws {
     print(String(format: "  load generator CPU  %.2f s", clientCPU))
 }
 
-/// Peak resident memory of this process, in MB.
-func peakMemoryMB() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_maxrss) / 1024
-}
-
 func clientBenchmark() async throws {
     SystemLimits.raiseOpenFileLimit()
     let workload = Workload.synthetic(count: 100, inputTokens: 32, outputTokens: 1_000_000, korean: true, seed: 1)
@@ -175,7 +169,7 @@ func clientBenchmark() async throws {
         await BenchRunner.run(BenchConfiguration(mode: .concurrency(64), numRequests: 100_000, duration: nil), workload: workload, client: client)
     }
     memoryServer.terminate()
-    let memoryPeak = peakMemoryMB()
+    let memoryPeak = ProcessUsage.current().peakResidentMegabytes
 
     let streaming = try await measure(outputTokens: 512, concurrency: 64, seconds: 8)
     print("client benchmark (llm-client's bench engine against serve-sim --no-latency, separate processes)")

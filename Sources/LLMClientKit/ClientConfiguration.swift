@@ -44,9 +44,11 @@ public struct ClientConfiguration: Sendable {
         self.maxConnections = max(1, maxConnections)
     }
 
-    /// Appended to a 404's message when the base URL lacks the `/v1` that OpenAI-compatible
-    /// servers serve their API under (the usual cause of a 404 on every request).
-    var missingPathHint: String {
+    /// What to add to the message of an HTTP `status` from the server: for a 404 when the base URL
+    /// lacks the `/v1` that OpenAI-compatible servers serve their API under (the usual cause of a
+    /// 404 on every request), a hint saying so; otherwise nothing.
+    func hint(forStatus status: Int) -> String {
+        guard status == 404 else { return "" }
         let afterScheme = baseURL.split(separator: "://", maxSplits: 1).last ?? Substring(baseURL)
         let path = afterScheme.split(separator: "/").dropFirst()  // the host first
         guard !path.contains(where: { $0.hasPrefix("v1") }) else { return "" }

@@ -64,7 +64,7 @@ public final class LLMClient: Sendable {
     public func listModels() async throws(LLMClientError) -> [ModelList.Model] {
         let (status, body) = try await get(configuration.baseURL + "/models")
         guard status == 200 else {
-            throw .httpStatus(status, message: Self.errorMessage(in: body) + (status == 404 ? configuration.missingPathHint : ""))
+            throw .httpStatus(status, message: Self.errorMessage(in: body) + configuration.hint(forStatus: status))
         }
         do {
             return try JSONDecoder().decode(ModelList.self, from: Data(body)).data
@@ -243,7 +243,7 @@ public final class LLMClient: Sendable {
                 retryAfter = Self.retryAfter(in: response.headers)
                 let errorBody = try await response.body.collect(upTo: 1024 * 1024)
                 result.error = "HTTP \(response.status.code): \(Self.errorMessage(in: Array(buffer: errorBody)))"
-                    + (response.status.code == 404 ? configuration.missingPathHint : "")
+                    + configuration.hint(forStatus: Int(response.status.code))
                 result.errorKind = .httpStatus
                 result.latencyS = (ContinuousClock.now - started).seconds
                 return Attempt(result: result, retryAfter: retryAfter)
