@@ -126,8 +126,7 @@ struct BenchCommand: AsyncParsableCommand {
             if let promptFile { return try Workload.promptFile(promptFile) }
             if let sharegpt { return try Workload.shareGPT(sharegpt) }
         } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
+            throw CommandFailure(.badInput, error: error)
         }
         let count = numRequests ?? 100
         return Workload.synthetic(
@@ -157,8 +156,7 @@ struct BenchCommand: AsyncParsableCommand {
                 try ResultWriter(path: $0, format: OutputFormat(path: $0)!, overwrite: outputs.overwrite)
             }
         } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
+            throw CommandFailure(.badInput, error: error)
         }
         let shard = try sharding.resolvedShard()
         let interruption = Interruption(gracePeriod: gracePeriod)
@@ -169,8 +167,7 @@ struct BenchCommand: AsyncParsableCommand {
             do {
                 model = try await client.resolveModel(generation.model)
             } catch {
-                printError("error: \(error)")
-                throw ExitCode(1)
+                throw CommandFailure(.failed, error: error)
             }
             try await sharding.waitForStart(quiet: quiet, stop: interruption.stop)
             let startedAt = iso8601Timestamp(Date())
@@ -243,8 +240,7 @@ struct BenchCommand: AsyncParsableCommand {
             do {
                 try (try encoder.encode(document) + Data("\n".utf8)).write(to: URL(fileURLWithPath: path), options: outputs.overwrite ? [] : [.withoutOverwriting])
             } catch {
-                printError("error: cannot write \(path): \(error.localizedDescription)")
-                throw ExitCode(1)
+                throw CommandFailure(.failed, "error: cannot write \(path): \(error.localizedDescription)")
             }
         }
         for path in output { print("Results saved to \(path)") }
@@ -255,19 +251,16 @@ struct BenchCommand: AsyncParsableCommand {
         await record.track { tracker throws(MLflowError) in try await tracker.logBench(document: document, resultFiles: artifacts, status: status) }
         failures.printExamples()
         if interruption.wasInterrupted {
-            printError("interrupted: the report covers the requests sent before the interrupt")
-            throw ExitCode(130)
+            throw CommandFailure(.interrupted, "interrupted: the report covers the requests sent before the interrupt")
         }
         if let unreachable = failures.unreachable {
-            printError("error: \(unreachable) requests in a row could not connect, with no answer for \(Int(FailureWatch.quietSeconds)) s or more, so the benchmark stopped sending (is the server down?)")
-            throw ExitCode(1)
+            throw CommandFailure(.failed, "error: \(unreachable) requests in a row could not connect, with no answer for \(Int(FailureWatch.quietSeconds)) s or more, so the benchmark stopped sending (is the server down?)")
         }
 
         if let sloPercent, let missed = results.first(where: { ($0.summary.sloAttainmentPercent ?? 100) < sloPercent }) {
-            printError(String(format: "SLO missed at %@: %.1f %% of requests met it, %.1f %% required.", missed.label, missed.summary.sloAttainmentPercent ?? 0, sloPercent))
-            throw ExitCode(3)
+            throw CommandFailure(.sloMissed, String(format: "SLO missed at %@: %.1f %% of requests met it, %.1f %% required.", missed.label, missed.summary.sloAttainmentPercent ?? 0, sloPercent))
         }
-        if results.allSatisfy({ $0.summary.successful == 0 }) { throw ExitCode(1) }
+        if results.allSatisfy({ $0.summary.successful == 0 }) { throw CommandFailure(.failed, nil) }
     }
 
     private func scrape(_ client: LLMClient) async -> [String: Double] {

@@ -30,8 +30,7 @@ struct ChatLoop {
             do {
                 try await ChatTerminal(client: client, settings: settings).run()
             } catch {
-                printError("error: \(error)")
-                throw ExitCode(1)
+                throw CommandFailure(.failed, error: error)
             }
         }
     }

@@ -66,8 +66,7 @@ struct CompareCommand: ParsableCommand {
         do {
             comparison = try RunComparison.load(resultFiles: resultFiles, loader: Self.runs(in:))
         } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
+            throw CommandFailure(.badInput, error: error)
         }
         let style = TerminalStyle.forOutput(fileDescriptor: STDOUT_FILENO, environment: ProcessInfo.processInfo.environment)
         let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) ?? 100
@@ -78,8 +77,7 @@ struct CompareCommand: ParsableCommand {
                 try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try comparison.jsonData().write(to: url, options: overwrite ? [.atomic] : [.withoutOverwriting])
             } catch {
-                printError("error: cannot write \(output): \(error.localizedDescription)")
-                throw ExitCode(2)
+                throw CommandFailure(.badInput, "error: cannot write \(output): \(error.localizedDescription)")
             }
             print("Comparison saved to \(output)")
         }
@@ -87,8 +85,7 @@ struct CompareCommand: ParsableCommand {
             do {
                 try HTMLReport.write(ReportInput(comparison: comparison), to: report, overwrite: overwrite)
             } catch {
-                printError("error: \(error)")
-                throw ExitCode(2)
+                throw CommandFailure(.badInput, error: error)
             }
             print("Report written to \(report)")
         }

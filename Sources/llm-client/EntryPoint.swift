@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 
-/// Runs the root command, mapping usage errors to exit status 2 (ArgumentParser's default is 64).
+/// Runs the root command and turns every error into an exit status, here and nowhere else:
+/// a ``CommandFailure`` exits with its own status, a usage error with 2 (ArgumentParser's default
+/// is 64), anything else as ArgumentParser reports it.
 @main
 enum EntryPoint {
     static func main() async {
@@ -12,11 +14,14 @@ enum EntryPoint {
             } else {
                 try command.run()
             }
+        } catch let failure as CommandFailure {
+            if let message = failure.message { printError(message) }
+            exit(failure.status.rawValue)
         } catch {
             let code = RootCommand.exitCode(for: error)
             if code == .validationFailure {
-                FileHandle.standardError.write(Data((RootCommand.fullMessage(for: error) + "\n").utf8))
-                exit(2)
+                printError(RootCommand.fullMessage(for: error))
+                exit(CommandFailure.Status.badInput.rawValue)
             }
             RootCommand.exit(withError: error)
         }

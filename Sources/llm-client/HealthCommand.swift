@@ -12,7 +12,7 @@ struct HealthCommand: AsyncParsableCommand {
         let status = try await LLMClient.withClient(server.clientConfiguration(maxConnections: 1)) { await $0.health() }
         let mark = status.healthy ? "✅ healthy" : "❌ unhealthy"
         print("\(mark): \(status.endpoint) (\(status.message), \(String(format: "%.3f", status.latencyS))s)")
-        if !status.healthy { throw ExitCode(1) }
+        if !status.healthy { throw CommandFailure(.failed, nil) }
     }
 }
 
@@ -27,8 +27,7 @@ struct ModelsCommand: AsyncParsableCommand {
             do {
                 return try await client.listModels()
             } catch {
-                printError("error: \(error)")
-                throw ExitCode(1)
+                throw CommandFailure(.failed, error: error)
             }
         }
         for model in models { print(model.id) }

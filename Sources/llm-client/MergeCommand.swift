@@ -40,14 +40,12 @@ struct MergeCommand: ParsableCommand {
         do {
             data = try merged()
         } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
+            throw CommandFailure(.badInput, error: error)
         }
         do {
             try data.write(to: URL(fileURLWithPath: output), options: overwrite ? [.atomic] : [.withoutOverwriting])
         } catch {
-            printError("error: cannot write \(output): \(error.localizedDescription)")
-            throw ExitCode(2)
+            throw CommandFailure(.badInput, "error: cannot write \(output): \(error.localizedDescription)")
         }
         print("Merged \(resultFiles.count) files into \(output)")
     }

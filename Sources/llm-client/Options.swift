@@ -328,8 +328,7 @@ struct ShardOptions: ParsableArguments {
             try await Task.sleep(for: .seconds(min(0.1, max(0, start.timeIntervalSinceNow))))
         }
         if stop.isStopped {
-            printError("interrupted before --start-at: nothing was sent")
-            throw ExitCode(130)
+            throw CommandFailure(.interrupted, "interrupted before --start-at: nothing was sent")
         }
     }
 }

@@ -40,8 +40,7 @@ struct ReportCommand: ParsableCommand {
         do {
             try HTMLReport.write(resultFiles: resultFiles, to: outputPath, overwrite: overwrite)
         } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
+            throw CommandFailure(.badInput, error: error)
         }
         print("Report written to \(outputPath)")
     }

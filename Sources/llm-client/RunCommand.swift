@@ -86,8 +86,7 @@ struct RunCommand: AsyncParsableCommand {
             do {
                 prompts = try PromptFile.load(path: promptFile)
             } catch {
-                printError("error: \(error)")
-                throw ExitCode(2)
+                throw CommandFailure(.badInput, error: error)
             }
         } else {
             prompts = [PromptEntry(id: nil, prompt: promptInput(prompt ?? ""), parameters: .init(), line: 1)]
@@ -103,8 +102,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             _ = try plan.resumedResults()  // a file of another run stops here, before anything is sent
         } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
+            throw CommandFailure(.badInput, error: error)
         }
         let interruption = Interruption(gracePeriod: gracePeriod)
         try await sharding.waitForStart(quiet: quiet, stop: interruption.stop)
@@ -150,19 +148,16 @@ struct RunCommand: AsyncParsableCommand {
             }
         } catch let error as LLMClientError {
             progress?.finish()
-            printError("error: \(error)")
             await record.track { tracker throws(MLflowError) in
                 try await tracker.logRun(run: plannedRun(plan), summary: RunSummary(results: [], durationSeconds: 0), resultFiles: [], status: .failed)
             }
-            throw ExitCode(interruption.wasInterrupted ? 130 : 1)
+            throw CommandFailure(interruption.wasInterrupted ? .interrupted : .failed, error: error)
         } catch let error as ExperimentError {
             progress?.finish()
-            printError("error: \(error)")
-            throw ExitCode(1)
+            throw CommandFailure(.failed, error: error)
         } catch let error as ResultFileError {
             progress?.finish()
-            printError("error: \(error)")
-            throw ExitCode(2)
+            throw CommandFailure(.badInput, error: error)
         }
         progress?.finish()
         if streamsToTerminal { print("\n") }
@@ -194,12 +189,11 @@ struct RunCommand: AsyncParsableCommand {
             let jsonl = outputFiles.first { $0.format == .jsonl }?.path
             printError("interrupted: \(outcome.results.count) of \(total) requests sent, \(outcome.summary.successful) succeeded; "
                 + (jsonl.map { "continue with --resume \($0)" } ?? "save results with --output FILE.jsonl to be able to --resume"))
-            throw ExitCode(130)
+            throw CommandFailure(.interrupted, nil)
         }
-        if outcome.summary.failed > 0 { throw ExitCode(1) }
+        if outcome.summary.failed > 0 { throw CommandFailure(.failed, nil) }
         if quality.failOnAssert, !failedExpectations.isEmpty {
-            printError("error: \(failedExpectations.count) of \(outcome.summary.quality?.assertionsChecked ?? 0) answers failed their expectations (--fail-on-assert)")
-            throw ExitCode(4)
+            throw CommandFailure(.expectationsFailed, "error: \(failedExpectations.count) of \(outcome.summary.quality?.assertionsChecked ?? 0) answers failed their expectations (--fail-on-assert)")
         }
     }
 
