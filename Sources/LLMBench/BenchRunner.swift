@@ -150,7 +150,11 @@ public enum BenchRunner {
             var schedule = ArrivalSchedule(
                 rate: rate / Double(shard?.count ?? 1), process: arrivals, burstiness: burstiness,
                 seed: configuration.seed &+ UInt64(shard?.index ?? 0))
-            let slots = cap.map { limit in FIFOSemaphore(limit: shard?.share(ofConcurrency: limit) ?? limit) }
+            // Never more requests in flight than the client has connections: the rest would wait
+            // inside the HTTP client, unseen, and fail once they had waited the connect timeout.
+            // Waiting here instead, a late request shows as scheduling lag.
+            let connections = client.configuration.maxConnections
+            let slots = FIFOSemaphore(limit: min(cap.map { shard?.share(ofConcurrency: $0) ?? $0 } ?? connections, connections))
             await withDiscardingTaskGroup { group in
                 var intended = start
                 var index = 0
@@ -159,12 +163,12 @@ public enum BenchRunner {
                     if let deadline, intended >= deadline { break }
                     try? await Task.sleep(until: intended, clock: .continuous)
                     if Task.isCancelled || stop?.isStopped == true { break }
-                    await slots?.acquire()
+                    await slots.acquire()
                     let target = intended
                     let current = index
                     group.addTask(priority: .high) {
                         await send(current, lag: (ContinuousClock.now - target).seconds)
-                        slots?.release()
+                        slots.release()
                     }
                     index += 1
                 }

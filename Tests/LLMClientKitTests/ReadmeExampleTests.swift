@@ -21,7 +21,7 @@ import Testing
                 let health = await client.health()
                 let models = try await client.listModels()
 
-                #expect(result.success && results.count == 8 && results.allSatisfy { $0.success })
+                #expect(result.success && results.count == 8 && results.allSatisfy { $0.success }, "\(failureReport([result] + results))")
                 #expect(pieces == 16 && health.healthy && models.count == 1)
             }
         }
