@@ -96,6 +96,17 @@ stop_llama_server() {
     stop_process llama-server "${LLAMA_PID:-}"
 }
 
+# What the example scripts need: the release binary (BIN) and llama-server with SmolLM2 serving
+# PARALLEL requests at once (LLAMA_URL), stopped when the script exits.
+# Usage: start_client_and_llama_server PARALLEL
+start_client_and_llama_server() {
+    ensure_apt_packages libedit-dev
+    ensure_venv
+    build_release_client
+    trap stop_llama_server EXIT
+    start_llama_server "$1"
+}
+
 # MLflow (PyPI `mlflow`, the full package: the tracking server with its SQL store and artifact
 # proxy) in the project's .venv (call ensure_venv first). About 45 s to install on 2 cores.
 ensure_mlflow() {

@@ -6,11 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-ensure_apt_packages libedit-dev
-ensure_venv
-build_release_client
-trap stop_llama_server EXIT
-start_llama_server 3
+start_client_and_llama_server 3
 
 mkdir -p runs
 stamp="$(date +%Y%m%d-%H%M%S)"

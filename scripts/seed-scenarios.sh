@@ -7,11 +7,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-ensure_apt_packages libedit-dev
-ensure_venv
-build_release_client
-trap stop_llama_server EXIT
-start_llama_server 4
+start_client_and_llama_server 4
 
 out="runs/scenarios-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"

@@ -277,11 +277,8 @@ import Testing
         #expect(TextGenerator.isKorean(answers[1]) && !answers[1].contains("\u{FFFD}"))
     }
 
-    @Test func aBatchAgainstTheRealModelServerInEveryFormat() async throws {
-        guard let baseURL = TestEnvironment.llamaBaseURL else {
-            if TestEnvironment.requiresRealServers { Issue.record("LLM_CLIENT_LLAMA_URL is not set: run the tests with scripts/test.sh") }
-            return
-        }
+    @Test(.requires(.llamaServer)) func aBatchAgainstTheRealModelServerInEveryFormat() async throws {
+        let baseURL = try RealService.llamaServer.required()
         let directory = try makeTemporaryDirectory("llm-client-cli")
         defer { try? FileManager.default.removeItem(at: directory) }
         let paths = ["json", "jsonl", "csv"].map { directory.appendingPathComponent("llama.\($0)").path }

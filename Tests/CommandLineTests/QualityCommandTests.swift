@@ -215,11 +215,8 @@ import FoundationNetworking
         }
     }
 
-    @Test func theRealModelServerJudgesItsOwnAnswers() async throws {
-        guard let baseURL = TestEnvironment.llamaBaseURL else {
-            if TestEnvironment.requiresRealServers { Issue.record("LLM_CLIENT_LLAMA_URL is not set: run the tests with scripts/test.sh") }
-            return
-        }
+    @Test(.requires(.llamaServer)) func theRealModelServerJudgesItsOwnAnswers() async throws {
+        let baseURL = try RealService.llamaServer.required()
         let directory = try makeTemporaryDirectory("llm-client-quality")
         defer { try? FileManager.default.removeItem(at: directory) }
         let prompts = directory.appendingPathComponent("prompts.txt")

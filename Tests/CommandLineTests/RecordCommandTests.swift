@@ -12,14 +12,6 @@ import FoundationNetworking
 /// line, against the simulator and a real MLflow server (`LLM_CLIENT_MLFLOW_URL`, started by
 /// `scripts/test.sh`), checked through MLflow's own REST API.
 @Suite struct RecordCommandTests {
-    private var mlflowURL: String? {
-        guard let url = ProcessInfo.processInfo.environment["LLM_CLIENT_MLFLOW_URL"], !url.isEmpty else {
-            if TestEnvironment.requiresRealServers { Issue.record("LLM_CLIENT_MLFLOW_URL is not set: run the tests with scripts/test.sh") }
-            return nil
-        }
-        return url
-    }
-
     /// A call to MLflow's REST API (a POST when there is a `json` body), decoded as a JSON object.
     private func get(_ url: String, json: [String: Any]? = nil) async throws -> [String: Any] {
         var request = URLRequest(url: try #require(URL(string: url)))
@@ -57,7 +49,7 @@ import FoundationNetworking
         return runs
     }
 
-    @Test func aTemperatureListRunsEachSettingAndIsReportedAndTracked() async throws {
+    @Test(.requires(.mlflow)) func aTemperatureListRunsEachSettingAndIsReportedAndTracked() async throws {
         let directory = try makeTemporaryDirectory("llm-client-record")
         defer { try? FileManager.default.removeItem(at: directory) }
         let prompts = directory.appendingPathComponent("prompts.txt")
@@ -66,12 +58,13 @@ import FoundationNetworking
         let csv = directory.appendingPathComponent("sweep.csv").path
         let report = directory.appendingPathComponent("sweep.html").path
         let experiment = "llm-client-cli-test \(UUID().uuidString.prefix(8))"
-        let mlflow = mlflowURL
+        let mlflow = try RealService.mlflow.required()
         try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
             let output = try await runProcess(TestEnvironment.cliBinary, [
                 "--base-url", endpoint.baseURL, "--prompt-file", prompts.path, "--temperature", "0.1,0.9", "--repeat", "2",
                 "--concurrent", "2", "--output", json, "--output", csv, "--report", report, "--expect-regex", ".",
-            ] + (mlflow.map { ["--mlflow-uri", $0, "--mlflow-experiment", experiment] } ?? []))
+                "--mlflow-uri", mlflow, "--mlflow-experiment", experiment,
+            ])
             #expect(output.status == 0, "\(output.stderr)")
             #expect(output.stdout.contains("SETTINGS SIDE BY SIDE"))
             #expect(!output.stderr.contains("warning"), "\(output.stderr)")
@@ -90,7 +83,6 @@ import FoundationNetworking
             let html = try String(contentsOfFile: report, encoding: .utf8)
             #expect(html.contains("<svg") && html.contains("한국의 수도는"))
 
-            guard let mlflow else { return }
             let tracked = try await runs(mlflow, experiment: experiment)
             #expect(tracked.count == 1)
             let run = try #require(tracked.first)
@@ -106,7 +98,7 @@ import FoundationNetworking
         }
     }
 
-    @Test func anInterruptedRunIsKilledInMLflowAndAnUnreachableOneOnlyWarns() async throws {
+    @Test(.requires(.mlflow)) func anInterruptedRunIsKilledInMLflowAndAnUnreachableOneOnlyWarns() async throws {
         let directory = try makeTemporaryDirectory("llm-client-record")
         defer { try? FileManager.default.removeItem(at: directory) }
         let prompts = directory.appendingPathComponent("prompts.txt")
@@ -114,7 +106,8 @@ import FoundationNetworking
         let slow = testSimulatorConfiguration(
             latency: LatencyModel(ttftMean: 0.01, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.05, itlJitter: 0, outputTokensMean: 200))
         try await SimulatorServer.withRunning(slow) { endpoint in
-            if let mlflow = mlflowURL {
+            do {
+                let mlflow = try RealService.mlflow.required()
                 let experiment = "llm-client-cli-test \(UUID().uuidString.prefix(8))"
                 let jsonl = directory.appendingPathComponent("run.jsonl").path
                 let status = try await withBackgroundProcess(TestEnvironment.cliBinary, [
@@ -146,21 +139,21 @@ import FoundationNetworking
         }
     }
 
-    @Test func aBenchSweepIsReportedAndTrackedLevelByLevel() async throws {
+    @Test(.requires(.mlflow)) func aBenchSweepIsReportedAndTrackedLevelByLevel() async throws {
         let directory = try makeTemporaryDirectory("llm-client-record")
         defer { try? FileManager.default.removeItem(at: directory) }
         let json = directory.appendingPathComponent("bench.json").path
         let report = directory.appendingPathComponent("bench.html").path
         let experiment = "llm-client-cli-test \(UUID().uuidString.prefix(8))"
-        let mlflow = mlflowURL
+        let mlflow = try RealService.mlflow.required()
         try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
             let output = try await runProcess(TestEnvironment.cliBinary, [
                 "bench", "--base-url", endpoint.baseURL, "--synthetic-input-tokens", "16", "--synthetic-output-tokens", "8",
                 "--concurrent", "1,2", "--num-requests", "6", "--output", json, "--report", report,
-            ] + (mlflow.map { ["--mlflow-uri", $0, "--mlflow-experiment", experiment] } ?? []))
+                "--mlflow-uri", mlflow, "--mlflow-experiment", experiment,
+            ])
             #expect(output.status == 0, "\(output.stderr)")
             #expect(try String(contentsOfFile: report, encoding: .utf8).contains("<svg"))
-            guard let mlflow else { return }
             let run = try #require(try await runs(mlflow, experiment: experiment).first)
             #expect(run.status == "FINISHED")
             #expect(run.params["level.0"] == "c=1" && run.params["level.1"] == "c=2")

@@ -272,12 +272,8 @@ import Testing
         }
     }
 
-    @Test func certificatesAreVerifiedUnlessTrustedOrInsecure() async throws {
-        let openssl = URL(fileURLWithPath: "/usr/bin/openssl")
-        guard FileManager.default.isExecutableFile(atPath: openssl.path) else {
-            if TestEnvironment.requiresRealServers { Issue.record("openssl is missing") }
-            return
-        }
+    @Test(.requires(.openssl)) func certificatesAreVerifiedUnlessTrustedOrInsecure() async throws {
+        let openssl = URL(fileURLWithPath: try RealService.openssl.required())
         let directory = try makeTemporaryDirectory("llm-client-rel")
         defer { try? FileManager.default.removeItem(at: directory) }
         let key = directory.appendingPathComponent("key.pem").path

@@ -6,12 +6,6 @@ import Testing
 /// `llm-client chat` in a real terminal: tmux runs it in a detached 120×40 pane, the test types
 /// keys into the pane and reads the screen back, as a user would see it.
 @Suite struct ChatTerminalTests {
-    /// tmux from PATH, or nil.
-    private static var tmuxPath: String? {
-        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-        return directories.map { "\($0)/tmux" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
     /// A tmux server of the test's own (its own socket, in the test's directory so nothing is left
     /// behind), with one session running a command.
     private struct Terminal {
@@ -87,11 +81,8 @@ import Testing
         screen.split(separator: "\n").filter { $0.hasPrefix("(ttft ") && $0.contains(" tokens · ") }.count
     }
 
-    @Test func aChatInARealTerminal() async throws {
-        guard let tmuxPath = Self.tmuxPath else {
-            if TestEnvironment.requiresRealServers { Issue.record("tmux is not installed (apt-get install tmux)") }
-            return
-        }
+    @Test(.requires(.tmux)) func aChatInARealTerminal() async throws {
+        let tmuxPath = try RealService.tmux.required()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("llm-chat-tmux-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

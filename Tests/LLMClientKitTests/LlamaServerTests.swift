@@ -6,12 +6,9 @@ import Testing
 
 /// The client against a real llama.cpp server with SmolLM2-135M-Instruct, started by
 /// `scripts/test.sh` (which sets `LLM_CLIENT_LLAMA_URL`).
-@Suite(.serialized) struct LlamaServerTests {
+@Suite(.serialized, .requires(.llamaServer)) struct LlamaServerTests {
     private func withLlama(_ body: (LLMClient) async throws -> Void) async throws {
-        guard let url = TestEnvironment.llamaBaseURL else {
-            if TestEnvironment.requiresRealServers { Issue.record("LLM_CLIENT_LLAMA_URL is not set: run the tests with scripts/test.sh") }
-            return
-        }
+        let url = try RealService.llamaServer.required()
         try await LLMClient.withClient(ClientConfiguration(baseURL: url, requestTimeout: 120, maxConnections: 4)) { try await body($0) }
     }
 

@@ -8,14 +8,9 @@ import Testing
 /// report), loaded in headless Chromium: the page must load without console errors, hold its
 /// sections and charts, and render to a PNG. Skipped when Chromium is not installed, unless the
 /// real tools are required (`LLM_CLIENT_REQUIRE_REAL_SERVERS=1` or CI), where that fails.
-@Suite(.serialized) struct BrowserTests {
+@Suite(.serialized, .requires(.chromium)) struct BrowserTests {
     @Test func reportsOfRealRunsLoadInHeadlessChromium() async throws {
-        guard let chromium = Self.chromium() else {
-            if TestEnvironment.requiresRealServers {
-                Issue.record("chromium is not installed (Debian: apt-get install chromium); scripts/test.sh installs it")
-            }
-            return
-        }
+        let chromium = URL(fileURLWithPath: try RealService.chromium.required())
         let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("llm-report-browser-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -78,10 +73,7 @@ import Testing
     }
 
     @Test func renderScriptWritesAPNG() async throws {
-        guard Self.chromium() != nil else {
-            if TestEnvironment.requiresRealServers { Issue.record("chromium is not installed") }
-            return
-        }
+        _ = try RealService.chromium.required()
         let html = try writeTemporary(HTMLReport.render(ReportInput(run: sampleRunDocument(), name: "sample.json")), "sample.html")
         let png = html.replacingOccurrences(of: ".html", with: "-dark.png")
         let script = TestEnvironment.packageRoot.appendingPathComponent("scripts/render-report.sh")
@@ -91,17 +83,5 @@ import Testing
         #expect(image.starts(with: [0x89, 0x50, 0x4E, 0x47]) && image.count > 10_000)
         let usage = try await runProcess(script, [])
         #expect(usage.status == 2 && usage.stderr.contains("usage"))
-    }
-
-    /// The `chromium` binary on the PATH, or nil.
-    static func chromium() -> URL? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for folder in path.split(separator: ":") {
-            for name in ["chromium", "chromium-browser"] {
-                let candidate = URL(fileURLWithPath: String(folder)).appendingPathComponent(name)
-                if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            }
-        }
-        return nil
     }
 }

@@ -5,11 +5,8 @@ import Testing
 
 /// The official OpenAI Python SDK against the simulator: every response and error must parse.
 @Suite struct OpenAISDKTests {
-    @Test func theSDKParsesEveryResponseAndError() async throws {
-        guard let python = TestEnvironment.python else {
-            if TestEnvironment.requiresRealServers { Issue.record("LLM_CLIENT_PYTHON is not set: run the tests with scripts/test.sh") }
-            return
-        }
+    @Test(.requires(.python)) func theSDKParsesEveryResponseAndError() async throws {
+        let python = try RealService.python.required()
         let script = TestEnvironment.packageRoot.appendingPathComponent("Tests/sdk/openai_sdk_check.py").path
         try await SimulatorServer.withRunning(testSimulatorConfiguration(apiKey: "sdk-key")) { endpoint in
             let output = try await runProcess(URL(fileURLWithPath: python), [script, endpoint.baseURL, "sdk-key"], timeout: 120)

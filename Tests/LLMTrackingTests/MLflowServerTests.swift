@@ -15,13 +15,9 @@ import FoundationNetworking
 /// Tracking against a real MLflow tracking server started by `scripts/test.sh`
 /// (`LLM_CLIENT_MLFLOW_URL`), checked through MLflow's own REST API; and the failures to reach one.
 @Suite(.serialized) struct MLflowServerTests {
-    /// Runs `body` with the MLflow server's URL; skipped without one, failed under CI.
+    /// Runs `body` with the MLflow server's URL (tests that call it are marked `.requires(.mlflow)`).
     private func withMLflow(_ body: (String) async throws -> Void) async throws {
-        guard let url = ProcessInfo.processInfo.environment["LLM_CLIENT_MLFLOW_URL"], !url.isEmpty else {
-            if TestEnvironment.requiresRealServers { Issue.record("LLM_CLIENT_MLFLOW_URL is not set: run the tests with scripts/test.sh") }
-            return
-        }
-        try await body(url)
+        try await body(try RealService.mlflow.required())
     }
 
     private func temporaryDirectory() throws -> URL {
@@ -71,7 +67,7 @@ import FoundationNetworking
         return (body, info, pairs("params"), pairs("tags"), metrics)
     }
 
-    @Test func aRealRunIsRecordedWithItsParametersMetricsArtifactsAndStatus() async throws {
+    @Test(.requires(.mlflow)) func aRealRunIsRecordedWithItsParametersMetricsArtifactsAndStatus() async throws {
         try await withMLflow { mlflowURL in
             let directory = try temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: directory) }
@@ -162,7 +158,7 @@ import FoundationNetworking
         }
     }
 
-    @Test func anExistingExperimentIsFoundByNameAndAnInterruptedRunEndsKilled() async throws {
+    @Test(.requires(.mlflow)) func anExistingExperimentIsFoundByNameAndAnInterruptedRunEndsKilled() async throws {
         try await withMLflow { mlflowURL in
             let experiment = uniqueExperiment("reuse")
             let settings = try MLflowSettings(trackingURI: mlflowURL, experimentName: experiment, runName: "named by hand")
@@ -187,7 +183,7 @@ import FoundationNetworking
         }
     }
 
-    @Test func aBenchSweepHasOneStepPerLevel() async throws {
+    @Test(.requires(.mlflow)) func aBenchSweepHasOneStepPerLevel() async throws {
         try await withMLflow { mlflowURL in
             let document = try JSONDecoder().decode(BenchDocument.self, from: Data(MLflowRecordTests.benchJSON.utf8))
             let tracker = MLflowTracker(settings: try MLflowSettings(trackingURI: mlflowURL, experimentName: uniqueExperiment("bench")))
@@ -209,7 +205,7 @@ import FoundationNetworking
         }
     }
 
-    @Test func largeRecordsAreSentInBatchesWithinMLflowsLimits() async throws {
+    @Test(.requires(.mlflow)) func largeRecordsAreSentInBatchesWithinMLflowsLimits() async throws {
         try await withMLflow { mlflowURL in
             var record = MLflowRunRecord(run: MLflowRecordTests.runInfo(), summary: MLflowRecordTests.summary)
             for index in 0..<230 { record.add(param: "extra.\(index)", String(index)) }
@@ -224,7 +220,7 @@ import FoundationNetworking
         }
     }
 
-    @Test func mlflowsErrorsAreReportedAndAFailedUploadMarksTheRunFailed() async throws {
+    @Test(.requires(.mlflow)) func mlflowsErrorsAreReportedAndAFailedUploadMarksTheRunFailed() async throws {
         try await withMLflow { mlflowURL in
             let settings = try MLflowSettings(trackingURI: mlflowURL, experimentName: uniqueExperiment("errors"))
             do throws(MLflowError) {

@@ -1,16 +1,9 @@
 import Foundation
 import LLMSimulator
 
-/// What the test script (`scripts/test.sh`) provides: a running real model server and a Python
-/// with the OpenAI SDK. Tests that need them fail with a clear message when they are missing under
-/// CI, and are skipped with that message on a developer's machine.
+/// Where the test script (`scripts/test.sh`) runs the tests: whether real services are required
+/// (``RealService`` says which ones a test needs), the package and the built binary.
 public enum TestEnvironment {
-    /// Base URL of a running llama.cpp `llama-server` with SmolLM2 (`LLM_CLIENT_LLAMA_URL`).
-    public static var llamaBaseURL: String? { value("LLM_CLIENT_LLAMA_URL") }
-
-    /// A Python interpreter with the `openai` package (`LLM_CLIENT_PYTHON`).
-    public static var python: String? { value("LLM_CLIENT_PYTHON") }
-
     /// True when the real servers must be there (CI, or the test script): a missing one fails.
     public static var requiresRealServers: Bool {
         value("CI") == "true" || value("LLM_CLIENT_REQUIRE_REAL_SERVERS") == "1"
@@ -34,7 +27,8 @@ public enum TestEnvironment {
         return packageRoot.appendingPathComponent(".build/debug/llm-client")
     }
 
-    private static func value(_ name: String) -> String? {
+    /// A non-empty environment variable.
+    static func value(_ name: String) -> String? {
         guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
         return value
     }
