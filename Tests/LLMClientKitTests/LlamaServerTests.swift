@@ -12,7 +12,7 @@ import Testing
             if TestEnvironment.requiresRealServers { Issue.record("LLM_CLIENT_LLAMA_URL is not set: run the tests with scripts/test.sh") }
             return
         }
-        try await LLMClient.withClient(ClientConfiguration(baseURL: url, requestTimeout: 120, maxConnections: 4)) { try await body($0) }
+        try await LLMClient.withClient(ClientConfiguration(baseURL: url, requestTimeout: .seconds(120), maxConnections: 4)) { try await body($0) }
     }
 
     @Test func healthAndModels() async throws {
