@@ -274,7 +274,7 @@ public final class LLMClient: Sendable {
                         events += 1
                         try stream.handle(event, at: now)
                     }
-                    watchdog.noteActivity(content: stream.contentChunks > chunksBefore)
+                    watchdog.noteActivity(at: now, content: stream.contentChunks > chunksBefore)
                 }
                 try parser.finish { event in
                     events += 1

@@ -29,9 +29,10 @@ final class Watchdog: Sendable {
         limits.request - stopwatch.elapsed()
     }
 
-    /// Records bytes of the stream arriving now; `content` when they carried text.
-    func noteActivity(content: Bool) {
-        let now = stopwatch.elapsed()
+    /// Records bytes of the stream arriving at `time` (read for measurement); `content` when they
+    /// carried text.
+    func noteActivity(at time: ContinuousClock.Instant, content: Bool) {
+        let now = stopwatch.elapsed(at: time)
         state.withLock { state in
             state.lastActivity = now
             if content { state.sawContent = true }
@@ -106,16 +107,27 @@ final class Watchdog: Sendable {
 struct Stopwatch: Sendable {
     private let read: @Sendable () -> Duration
     private let sleepUntil: @Sendable (Duration) async throws -> Void
+    /// The start when the clock is `ContinuousClock`: then a reading taken for measurement is a
+    /// reading of the stopwatch too, and the stream's hot path reads the time once, not twice.
+    private let continuousStart: ContinuousClock.Instant?
 
-    init(_ clock: some Clock<Duration>) {
+    init<C: Clock<Duration>>(_ clock: C) {
         let start = clock.now
         read = { start.duration(to: clock.now) }
         sleepUntil = { try await clock.sleep(until: start.advanced(by: $0), tolerance: nil) }
+        continuousStart = C.self == ContinuousClock.self ? start as? ContinuousClock.Instant : nil
     }
 
     /// The time since the start.
     func elapsed() -> Duration {
         read()
+    }
+
+    /// The time since the start at `time`, a reading of `ContinuousClock`; on another clock, the
+    /// time since the start now.
+    func elapsed(at time: ContinuousClock.Instant) -> Duration {
+        guard let continuousStart else { return read() }
+        return continuousStart.duration(to: time)
     }
 
     /// Sleeps until ``elapsed()`` reaches `time`; throws when the task is cancelled.
