@@ -35,7 +35,7 @@ let package = Package(
         .target(
             name: "LLMClientKit",
             dependencies: [
-                "OpenAIAPI",
+                "OpenAIAPI", "LLMSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -105,7 +105,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LLMClientKitTests",
-            dependencies: ["LLMClientKit", "LLMSimulator", "TestSupport"],
+            dependencies: ["LLMClientKit", "LLMSimulator", "LLMSupport", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "LLMExperimentTests", dependencies: ["LLMExperiment", "TestSupport"]),

@@ -129,8 +129,7 @@ func simulatorBenchmark(_ options: Options) async throws {
         }
         return total
     }
-    let elapsed = (ContinuousClock.now - start)
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    let seconds = (ContinuousClock.now - start).seconds
     let serverCPU = cpuSeconds(pid: server.processIdentifier) - serverCPUBefore
     let clientCPU = cpuSeconds(pid: getpid()) - clientCPUBefore
     try await http.shutdown()

@@ -1,17 +1,19 @@
+import Synchronization
+
 /// Where the server is, how long to wait for it, when to try again and how to trust it.
 public struct ClientConfiguration: Sendable {
     /// The OpenAI base URL, ending in `/v1` (vLLM's default is `http://localhost:8000/v1`).
     public var baseURL: String
     /// Sent as `Authorization: Bearer <key>`; never written to results, errors or logs.
     public var apiKey: String?
-    /// Seconds to wait for a TCP (and TLS) connection.
-    public var connectTimeout: Double
-    /// Seconds from sending a streamed request to its first piece of text.
-    public var firstTokenTimeout: Double
-    /// Seconds a stream may stay silent after its first piece of text (a stalled server).
-    public var idleTimeout: Double
-    /// Seconds one request (one attempt) may take from sending to the last byte of its answer.
-    public var requestTimeout: Double
+    /// How long to wait for a TCP (and TLS) connection.
+    public var connectTimeout: Duration
+    /// How long from sending a streamed request to its first piece of text.
+    public var firstTokenTimeout: Duration
+    /// How long a stream may stay silent after its first piece of text (a stalled server).
+    public var idleTimeout: Duration
+    /// How long one request (one attempt) may take from sending to the last byte of its answer.
+    public var requestTimeout: Duration
     /// When and how often a failed request is sent again.
     public var retry: RetryPolicy
     /// Accept any TLS certificate (self-signed, wrong host name). Off by default.
@@ -21,14 +23,23 @@ public struct ClientConfiguration: Sendable {
     /// Connections kept to the server: size it to the concurrency so requests never queue inside
     /// the client (which would inflate their time to first token).
     public var maxConnections: Int
+    /// The clock that the time limits (first token, idle, whole request) and the waits before a
+    /// retry run on. `ContinuousClock` unless a test injects one it moves by hand; the times a
+    /// result records are measured on `ContinuousClock` whatever this is.
+    public var clock: any Clock<Duration>
+    /// Where the jitter of retry delays comes from: the system's generator unless a test injects
+    /// a seeded one.
+    public var random: RandomSource
 
     /// The default base URL, vLLM's.
     public static let defaultBaseURL = "http://localhost:8000/v1"
 
+    /// A configuration; the first-token and idle timeouts default to the request timeout.
     public init(
-        baseURL: String = ClientConfiguration.defaultBaseURL, apiKey: String? = nil, connectTimeout: Double = 10,
-        firstTokenTimeout: Double? = nil, idleTimeout: Double? = nil, requestTimeout: Double = 600,
-        retry: RetryPolicy = .none, insecureTLS: Bool = false, caCertificateFile: String? = nil, maxConnections: Int = 8
+        baseURL: String = ClientConfiguration.defaultBaseURL, apiKey: String? = nil, connectTimeout: Duration = .seconds(10),
+        firstTokenTimeout: Duration? = nil, idleTimeout: Duration? = nil, requestTimeout: Duration = .seconds(600),
+        retry: RetryPolicy = .none, insecureTLS: Bool = false, caCertificateFile: String? = nil, maxConnections: Int = 8,
+        clock: any Clock<Duration> = ContinuousClock(), random: RandomSource = .system
     ) {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
@@ -42,6 +53,8 @@ public struct ClientConfiguration: Sendable {
         self.insecureTLS = insecureTLS
         self.caCertificateFile = caCertificateFile
         self.maxConnections = max(1, maxConnections)
+        self.clock = clock
+        self.random = random
     }
 
     /// What to add to the message of an HTTP `status` from the server: for a 404 when the base URL
@@ -93,12 +106,13 @@ public struct ClientConfiguration: Sendable {
 public struct RetryPolicy: Sendable, Hashable {
     /// Retries after the first attempt (0: never retry).
     public var maxRetries: Int
-    /// The delay before the first retry, seconds; it doubles with each further retry.
-    public var initialDelay: Double
-    /// The longest delay between attempts, seconds (also caps a server's `Retry-After`).
-    public var maxDelay: Double
+    /// The delay before the first retry; it doubles with each further retry.
+    public var initialDelay: Duration
+    /// The longest delay between attempts (also caps a server's `Retry-After`).
+    public var maxDelay: Duration
 
-    public init(maxRetries: Int, initialDelay: Double = 0.5, maxDelay: Double = 30) {
+    /// A policy of `maxRetries` retries (a negative count means none).
+    public init(maxRetries: Int, initialDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(30)) {
         self.maxRetries = max(0, maxRetries)
         self.initialDelay = initialDelay
         self.maxDelay = maxDelay
@@ -109,11 +123,13 @@ public struct RetryPolicy: Sendable, Hashable {
 
     /// The delay before retry number `retry` (1-based): the server's `Retry-After` when it gave
     /// one, else `initialDelay · 2^(retry-1)` scaled by a random factor in [0.5, 1] (jitter, so
-    /// that many clients do not retry in lockstep); never more than `maxDelay`.
-    public func delay(beforeRetry retry: Int, retryAfter: Double?) -> Double {
-        if let retryAfter { return min(max(0, retryAfter), maxDelay) }
-        let exponential = initialDelay * Double(1 << min(max(0, retry - 1), 20))
-        return min(exponential, maxDelay) * Double.random(in: 0.5...1)
+    /// that many clients do not retry in lockstep, drawn from `random`); never more than `maxDelay`.
+    public func delay(
+        beforeRetry retry: Int, retryAfter: Duration?, using random: inout some RandomNumberGenerator
+    ) -> Duration {
+        if let retryAfter { return min(max(.zero, retryAfter), maxDelay) }
+        let exponential = initialDelay * (1 << min(max(0, retry - 1), 20))
+        return min(exponential, maxDelay) * Double.random(in: 0.5...1, using: &random)
     }
 
     /// Whether a failure of this kind (and HTTP status) may pass when the request is sent again.
@@ -124,6 +140,45 @@ public struct RetryPolicy: Sendable, Hashable {
             guard let httpStatus else { return false }
             return [408, 409, 429].contains(httpStatus) || httpStatus >= 500
         case .dns, .tls, .idleTimeout, .streamCut, .malformedChunk, .serverErrorEvent, .invalidResponse, .cancelled: return false
+        }
+    }
+}
+
+/// A random number generator that concurrent requests share: the system's, or one a test seeds
+/// (such as LLMSupport's `SeededRandom`) so that retry delays repeat from run to run.
+public struct RandomSource: RandomNumberGenerator, Sendable {
+    /// The seeded generator behind a lock; nil for the system's generator, which needs none.
+    private let shared: SharedGenerator?
+
+    /// The system's generator.
+    public static let system = RandomSource(shared: nil)
+
+    /// Numbers from `generator`, drawn one caller at a time.
+    public init(_ generator: some RandomNumberGenerator & Sendable) {
+        shared = SharedGenerator(generator)
+    }
+
+    private init(shared: SharedGenerator?) {
+        self.shared = shared
+    }
+
+    public mutating func next() -> UInt64 {
+        guard let shared else {
+            var system = SystemRandomNumberGenerator()
+            return system.next()
+        }
+        return shared.next()
+    }
+
+    private final class SharedGenerator: Sendable {
+        private let generator: Mutex<any RandomNumberGenerator & Sendable>
+
+        init(_ generator: some RandomNumberGenerator & Sendable) {
+            self.generator = Mutex(generator)
+        }
+
+        func next() -> UInt64 {
+            generator.withLock { $0.next() }
         }
     }
 }

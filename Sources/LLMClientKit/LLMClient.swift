@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 public import Foundation
+import LLMSupport
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -22,7 +23,7 @@ public final class LLMClient: Sendable {
         var httpConfiguration = HTTPClient.Configuration()
         // Time to first token, idle gaps and the whole request are watched per request (see
         // `Watchdog`), so each ends as its own kind of timeout; the pool only limits connecting.
-        httpConfiguration.timeout = .init(connect: .nanoseconds(Int64(configuration.connectTimeout * 1e9)))
+        httpConfiguration.timeout = .init(connect: TimeAmount(configuration.connectTimeout))
         var tls = TLSConfiguration.makeClientConfiguration()
         if configuration.insecureTLS { tls.certificateVerification = .none }
         if let caFile = configuration.caCertificateFile { tls.trustRoots = .file(caFile) }
@@ -64,12 +65,14 @@ public final class LLMClient: Sendable {
     public func listModels() async throws(LLMClientError) -> [ModelList.Model] {
         let (status, body) = try await get(configuration.baseURL + "/models")
         guard status == 200 else {
-            throw .httpStatus(status, message: Self.errorMessage(in: body) + configuration.hint(forStatus: status))
+            throw LLMClientError(
+                code: .httpStatus, message: "HTTP \(status): " + Self.errorMessage(in: body) + configuration.hint(forStatus: status))
         }
         do {
             return try JSONDecoder().decode(ModelList.self, from: Data(body)).data
         } catch {
-            throw .invalidResponse("the model list from \(configuration.redactedBaseURL)/models is not valid: \(error)")
+            throw LLMClientError(
+                code: .invalidResponse, message: "the model list from \(configuration.redactedBaseURL)/models is not valid: \(error)")
         }
     }
 
@@ -78,7 +81,7 @@ public final class LLMClient: Sendable {
         if let requested, !requested.isEmpty { return requested }
         if let cached = cachedDefaultModel.withLock({ $0 }) { return cached }
         guard let first = try await listModels().first?.id else {
-            throw .invalidResponse("the server lists no models; name one with --model")
+            throw LLMClientError(code: .invalidResponse, message: "the server lists no models; name one with --model")
         }
         cachedDefaultModel.withLock { $0 = first }
         return first
@@ -117,14 +120,14 @@ public final class LLMClient: Sendable {
         addAuthorization(to: &request)
         do {
             // Model lists, health and metrics are small: a server that sits on them is not healthy.
-            let timeout = min(configuration.requestTimeout, 30)
-            let response = try await http.execute(request, timeout: .nanoseconds(Int64(timeout * 1e9)))
+            let timeout = min(configuration.requestTimeout, .seconds(30))
+            let response = try await http.execute(request, timeout: TimeAmount(timeout))
             let body = try await response.body.collect(upTo: 16 * 1024 * 1024)
             return (Int(response.status.code), Array(buffer: body))
         } catch {
             let (kind, message) = Task.isCancelled
                 ? (.cancelled, "cancelled") : Self.classify(error, receivedHead: false, url: configuration.redacting(url))
-            throw .connection(kind, message)
+            throw LLMClientError(code: .init(kind), message: message)
         }
     }
 
@@ -173,40 +176,52 @@ public final class LLMClient: Sendable {
                 stop?.isStopped != true
             else { return result }
             retryErrors.append(result.error ?? kind.rawValue)
-            let delay = configuration.retry.delay(beforeRetry: retryErrors.count, retryAfter: attempt.retryAfter)
+            var random = configuration.random
+            let delay = configuration.retry.delay(beforeRetry: retryErrors.count, retryAfter: attempt.retryAfter, using: &random)
             // Cancelled, or the run stopped, while waiting to retry: the last attempt's failure stands.
-            guard await Self.wait(seconds: delay, unless: stop) else { return result }
+            guard await wait(delay, unless: stop) else { return result }
         }
     }
 
-    /// Sleeps `seconds`, waking every 100 ms to see whether `stop` was signalled; false when it was
-    /// or the task was cancelled.
-    private static func wait(seconds: Double, unless stop: StopSignal?) async -> Bool {
-        let end = ContinuousClock.now + .nanoseconds(Int64(seconds * 1e9))
-        while ContinuousClock.now < end {
-            if stop?.isStopped == true { return false }
-            do {
-                try await Task.sleep(until: min(end, .now + .milliseconds(100)), clock: .continuous)
-            } catch {
+    /// Sleeps `delay` on the configured clock; false when `stop` was signalled meanwhile (looked
+    /// at every 100 ms of real time) or the task was cancelled.
+    private func wait(_ delay: Duration, unless stop: StopSignal?) async -> Bool {
+        let clock = configuration.clock
+        guard let stop else { return (try? await clock.sleep(for: delay)) != nil }
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask { (try? await clock.sleep(for: delay)) != nil }
+            group.addTask {
+                while !stop.isStopped {
+                    do {
+                        try await Task.sleep(for: .milliseconds(100))
+                    } catch {
+                        return false
+                    }
+                }
                 return false
             }
+            let slept = await group.next() ?? false
+            group.cancelAll()
+            return slept && !stop.isStopped
         }
-        return stop?.isStopped != true
     }
 
-    /// One attempt and the server's `Retry-After` (seconds), if it sent one.
+    /// One attempt and the server's `Retry-After`, if it sent one.
     private struct Attempt: Sendable {
         var result: RequestResult
-        var retryAfter: Double?
+        var retryAfter: Duration?
     }
 
     /// Sends the request once, with a watchdog that cancels it when a time limit runs out.
     private func sendOnce(
         _ httpRequest: HTTPClientRequest, _ request: GenerationRequest, model: String, onText: (@Sendable (String) -> Void)?
     ) async -> Attempt {
-        let watchdog = Watchdog(started: .now, configuration: configuration, streaming: request.stream)
+        let started = ContinuousClock.now
+        let watchdog = Watchdog(configuration: configuration, streaming: request.stream)
         var attempt = await withTaskGroup(of: Attempt?.self) { group in
-            group.addTask { await self.receive(httpRequest, request, model: model, watchdog: watchdog, onText: onText) }
+            group.addTask {
+                await self.receive(httpRequest, request, model: model, started: started, watchdog: watchdog, onText: onText)
+            }
             group.addTask {
                 await watchdog.watch()
                 return nil
@@ -225,18 +240,17 @@ public final class LLMClient: Sendable {
         return attempt
     }
 
-    /// Sends the request and reads its answer; reports activity to the watchdog.
+    /// Sends the request and reads its answer, timed from `started`; reports activity to the watchdog.
     private func receive(
-        _ httpRequest: HTTPClientRequest, _ request: GenerationRequest, model: String, watchdog: Watchdog,
-        onText: (@Sendable (String) -> Void)?
+        _ httpRequest: HTTPClientRequest, _ request: GenerationRequest, model: String, started: ContinuousClock.Instant,
+        watchdog: Watchdog, onText: (@Sendable (String) -> Void)?
     ) async -> Attempt {
         var result = RequestResult(request: request, model: model, startedAt: "")
-        var retryAfter: Double?
-        let started = watchdog.started
+        var retryAfter: Duration?
         var receivedHead = false
         var stream = StreamAccumulator(started: started, onText: onText)
         do {
-            let response = try await executeRetryingStaleConnection(httpRequest, deadline: watchdog.requestDeadline)
+            let response = try await executeRetryingStaleConnection(httpRequest, timeout: watchdog.remaining)
             receivedHead = true
             result.httpStatus = Int(response.status.code)
             guard (200..<300).contains(response.status.code) else {
@@ -323,9 +337,8 @@ public final class LLMClient: Sendable {
     /// response arrived (a stale keep-alive connection, or llama.cpp's HTTP thread pool turning a
     /// connection away), sends it again at once, up to three attempts in all. This is part of
     /// reaching the server, not a retry of the request: the server never saw it.
-    private func executeRetryingStaleConnection(_ request: HTTPClientRequest, deadline: ContinuousClock.Instant) async throws -> HTTPClientResponse {
-        let remaining = deadline - .now
-        let deadline = NIODeadline.now() + .nanoseconds(Int64(remaining.seconds * 1e9))
+    private func executeRetryingStaleConnection(_ request: HTTPClientRequest, timeout: Duration) async throws -> HTTPClientResponse {
+        let deadline = NIODeadline.now() + TimeAmount(timeout)
         var attempt = 1
         while true {
             do {
@@ -343,19 +356,19 @@ public final class LLMClient: Sendable {
         return false
     }
 
-    /// The server's wish for a pause before the next attempt, in seconds: OpenAI's
-    /// `retry-after-ms`, else `Retry-After` as seconds or as an HTTP date.
-    static func retryAfter(in headers: HTTPHeaders) -> Double? {
-        if let milliseconds = headers.first(name: "retry-after-ms").flatMap(Double.init), milliseconds >= 0 {
-            return milliseconds / 1000
+    /// The server's wish for a pause before the next attempt: OpenAI's `retry-after-ms`, else
+    /// `Retry-After` as seconds or as an HTTP date.
+    static func retryAfter(in headers: HTTPHeaders) -> Duration? {
+        if let milliseconds = headers.first(name: "retry-after-ms").flatMap(Double.init), milliseconds >= 0, milliseconds.isFinite {
+            return .milliseconds(milliseconds)
         }
         guard let value = headers.first(name: "retry-after")?.trimmingCharacters(in: .whitespaces) else { return nil }
-        if let seconds = Double(value), seconds >= 0 { return seconds }
+        if let seconds = Double(value), seconds >= 0, seconds.isFinite { return .seconds(seconds) }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: value).map { max(0, $0.timeIntervalSinceNow) }
+        return formatter.date(from: value).map { .seconds(max(0, $0.timeIntervalSinceNow)) }
     }
 
     /// A stream of the answer as it arrives, ending with the complete result.
@@ -416,19 +429,30 @@ public final class LLMClient: Sendable {
         return text.isEmpty ? "(empty body)" : text
     }
 
+    /// The kind and a clear message for a failure of a request to `url`, after the response head
+    /// arrived (a cut answer) or before it (no answer at all).
     private static func classify(_ error: any Error, receivedHead: Bool, url: String) -> (ErrorKind, String) {
-        if error is CancellationError { return (.cancelled, "cancelled") }
-        if let httpError = error as? HTTPClientError {
-            switch httpError {
-            case .deadlineExceeded: return (.requestTimeout, "request timeout: no complete answer within the request timeout")
-            case .cancelled: return (.cancelled, "cancelled")
-            case .remoteConnectionClosed where receivedHead:
+        let kind = ErrorKind(transportError: error)
+        if receivedHead, ![.cancelled, .requestTimeout].contains(kind) {
+            if let httpError = error as? HTTPClientError, httpError == .remoteConnectionClosed {
                 return (.streamCut, "the server closed the connection in the middle of the answer")
-            default: break
             }
+            return (.streamCut, "the response was cut off: \(error)")
         }
-        if receivedHead { return (.streamCut, "the response was cut off: \(error)") }
-        return connectionFailure(error, url: url)
+        switch kind {
+        case .cancelled: return (.cancelled, "cancelled")
+        case .requestTimeout: return (.requestTimeout, "request timeout: no complete answer within the request timeout")
+        case .connectTimeout: return (.connectTimeout, "connect timeout: no connection to \(url) within the connect timeout")
+        case .tls:
+            let reason = tlsReason(String(describing: error))
+            let hint = reason.contains("WRONG_VERSION_NUMBER") || reason.contains("HTTP_REQUEST")
+                ? "the server does not speak TLS: use http:// for a plain server"
+                : "an untrusted or self-signed certificate? see --ca-cert and --insecure"
+            return (.tls, "TLS error talking to \(url): \(reason) (\(hint))")
+        case .dns: return (.dns, "cannot resolve the host name of \(url) (DNS): check --base-url")
+        case .connectionRefused: return (.connectionRefused, "connection refused: nothing is listening at \(url) (is the server running?)")
+        default: return (.connection, "cannot reach \(url): \(error)")
+        }
     }
 
     /// BoringSSL's reason (`CERTIFICATE_VERIFY_FAILED`, `WRONG_VERSION_NUMBER`, ...) out of a
@@ -437,36 +461,6 @@ public final class LLMClient: Sendable {
         guard let start = description.range(of: "OPENSSL_internal:")?.upperBound else { return description }
         let rest = description[start...]
         return String(rest.prefix { $0 != " " && $0 != "]" })
-    }
-
-    /// The kind and a clear message for a failure to reach the server at `url`.
-    static func connectionFailure(_ error: any Error, url: String) -> (ErrorKind, String) {
-        let text = String(describing: error)
-        if let httpError = error as? HTTPClientError, httpError == .connectTimeout {
-            return (.connectTimeout, "connect timeout: no connection to \(url) within the connect timeout")
-        }
-        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError || text.contains("handshakeFailed") {
-            let reason = tlsReason(text)
-            let hint = reason.contains("WRONG_VERSION_NUMBER") || reason.contains("HTTP_REQUEST")
-                ? "the server does not speak TLS: use http:// for a plain server"
-                : "an untrusted or self-signed certificate? see --ca-cert and --insecure"
-            return (.tls, "TLS error talking to \(url): \(reason) (\(hint))")
-        }
-        if let connectionError = error as? NIOConnectionError {
-            if connectionError.connectionErrors.isEmpty, connectionError.dnsAError != nil || connectionError.dnsAAAAError != nil {
-                return (.dns, "cannot resolve the host name of \(url) (DNS): check --base-url")
-            }
-            if connectionError.connectionErrors.contains(where: { String(describing: $0.error).contains("refused") }) {
-                return (.connectionRefused, "connection refused: nothing is listening at \(url) (is the server running?)")
-            }
-        }
-        if error is SocketAddressError || text.contains("SocketAddressError") || text.contains("getaddrinfo") {
-            return (.dns, "cannot resolve the host name of \(url) (DNS): check --base-url")
-        }
-        if text.contains("refused") || text.contains("ECONNREFUSED") || text.contains("errno: 111") {
-            return (.connectionRefused, "connection refused: nothing is listening at \(url) (is the server running?)")
-        }
-        return (.connection, "cannot reach \(url): \(text)")
     }
 }
 
@@ -494,43 +488,56 @@ public struct HealthStatus: Sendable, Codable, Hashable {
     }
 }
 
-/// Errors of the calls that do throw (model list and model resolution).
-public enum LLMClientError: Error, CustomStringConvertible, Sendable {
-    /// The server could not be reached; the kind says why (refused, DNS, TLS, connect timeout, ...).
-    case connection(ErrorKind, String)
-    case httpStatus(Int, message: String)
-    case invalidResponse(String)
+/// Why the client could not list the server's models or resolve the model to use (the calls
+/// that throw; generation records its failures in its results instead).
+public struct LLMClientError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What kind of failure this is; stable, for `catch let e as LLMClientError where e.code == .connectionRefused`.
+    /// Its name is the `error_kind` a request result records for the same failure.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let name: String
+        /// The request result's kind of the same failure.
+        public let kind: ErrorKind
 
-    public var description: String {
-        switch self {
-        case .connection(_, let message): message
-        case .httpStatus(let status, let message): "HTTP \(status): \(message)"
-        case .invalidResponse(let message): message
+        init(_ kind: ErrorKind) {
+            name = kind.rawValue
+            self.kind = kind
         }
+
+        /// Nothing listens at the server's address and port.
+        public static let connectionRefused = Code(.connectionRefused)
+        /// The server's host name does not resolve.
+        public static let dns = Code(.dns)
+        /// The TLS handshake failed.
+        public static let tls = Code(.tls)
+        /// The connection failed otherwise.
+        public static let connection = Code(.connection)
+        /// No connection within the connect timeout.
+        public static let connectTimeout = Code(.connectTimeout)
+        /// No complete answer within the time allowed.
+        public static let requestTimeout = Code(.requestTimeout)
+        /// The call was cancelled.
+        public static let cancelled = Code(.cancelled)
+        /// The server answered with a non-2xx HTTP status.
+        public static let httpStatus = Code(.httpStatus)
+        /// The server's answer is not what the OpenAI API sends.
+        public static let invalidResponse = Code(.invalidResponse)
+
+        public var description: String { name }
     }
+
+    public let code: Code
+    /// One line for the user, naming the URL or value at fault.
+    public let message: String
+    public var description: String { message }
 
     /// The matching kind for a request result.
-    public var kind: ErrorKind {
-        switch self {
-        case .connection(let kind, _): kind
-        case .httpStatus: .httpStatus
-        case .invalidResponse: .invalidResponse
-        }
-    }
+    public var kind: ErrorKind { code.kind }
 }
 
 /// A failure found while reading a response, with its kind.
 struct RequestFailure: Error {
     var kind: ErrorKind
     var message: String
-}
-
-extension Duration {
-    /// This duration in seconds.
-    public var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) * 1e-18
-    }
 }
 
 /// `date` in ISO 8601 with milliseconds, UTC (`2026-11-25T03:06:06.123Z`), as results record times.

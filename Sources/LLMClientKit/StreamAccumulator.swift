@@ -1,4 +1,5 @@
 import Foundation
+import LLMSupport
 import OpenAIAPI
 
 /// Collects a streamed answer event by event: text, timings of every content chunk, finish

@@ -3,35 +3,38 @@ import Synchronization
 /// Watches one attempt's time limits: time to first token (streaming), idle time between pieces of
 /// the stream after the first text, and the whole request. ``watch()`` returns when a limit runs
 /// out (``firedTimeout`` then says which) or when it is cancelled because the request ended first.
+/// The limits run on the configuration's clock, counted from when the watchdog was made.
 final class Watchdog: Sendable {
-    /// When the attempt was sent.
-    let started: ContinuousClock.Instant
-    /// When the whole attempt must be over.
-    let requestDeadline: ContinuousClock.Instant
-    private let firstTokenDeadline: ContinuousClock.Instant?
-    private let idleLimit: Duration
-    private let limits: (firstToken: Double, idle: Double, request: Double)
+    private let stopwatch: Stopwatch
+    private let limits: (firstToken: Duration, idle: Duration, request: Duration)
+    /// Whether the first-token and idle limits apply (only a streamed answer arrives in pieces).
+    private let streaming: Bool
 
     private struct State {
         var sawContent = false
-        var lastActivity: ContinuousClock.Instant
+        /// When bytes of the stream last arrived, on the stopwatch.
+        var lastActivity = Duration.zero
         var fired: (ErrorKind, String)?
     }
-    private let state: Mutex<State>
+    private let state = Mutex(State())
 
-    init(started: ContinuousClock.Instant, configuration: ClientConfiguration, streaming: Bool) {
-        self.started = started
-        requestDeadline = started + .nanoseconds(Int64(configuration.requestTimeout * 1e9))
-        firstTokenDeadline = streaming ? started + .nanoseconds(Int64(configuration.firstTokenTimeout * 1e9)) : nil
-        idleLimit = .nanoseconds(Int64(configuration.idleTimeout * 1e9))
+    init(configuration: ClientConfiguration, streaming: Bool) {
+        stopwatch = Stopwatch(configuration.clock)
         limits = (configuration.firstTokenTimeout, configuration.idleTimeout, configuration.requestTimeout)
-        state = Mutex(State(lastActivity: started))
+        self.streaming = streaming
     }
 
-    /// Records bytes of the stream arriving at `time`; `content` when they carried text.
+    /// The time left before the whole-request limit.
+    var remaining: Duration {
+        limits.request - stopwatch.elapsed()
+    }
+
+    /// Records bytes of the stream arriving at `time` (read for measurement); `content` when they
+    /// carried text.
     func noteActivity(at time: ContinuousClock.Instant, content: Bool) {
+        let now = stopwatch.elapsed(at: time)
         state.withLock { state in
-            state.lastActivity = time
+            state.lastActivity = now
             if content { state.sawContent = true }
         }
     }
@@ -52,19 +55,20 @@ final class Watchdog: Sendable {
     /// limit, to start timing idle gaps from the text that arrived meanwhile.
     func watch() async {
         while true {
+            let now = stopwatch.elapsed()
             var (deadline, _) = state.withLock { nextLimit($0) }
-            if firstTokenDeadline != nil, !state.withLock({ $0.sawContent }) {
-                deadline = min(deadline, .now + idleLimit)
+            if streaming, !state.withLock({ $0.sawContent }) {
+                deadline = min(deadline, now + limits.idle)
             }
-            deadline = min(deadline, .now + Self.longestSleep)
+            deadline = min(deadline, now + Self.longestSleep)
             do {
-                try await Task.sleep(until: deadline, clock: .continuous)
+                try await stopwatch.sleep(until: deadline)
             } catch {
                 return
             }
             let fired = state.withLock { state -> Bool in
                 let (deadline, kind) = nextLimit(state)
-                guard ContinuousClock.now >= deadline else { return false }
+                guard stopwatch.elapsed() >= deadline else { return false }
                 state.fired = (kind, message(for: kind))
                 return true
             }
@@ -72,13 +76,13 @@ final class Watchdog: Sendable {
         }
     }
 
-    private func nextLimit(_ state: State) -> (ContinuousClock.Instant, ErrorKind) {
-        var nearest = (requestDeadline, ErrorKind.requestTimeout)
-        if let firstTokenDeadline, !state.sawContent, firstTokenDeadline < nearest.0 {
-            nearest = (firstTokenDeadline, .firstTokenTimeout)
+    private func nextLimit(_ state: State) -> (Duration, ErrorKind) {
+        var nearest = (limits.request, ErrorKind.requestTimeout)
+        if streaming, !state.sawContent, limits.firstToken < nearest.0 {
+            nearest = (limits.firstToken, .firstTokenTimeout)
         }
-        if firstTokenDeadline != nil, state.sawContent, state.lastActivity + idleLimit < nearest.0 {
-            nearest = (state.lastActivity + idleLimit, .idleTimeout)
+        if streaming, state.sawContent, state.lastActivity + limits.idle < nearest.0 {
+            nearest = (state.lastActivity + limits.idle, .idleTimeout)
         }
         return nearest
     }
@@ -91,7 +95,43 @@ final class Watchdog: Sendable {
         }
     }
 
-    private static func format(_ seconds: Double) -> String {
-        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    /// `duration` in seconds as a user writes them (`120`, `0.5`), to the microsecond.
+    private static func format(_ duration: Duration) -> String {
+        let seconds = (duration / .microseconds(1)).rounded() / 1e6
+        return seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    }
+}
+
+/// Readings of and sleeps on one clock, counted from the moment the stopwatch was made, whatever
+/// the clock's own instants are.
+struct Stopwatch: Sendable {
+    private let read: @Sendable () -> Duration
+    private let sleepUntil: @Sendable (Duration) async throws -> Void
+    /// The start when the clock is `ContinuousClock`: then a reading taken for measurement is a
+    /// reading of the stopwatch too, and the stream's hot path reads the time once, not twice.
+    private let continuousStart: ContinuousClock.Instant?
+
+    init<C: Clock<Duration>>(_ clock: C) {
+        let start = clock.now
+        read = { start.duration(to: clock.now) }
+        sleepUntil = { try await clock.sleep(until: start.advanced(by: $0), tolerance: nil) }
+        continuousStart = C.self == ContinuousClock.self ? start as? ContinuousClock.Instant : nil
+    }
+
+    /// The time since the start.
+    func elapsed() -> Duration {
+        read()
+    }
+
+    /// The time since the start at `time`, a reading of `ContinuousClock`; on another clock, the
+    /// time since the start now.
+    func elapsed(at time: ContinuousClock.Instant) -> Duration {
+        guard let continuousStart else { return read() }
+        return continuousStart.duration(to: time)
+    }
+
+    /// Sleeps until ``elapsed()`` reaches `time`; throws when the task is cancelled.
+    func sleep(until time: Duration) async throws {
+        try await sleepUntil(time)
     }
 }

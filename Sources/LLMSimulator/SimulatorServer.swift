@@ -365,11 +365,3 @@ public final class SimulatorServer: Sendable {
 
 /// Thrown inside a response body to make the server close the connection mid-response.
 struct SimulatedConnectionDrop: Error {}
-
-extension Duration {
-    /// This duration in seconds.
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) * 1e-18
-    }
-}

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import LLMClientKit
 import NIOCore
 
 /// MLflow's REST API (`/api/2.0/mlflow/...` and the artifacts proxy), over a connection pool that
@@ -128,27 +129,22 @@ struct MLflowRESTClient: Sendable {
     private func transportFailure(_ error: any Error, operation: String) -> MLflowError {
         let text = String(describing: error)
         let connect = Int(settings.connectTimeout.rounded())
-        if let httpError = error as? HTTPClientError {
-            switch httpError {
-            case .connectTimeout:
-                return failure(.unreachable, operation, "no connection within \(connect) s (is the server running and reachable?)")
-            case .deadlineExceeded:
-                return failure(.timeout, operation, "no complete answer within \(Int(settings.requestTimeout.rounded())) s")
-            case .cancelled:
-                return failure(.unreachable, operation, "cancelled")
-            default: break
-            }
-        }
-        if text.contains("refused") || text.contains("ECONNREFUSED") || text.contains("errno: 111") {
+        switch ErrorKind(transportError: error) {
+        case .connectTimeout:
+            return failure(.unreachable, operation, "no connection within \(connect) s (is the server running and reachable?)")
+        case .requestTimeout:
+            return failure(.timeout, operation, "no complete answer within \(Int(settings.requestTimeout.rounded())) s")
+        case .cancelled:
+            return failure(.unreachable, operation, "cancelled")
+        case .connectionRefused:
             return failure(.unreachable, operation, "connection refused: nothing is listening there (is `mlflow server` running?)")
-        }
-        if text.contains("getaddrinfo") || text.contains("SocketAddressError") || text.contains("dnsAError") {
+        case .dns:
             return failure(.unreachable, operation, "cannot resolve the host name (DNS): check the tracking URI")
-        }
-        if text.contains("SSL") || text.contains("handshake") {
+        case .tls:
             return failure(.unreachable, operation, "TLS error: \(text)")
+        default:
+            return failure(.unreachable, operation, "cannot reach the server: \(text)")
         }
-        return failure(.unreachable, operation, "cannot reach the server: \(text)")
     }
 
     private static func snippet(_ data: Data) -> String {

@@ -82,8 +82,8 @@ struct ServerOptions: ParsableArguments {
         return ClientConfiguration(
             baseURL: resolvedBaseURL,
             apiKey: (try? keyFromFile()) ?? apiKey ?? ProcessInfo.processInfo.environment["OPENAI_API_KEY"],
-            connectTimeout: connectTimeout, firstTokenTimeout: firstTokenTimeout, idleTimeout: idleTimeout,
-            requestTimeout: timeout, retry: RetryPolicy(maxRetries: retries ?? defaultRetries), insecureTLS: insecure,
+            connectTimeout: .seconds(connectTimeout), firstTokenTimeout: .seconds(firstTokenTimeout),
+            idleTimeout: .seconds(idleTimeout), requestTimeout: .seconds(timeout), retry: RetryPolicy(maxRetries: retries ?? defaultRetries), insecureTLS: insecure,
             caCertificateFile: caCert, maxConnections: maxConnections)
     }
 

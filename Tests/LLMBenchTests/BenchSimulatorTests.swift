@@ -60,7 +60,7 @@ import Testing
     @Test func anOpenLoopBeyondTheConnectionPoolWaitsAsSchedulingLag() async throws {
         let latency = LatencyModel(ttftMean: 0.3, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.01, itlJitter: 0, outputTokensMean: 8)
         try await SimulatorServer.withRunning(testSimulatorConfiguration(latency: latency)) { endpoint in
-            let configuration = ClientConfiguration(baseURL: endpoint.baseURL, connectTimeout: 0.2, maxConnections: 2)
+            let configuration = ClientConfiguration(baseURL: endpoint.baseURL, connectTimeout: .milliseconds(200), maxConnections: 2)
             try await LLMClient.withClient(configuration) { client in
                 let results = ResultCollector()
                 let level = await BenchRunner.run(

@@ -9,7 +9,7 @@ import Testing
 @Suite(.serialized, .requires(.llamaServer)) struct LlamaServerTests {
     private func withLlama(_ body: (LLMClient) async throws -> Void) async throws {
         let url = try RealService.llamaServer.required()
-        try await LLMClient.withClient(ClientConfiguration(baseURL: url, requestTimeout: 120, maxConnections: 4)) { try await body($0) }
+        try await LLMClient.withClient(ClientConfiguration(baseURL: url, requestTimeout: .seconds(120), maxConnections: 4)) { try await body($0) }
     }
 
     @Test func healthAndModels() async throws {

@@ -1,6 +1,7 @@
 import Foundation
 import LLMClientKit
 import LLMSimulator
+import LLMSupport
 import NIOHTTP1
 import OpenAIAPI
 import TestSupport
@@ -9,13 +10,14 @@ import Testing
 @testable import LLMClientKit
 
 /// Faults, timeouts, retries and error classes, over real loopback HTTP against the simulator.
+/// Time limits and waits run on a ``ManualClock`` unless a test says why not.
 @Suite struct ReliabilityTests {
     private func withClient<T: Sendable>(
         _ simulator: SimulatorConfiguration, _ configure: @Sendable (inout ClientConfiguration) -> Void = { _ in },
         _ body: @Sendable (LLMClient, SimulatorServer.Endpoint) async throws -> T
     ) async throws -> T {
         try await SimulatorServer.withRunning(simulator) { endpoint in
-            var configuration = ClientConfiguration(baseURL: endpoint.baseURL, requestTimeout: 30, maxConnections: 32)
+            var configuration = ClientConfiguration(baseURL: endpoint.baseURL, requestTimeout: .seconds(30), maxConnections: 32)
             configure(&configuration)
             return try await LLMClient.withClient(configuration) { client in try await body(client, endpoint) }
         }
@@ -27,6 +29,8 @@ import Testing
             parameters: .init(maxTokens: maxTokens, extraBody: fault.map { ["sim_fault": .string($0)] }))
     }
 
+    /// Many requests at once, healthy and stalled streams side by side: this one runs on the real
+    /// clock, as a manual one would have to move under the healthy streams too.
     @Test(.timeLimit(.minutes(2)))
     func everyRequestIsAccountedForUnderMixedFaults() async throws {
         var simulator = testSimulatorConfiguration(
@@ -38,8 +42,8 @@ import Testing
         let requests = (0..<240).map { request($0) }
         let (results, received) = try await withClient(simulator, {
             // Stalls last 30 s; the idle timeout catches them, with room for a loaded machine's pauses.
-            $0.idleTimeout = 2
-            $0.retry = RetryPolicy(maxRetries: 2, initialDelay: 0.01, maxDelay: 0.1)
+            $0.idleTimeout = .seconds(2)
+            $0.retry = RetryPolicy(maxRetries: 2, initialDelay: .milliseconds(10), maxDelay: .milliseconds(100))
         }) { client, endpoint in
             let results = await client.generateBatch(requests, concurrency: 24)
             return (results, Int(try await endpoint.metric("llmsim_requests_total")))
@@ -69,22 +73,56 @@ import Testing
         #expect(received == results.map(\.attempts).reduce(0, +))
     }
 
-    @Test func retriesHonourRetryAfterAndRecordEveryAttempt() async throws {
-        let simulator = testSimulatorConfiguration(faults: FaultConfiguration(retryAfterSeconds: 0.3))
-        let started = ContinuousClock.now
-        let result = try await withClient(simulator, { $0.retry = RetryPolicy(maxRetries: 2, initialDelay: 0.001) }) { client, _ in
-            await client.generate(request(fault: "429"))
+    /// Puts a client on `clock`, with first-token and request limits far beyond what a test's
+    /// clock reaches while a request is in flight (the clock runs ahead of real time meanwhile).
+    private func onManualClock(_ clock: ManualClock, _ configure: @escaping @Sendable (inout ClientConfiguration) -> Void) -> @Sendable (inout ClientConfiguration) -> Void {
+        { configuration in
+            configuration.clock = clock
+            configuration.firstTokenTimeout = .seconds(3600)
+            configuration.requestTimeout = .seconds(3600)
+            configure(&configuration)
+        }
+    }
+
+    /// The sleeps longer than the watchdog's (which sleeps a second at most): the waits before retries.
+    private func retryWaits(on clock: ManualClock) -> [Duration] {
+        clock.requestedSleeps.filter { $0 > Watchdog.longestSleep }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func retriesHonourRetryAfterAndRecordEveryAttempt() async throws {
+        let simulator = testSimulatorConfiguration(faults: FaultConfiguration(retryAfterSeconds: 30))
+        let clock = ManualClock()
+        let result = try await withClient(simulator, onManualClock(clock) { $0.retry = RetryPolicy(maxRetries: 2, initialDelay: .milliseconds(1)) }) { client, _ in
+            await clock.advancing { await client.generate(request(fault: "429")) }
         }
         #expect(!result.success)
         #expect(result.attempts == 3)
         #expect(result.retryErrors.count == 2)
         #expect(result.retryErrors.allSatisfy { $0.hasPrefix("HTTP 429: ") })
         #expect(result.error?.hasPrefix("HTTP 429: ") == true)
-        #expect(ContinuousClock.now - started >= .milliseconds(600), "waited the server's 0.3 s twice, not the 1 ms backoff")
+        #expect(retryWaits(on: clock) == [.seconds(30), .seconds(30)], "waited the server's 30 s twice, not the 1 ms backoff")
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func backoffWaitsOnTheConfiguredClockWithTheConfiguredJitter() async throws {
+        let policy = RetryPolicy(maxRetries: 2, initialDelay: .seconds(10), maxDelay: .seconds(60))
+        var random = SeededRandom(seed: 42)
+        let expected = [1, 2].map { policy.delay(beforeRetry: $0, retryAfter: nil, using: &random) }
+        let clock = ManualClock()
+        let result = try await withClient(testSimulatorConfiguration(), onManualClock(clock) {
+            $0.retry = policy
+            $0.random = RandomSource(SeededRandom(seed: 42))
+        }) { client, _ in
+            await clock.advancing { await client.generate(request(fault: "500")) }
+        }
+        #expect(result.attempts == 3)
+        #expect(result.httpStatus == 500)
+        #expect(retryWaits(on: clock) == expected, "the backoff of 10 s then 20 s, with the seeded jitter")
     }
 
     @Test func nothingIsRetriedOnceContentArrivedOrForClientErrors() async throws {
-        try await withClient(testSimulatorConfiguration(), { $0.retry = RetryPolicy(maxRetries: 3, initialDelay: 0.001) }) { client, _ in
+        try await withClient(testSimulatorConfiguration(), { $0.retry = RetryPolicy(maxRetries: 3, initialDelay: .milliseconds(1)) }) { client, _ in
             let dropped = await client.generate(request(fault: "drop"))
             #expect(dropped.errorKind == .streamCut)
             #expect(dropped.attempts == 1)
@@ -95,27 +133,56 @@ import Testing
         }
     }
 
-    @Test func aSlowFirstTokenEndsAsAFirstTokenTimeout() async throws {
-        let slow = testSimulatorConfiguration(latency: LatencyModel(ttftMean: 5, ttftJitter: 0, prefillPerToken: 0, itlMean: 0, itlJitter: 0, outputTokensMean: 4))
-        let result = try await withClient(slow, { $0.firstTokenTimeout = 0.2 }) { client, _ in await client.generate(request()) }
-        #expect(result.errorKind == .firstTokenTimeout)
-        #expect(result.error?.contains("--first-token-timeout") == true)
-        #expect(result.output.isEmpty)
+    @Test(.timeLimit(.minutes(1)))
+    func aStopEndsTheWaitBeforeARetry() async throws {
+        let simulator = testSimulatorConfiguration(faults: FaultConfiguration(retryAfterSeconds: 30))
+        let clock = ManualClock()
+        let stop = StopSignal()
+        let result = try await withClient(simulator, onManualClock(clock) { $0.retry = RetryPolicy(maxRetries: 2) }) { client, _ in
+            let generation = Task { await client.generate(request(fault: "429"), stop: stop) }
+            // The clock stands still: the client waits for the retry until the stop.
+            while !retryWaits(on: clock).contains(.seconds(30)) { try await Task.sleep(for: .milliseconds(1)) }
+            stop.stop()
+            return await generation.value
+        }
+        #expect(result.attempts == 1)
+        #expect(result.httpStatus == 429)
+        #expect(clock.now.offset == .zero)
     }
 
-    @Test func aLongAnswerEndsAsARequestTimeoutWithItsPartialOutput() async throws {
-        // Half the answer comes at once, then the stream stalls for a minute: the whole-request
-        // timeout (not the idle one) ends it, however long a loaded machine takes to deliver the half.
+    @Test(.timeLimit(.minutes(1)))
+    func aSlowFirstTokenEndsAsAFirstTokenTimeout() async throws {
+        let slow = testSimulatorConfiguration(latency: LatencyModel(ttftMean: 5, ttftJitter: 0, prefillPerToken: 0, itlMean: 0, itlJitter: 0, outputTokensMean: 4))
+        let clock = ManualClock()
+        let result = try await withClient(slow, onManualClock(clock) { $0.firstTokenTimeout = .seconds(2.5) }) { client, _ in
+            await clock.advancing { await client.generate(request()) }
+        }
+        #expect(result.errorKind == .firstTokenTimeout)
+        #expect(result.error == "first-token timeout: no text within 2.5 s (--first-token-timeout)")
+        #expect(result.output.isEmpty)
+        #expect(clock.now.offset == .seconds(2.5), "fired at the limit, on the client's clock")
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aLongAnswerEndsAsARequestTimeoutWithItsPartialOutput() async throws {
+        // Half the answer comes at once, then the stream stalls for two minutes: once text arrived,
+        // the whole-request timeout (not the idle one) ends it.
         let stalling = testSimulatorConfiguration(
             latency: LatencyModel(ttftMean: 0, ttftJitter: 0, prefillPerToken: 0, itlMean: 0, itlJitter: 0, outputTokensMean: 24),
             faults: FaultConfiguration(stallSeconds: 120))
+        let clock = ManualClock()
+        let texts = TextCounter()
         let result = try await withClient(stalling, {
-            $0.requestTimeout = 10
-            $0.idleTimeout = 120
+            $0.clock = clock
+            $0.requestTimeout = .seconds(10)
+            $0.idleTimeout = .seconds(120)
         }) { client, _ in
-            await client.generate(request(fault: "stall"))
+            let generation = Task { await client.generate(request(fault: "stall"), onText: texts.add) }
+            await texts.wait(forAtLeast: 1)
+            return await clock.advancing { await generation.value }
         }
         #expect(result.errorKind == .requestTimeout)
+        #expect(result.error == "request timeout: the answer took longer than 10 s (--timeout)")
         #expect(result.contentChunks > 0 && result.contentChunks < 24)
         #expect(!result.output.isEmpty)
     }
@@ -127,7 +194,7 @@ import Testing
                 ("http://no-such-host.invalid/v1", .dns),
             ]
             for (url, kind) in cases {
-                let result = try await LLMClient.withClient(ClientConfiguration(baseURL: url, connectTimeout: 5)) { client in
+                let result = try await LLMClient.withClient(ClientConfiguration(baseURL: url, connectTimeout: .seconds(5))) { client in
                     await client.generate(GenerationRequest(prompt: .text("x"), parameters: .init(model: "m")))
                 }
                 #expect(result.errorKind == kind, "\(url): \(result.error ?? "")")
@@ -165,14 +232,19 @@ import Testing
     }
 
     @Test func backoffGrowsWithJitterAndRetryAfterWins() {
-        let policy = RetryPolicy(maxRetries: 5, initialDelay: 0.5, maxDelay: 4)
+        let policy = RetryPolicy(maxRetries: 5, initialDelay: .milliseconds(500), maxDelay: .seconds(4))
+        var random = SeededRandom(seed: 7)
+        var firstDelays: Set<Duration> = []
         for _ in 0..<200 {
-            #expect((0.25...0.5).contains(policy.delay(beforeRetry: 1, retryAfter: nil)))
-            #expect((1...2).contains(policy.delay(beforeRetry: 3, retryAfter: nil)))
-            #expect((2...4).contains(policy.delay(beforeRetry: 10, retryAfter: nil)))
+            let first = policy.delay(beforeRetry: 1, retryAfter: nil, using: &random)
+            firstDelays.insert(first)
+            #expect((.milliseconds(250) ... .milliseconds(500)).contains(first))
+            #expect((.seconds(1) ... .seconds(2)).contains(policy.delay(beforeRetry: 3, retryAfter: nil, using: &random)))
+            #expect((.seconds(2) ... .seconds(4)).contains(policy.delay(beforeRetry: 10, retryAfter: nil, using: &random)))
         }
-        #expect(policy.delay(beforeRetry: 1, retryAfter: 2.5) == 2.5)
-        #expect(policy.delay(beforeRetry: 1, retryAfter: 60) == 4)
+        #expect(firstDelays.count > 100, "jittered, not one fixed delay")
+        #expect(policy.delay(beforeRetry: 1, retryAfter: .milliseconds(2500), using: &random) == .milliseconds(2500))
+        #expect(policy.delay(beforeRetry: 1, retryAfter: .seconds(60), using: &random) == .seconds(4))
         #expect(RetryPolicy.isRetryable(.httpStatus, httpStatus: 429))
         #expect(RetryPolicy.isRetryable(.httpStatus, httpStatus: 503))
         #expect(!RetryPolicy.isRetryable(.httpStatus, httpStatus: 400))
@@ -182,16 +254,17 @@ import Testing
     }
 
     @Test func retryAfterHeadersAreRead() {
-        #expect(LLMClient.retryAfter(in: HTTPHeaders([("Retry-After", "3")])) == 3)
-        #expect(LLMClient.retryAfter(in: HTTPHeaders([("retry-after-ms", "250"), ("Retry-After", "1")])) == 0.25)
+        #expect(LLMClient.retryAfter(in: HTTPHeaders([("Retry-After", "3")])) == .seconds(3))
+        #expect(LLMClient.retryAfter(in: HTTPHeaders([("retry-after-ms", "250"), ("Retry-After", "1")])) == .milliseconds(250))
         #expect(LLMClient.retryAfter(in: HTTPHeaders([("Retry-After", "soon")])) == nil)
+        #expect(LLMClient.retryAfter(in: HTTPHeaders([("Retry-After", "inf")])) == nil)
         let date = Date().addingTimeInterval(30)
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        let seconds = LLMClient.retryAfter(in: HTTPHeaders([("Retry-After", formatter.string(from: date))])) ?? 0
-        #expect(seconds > 25 && seconds <= 30)
+        let wait = LLMClient.retryAfter(in: HTTPHeaders([("Retry-After", formatter.string(from: date))])) ?? .zero
+        #expect(wait > .seconds(25) && wait <= .seconds(30))
         #expect(LLMClient.retryAfter(in: HTTPHeaders()) == nil)
     }
 
@@ -200,7 +273,7 @@ import Testing
         // read the simulator's metrics, so the test stops the batch once it sees all four on the server.
         let slow = testSimulatorConfiguration(latency: LatencyModel(ttftMean: 0.01, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.5, itlJitter: 0, outputTokensMean: 100))
         let stop = StopSignal()
-        let results = try await withClient(slow, { $0.requestTimeout = 600 }) { client, endpoint in
+        let results = try await withClient(slow, { $0.requestTimeout = .seconds(600) }) { client, endpoint in
             let batch = Task { await client.generateBatch((0..<50).map { request($0, maxTokens: 100) }, concurrency: 4, stop: stop) }
             let deadline = ContinuousClock.now + .seconds(60)
             while (try? await endpoint.metric("llmsim_requests_running")) ?? 0 < 4, ContinuousClock.now < deadline {

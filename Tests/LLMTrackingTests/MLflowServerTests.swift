@@ -79,7 +79,7 @@ import FoundationNetworking
                 (directory.appendingPathComponent("results.jsonl").path, .jsonl),
             ]
             let outcome = try await SimulatorServer.withRunning(testSimulatorConfiguration(apiKey: secret)) { endpoint in
-                try await LLMClient.withClient(ClientConfiguration(baseURL: endpoint.baseURL, apiKey: secret, requestTimeout: 30)) { client in
+                try await LLMClient.withClient(ClientConfiguration(baseURL: endpoint.baseURL, apiKey: secret, requestTimeout: .seconds(30))) { client in
                     let plan = ExperimentPlan(
                         prompts: try PromptFile.load(path: promptFile), promptFile: promptFile, repeatCount: 2, concurrency: 2,
                         parameters: GenerationParameters(temperature: 0.3, maxTokens: 16), outputs: outputs)
