@@ -179,19 +179,11 @@ public final class LLMClient: Sendable {
         }
     }
 
-    /// Sleeps `seconds`, waking every 100 ms to see whether `stop` was signalled; false when it was
-    /// or the task was cancelled.
+    /// Sleeps `seconds` unless `stop` is signalled first; false when it was or the task was cancelled.
     private static func wait(seconds: Double, unless stop: StopSignal?) async -> Bool {
         let end = ContinuousClock.now + .nanoseconds(Int64(seconds * 1e9))
-        while ContinuousClock.now < end {
-            if stop?.isStopped == true { return false }
-            do {
-                try await Task.sleep(until: min(end, .now + .milliseconds(100)), clock: .continuous)
-            } catch {
-                return false
-            }
-        }
-        return stop?.isStopped != true
+        guard let stop else { return (try? await Task.sleep(until: end, clock: .continuous)) != nil }
+        return await stop.sleep(until: end)
     }
 
     /// One attempt and the server's `Retry-After` (seconds), if it sent one.
