@@ -49,9 +49,11 @@ public struct BenchPlan: Sendable {
     public var overwrite: Bool
     /// The benchmark's settings, recorded in the document's `bench` section.
     public var settings: [String: String]
-    /// The prompt file of the workload, and the concurrency, for the run's record.
+    /// The workload's prompt or ShareGPT file, for the run's record.
     public var promptFile: String?
+    /// The concurrency in the run's record: `--concurrent`'s first value, else `--max-concurrency`, else 0.
     public var recordedConcurrency: Int
+    /// The version of the tool, for the run's record.
     public var toolVersion: String
 
     public init(
