@@ -92,6 +92,7 @@ let package = Package(
             dependencies: [
                 "LLMClientKit", "LLMExperiment", "LLMSimulator", "LLMBench", "LLMReport", "LLMTracking", "LLMChat", "LLMSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // Benchmarks: print numbers, assert nothing.

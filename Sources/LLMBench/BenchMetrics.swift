@@ -23,13 +23,13 @@ public struct ServiceLevelObjective: Sendable, Hashable, Codable {
         for part in text.split(separator: ",") {
             let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard pair.count == 2, let value = Double(pair[1]), value > 0 else {
-                throw .invalid("--slo takes name=seconds pairs such as ttft=0.5,itl=0.05,e2e=10, got '\(part)'")
+                throw BenchError(code: .objective, message: "--slo takes name=seconds pairs such as ttft=0.5,itl=0.05,e2e=10, got '\(part)'")
             }
             switch pair[0] {
             case "ttft": ttft = value
             case "itl": itl = value
             case "e2e": e2e = value
-            default: throw .invalid("--slo knows ttft, itl and e2e, got '\(pair[0])'")
+            default: throw BenchError(code: .objective, message: "--slo knows ttft, itl and e2e, got '\(pair[0])'")
             }
         }
     }
@@ -219,16 +219,5 @@ public struct BenchSummary: Codable, Sendable, Hashable {
         case tpotS = "tpot_s"
         case schedulingLagS = "scheduling_lag_s"
         case client
-    }
-}
-
-/// Errors of the benchmark's configuration.
-public enum BenchError: Error, CustomStringConvertible, Sendable {
-    case invalid(String)
-
-    public var description: String {
-        switch self {
-        case .invalid(let message): message
-        }
     }
 }

@@ -161,9 +161,13 @@ public enum BenchRunner {
                 while count.map({ index < $0 }) ?? true {
                     if index > 0 { intended += .nanoseconds(Int64(schedule.nextGap() * 1e9)) }
                     if let deadline, intended >= deadline { break }
-                    try? await Task.sleep(until: intended, clock: .continuous)
-                    if Task.isCancelled || stop?.isStopped == true { break }
-                    await slots.acquire()
+                    // Stopped or cancelled while waiting for the next arrival: send no more.
+                    if let stop {
+                        guard await stop.sleep(until: intended) else { break }
+                    } else {
+                        do { try await Task.sleep(until: intended, clock: .continuous) } catch { break }
+                    }
+                    do { try await slots.acquire() } catch { break }  // cancelled
                     let target = intended
                     let current = index
                     group.addTask(priority: .high) {

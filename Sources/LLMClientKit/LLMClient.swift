@@ -183,21 +183,15 @@ public final class LLMClient: Sendable {
         }
     }
 
-    /// Sleeps `delay` on the configured clock; false when `stop` was signalled meanwhile (looked
-    /// at every 100 ms of real time) or the task was cancelled.
+    /// Sleeps `delay` on the configured clock; false when `stop` was signalled first or the task
+    /// was cancelled.
     private func wait(_ delay: Duration, unless stop: StopSignal?) async -> Bool {
         let clock = configuration.clock
         guard let stop else { return (try? await clock.sleep(for: delay)) != nil }
         return await withTaskGroup(of: Bool.self) { group in
             group.addTask { (try? await clock.sleep(for: delay)) != nil }
             group.addTask {
-                while !stop.isStopped {
-                    do {
-                        try await Task.sleep(for: .milliseconds(100))
-                    } catch {
-                        return false
-                    }
-                }
+                await stop.wait()
                 return false
             }
             let slept = await group.next() ?? false

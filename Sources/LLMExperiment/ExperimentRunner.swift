@@ -68,16 +68,19 @@ public struct ExperimentPlan: Sendable {
         do {
             previous = try ResultWriter.readResults(path: resumeFile)
         } catch {
-            throw .resume("cannot resume from \(resumeFile): \(error)")
+            throw ExperimentError(code: .resume, message: "cannot resume from \(resumeFile): \(error)")
         }
         for result in previous {
             guard result.index < requestCount, !prompts.isEmpty,
                 prompts[promptPosition(ofRequest: result.index)].prompt.displayText == result.prompt
             else {
-                throw .resume("cannot resume from \(resumeFile): its request #\(result.index) is not this run's (other prompts, order or --repeat?)")
+                throw ExperimentError(
+                    code: .resume, message: "cannot resume from \(resumeFile): its request #\(result.index) is not this run's (other prompts, order or --repeat?)")
             }
             if let shard, !shard.owns(result.index) {
-                throw .resume("cannot resume from \(resumeFile): its request #\(result.index) is another shard's than \(shard) (resume each worker from its own file)")
+                throw ExperimentError(
+                    code: .resume,
+                    message: "cannot resume from \(resumeFile): its request #\(result.index) is another shard's than \(shard) (resume each worker from its own file)")
             }
         }
         return previous.filter(\.success)
@@ -141,9 +144,14 @@ public enum ExperimentRunner {
         _ plan: ExperimentPlan, client: LLMClient, toolVersion: String, stop: StopSignal? = nil,
         onText: (@Sendable (String) -> Void)? = nil, evaluator: QualityEvaluator? = nil,
         onResult: @escaping @Sendable (RequestResult, Int) -> Void = { _, _ in }
-    ) async throws -> ExperimentOutcome {
+    ) async throws(ExperimentError) -> ExperimentOutcome {
         let kept = try plan.resumedResults()
-        let model = try await client.resolveModel(plan.parameters.model)
+        let model: String
+        do {
+            model = try await client.resolveModel(plan.parameters.model)
+        } catch {
+            throw ExperimentError(code: .server, message: "\(error)")
+        }
         let keptIndexes = Set(kept.map(\.index))
         let requests = plan.requests(model: model).filter { !keptIndexes.contains($0.index) }
         let startedAt = Date()
@@ -171,15 +179,23 @@ public enum ExperimentRunner {
         let rejudged = evaluator?.judges == true ? keptChecked.filter { $0.judgeScore == nil } : []
         let rejudgedIndexes = Set(rejudged.map(\.index))
         let keptFinal = keptChecked.filter { !rejudgedIndexes.contains($0.index) }
-        let newFiles = try plan.outputs.filter { $0.path != plan.resumeFile }.map {
-            try ResultWriter(path: $0.path, format: $0.format, overwrite: plan.overwrite)
+        let newFiles: [ResultWriter]
+        let resumeWriter: ResultWriter?
+        do {
+            newFiles = try plan.outputs.filter { $0.path != plan.resumeFile }.map {
+                try ResultWriter(path: $0.path, format: $0.format, overwrite: plan.overwrite)
+            }
+            resumeWriter = try plan.resumeFile.map { try ResultWriter(appendingTo: $0) }
+        } catch {
+            throw ExperimentError(code: .resultFile, message: "\(error)")
         }
         for writer in newFiles {
-            for result in keptFinal { try writer.append(result) }
+            for result in keptFinal { try Self.write(to: writer) { try writer.append(result) } }
         }
-        let resumeWriter = try plan.resumeFile.map { try ResultWriter(appendingTo: $0) }
         if let resumeWriter {
-            for (old, new) in zip(kept, keptChecked) where old != new && !rejudgedIndexes.contains(new.index) { try resumeWriter.append(new) }
+            for (old, new) in zip(kept, keptChecked) where old != new && !rejudgedIndexes.contains(new.index) {
+                try Self.write(to: resumeWriter) { try resumeWriter.append(new) }
+            }
         }
         let writers = newFiles + (resumeWriter.map { [$0] } ?? [])
         let progress = Mutex((done: kept.count, writeError: String?.none))
@@ -246,15 +262,24 @@ public enum ExperimentRunner {
         let duration = batchSeconds + Self.span(of: kept)
         var summary = RunSummary(results: results, durationSeconds: duration)
         summary.client = ClientLoad(from: usageBefore, to: usageAfter, cores: ProcessUsage.availableCores, durationS: batchSeconds)
-        for writer in writers { try writer.finish(run: run, summary: summary) }
+        for writer in writers { try Self.write(to: writer) { try writer.finish(run: run, summary: summary) } }
         if let writeError = progress.withLock({ $0.writeError }) {
-            throw ExperimentError.output(writeError)
+            throw ExperimentError(code: .write, message: writeError)
         }
         return ExperimentOutcome(run: run, summary: summary, results: results)
     }
 }
 
 extension ExperimentRunner {
+    /// Runs `write` on `writer`, reporting a failure as an ``ExperimentError`` naming the file.
+    private static func write(to writer: ResultWriter, _ write: () throws -> Void) throws(ExperimentError) {
+        do {
+            try write()
+        } catch {
+            throw ExperimentError(code: .write, message: "cannot write \(writer.path): \(error)")
+        }
+    }
+
     /// Has the judge score the results as they arrive, `concurrency` at a time, saving each when done.
     private static func judgeEach(
         _ finished: AsyncStream<RequestResult>, concurrency: Int, evaluator: QualityEvaluator,
@@ -292,17 +317,30 @@ extension ExperimentRunner {
     }
 }
 
-/// A run that could not start or could not save its results.
-public enum ExperimentError: Error, CustomStringConvertible {
-    /// A result file could not be written.
-    case output(String)
-    /// The `--resume` file cannot be read or belongs to another run.
-    case resume(String)
+/// Why a batch could not run or save its results.
+public struct ExperimentError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What kind of failure this is; stable, for `catch let e as ExperimentError where e.code == .resume`.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let name: String
+        /// The `--resume` file cannot be read or belongs to another run; nothing was sent.
+        public static let resume = Code(name: "resume")
+        /// A result file cannot be created (it exists, or its place cannot be written); nothing was sent.
+        public static let resultFile = Code(name: "result_file")
+        /// A result could not be written during the run, or the summary after it.
+        public static let write = Code(name: "write")
+        /// The server could not be asked (its models could not be listed): nothing was measured.
+        public static let server = Code(name: "server")
+        public var description: String { name }
+    }
 
-    public var description: String {
-        switch self {
-        case .output(let message), .resume(let message): message
-        }
+    public let code: Code
+    /// One line for the user, naming the file, URL or value at fault.
+    public let message: String
+    public var description: String { message }
+
+    public init(code: Code, message: String) {
+        self.code = code
+        self.message = message
     }
 }
 

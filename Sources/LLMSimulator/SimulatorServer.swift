@@ -239,7 +239,7 @@ public final class SimulatorServer: Sendable {
     /// together, so with no latency the whole answer goes out in one write.
     private func stream(_ plan: Plan, to writer: inout any ResponseBodyWriter) async throws {
         var plan = plan
-        let admitted = await acquireSlot()
+        let admitted = try await acquireSlot()
         defer { releaseSlot() }
         let faults = configuration.faults
         var buffer = ByteBuffer()
@@ -303,7 +303,7 @@ public final class SimulatorServer: Sendable {
     /// Answers a non-streamed request once the whole answer would have been generated.
     private func respondWhole(_ plan: Plan) async throws -> Response {
         var plan = plan
-        let admitted = await acquireSlot()
+        let admitted = try await acquireSlot()
         var duration = plan.timeToFirstToken
         for _ in plan.tokens.dropFirst() { duration += configuration.latency.interTokenLatency(using: &plan.random) }
         if plan.fault == .stall { duration += configuration.faults.stallSeconds }
@@ -340,11 +340,12 @@ public final class SimulatorServer: Sendable {
         return Self.jsonResponse(status: .ok, bytes: bytes)
     }
 
-    /// Waits for a sequence slot and returns when it was granted.
-    private func acquireSlot() async -> ContinuousClock.Instant {
+    /// Waits for a sequence slot and returns when it was granted; throws `CancellationError` when
+    /// the request is cancelled (its client went away) while it waits.
+    private func acquireSlot() async throws -> ContinuousClock.Instant {
         metrics.waiting.increment()
-        await slots.acquire()
-        metrics.waiting.decrement()
+        defer { metrics.waiting.decrement() }
+        try await slots.acquire()
         metrics.running.increment()
         return .now
     }

@@ -91,27 +91,24 @@ struct BenchCommand: AsyncParsableCommand {
         guard gracePeriod >= 0 else { throw ValidationError("--grace-period must be 0 or more, got \(gracePeriod).") }
         try outputs.checkNoClobber()
         try record.checkNoClobber(overwrite: outputs.overwrite)
-        try checkFileLimit(connections: largestConcurrency)
+        try checkFileLimit(connections: BenchPlan.largestConcurrency(of: levels))
         if let sloPercent, !(0...100).contains(sloPercent) { throw ValidationError("--slo-percent must be between 0 and 100, got \(sloPercent).") }
         if requestRate == nil, maxConcurrency != nil { throw ValidationError("--max-concurrency caps an open loop (--request-rate); in a closed loop, --concurrent is the cap.") }
         if requestRate == nil, burstiness != 1 || arrivals != .poisson { throw ValidationError("--burstiness and --arrivals shape an open loop (--request-rate); without it the loop is closed (--concurrent).") }
         if numRequests != nil, duration != nil { throw ValidationError("Give --num-requests or --duration, not both.") }
         // Workers finish a level at different times, and only the first level starts at --start-at:
         // the later levels of a sharded sweep would overlap other workers' earlier ones.
-        if try sharding.resolvedShard() != nil, levelCount > 1 {
+        if try sharding.resolvedShard() != nil, levels.count > 1 {
             throw ValidationError("A sharded bench runs one level: run each level of the sweep as its own set of workers, with its own --start-at.")
         }
     }
 
     /// The load levels the command runs.
-    private var levelCount: Int {
-        max(concurrent?.values.count ?? 1, requestRate?.values.count ?? 1, generation.temperature.values.count)
-    }
-
-    /// The most connections any level needs.
-    private var largestConcurrency: Int {
-        let rateLevels = (requestRate?.values ?? []).map { rate in maxConcurrency ?? max(64, Int(rate * 10)) }
-        return ((concurrent?.values ?? [1]) + rateLevels).max() ?? 1
+    private var levels: [BenchPlan.Level] {
+        let temperatures = generation.temperature.values
+        return temperatures.count > 1
+            ? temperatures.map { BenchPlan.Level(mode: modes[0], temperature: $0) }
+            : modes.map { BenchPlan.Level(mode: $0, temperature: temperatures[0]) }
     }
 
     private func parsedWarmup() throws -> (requests: Int, seconds: Double) {
@@ -142,190 +139,89 @@ struct BenchCommand: AsyncParsableCommand {
         return (concurrent?.values ?? [1]).map { .concurrency($0) }
     }
 
+    /// The benchmark the options describe.
+    private func plan() throws -> BenchPlan {
+        let warmup = try parsedWarmup()
+        let temperatures = generation.temperature.values
+        let levels = self.levels
+        let workload = try workload()
+        var settings: [String: String] = ["workload": workload.name, "random_seed": String(randomSeed)]
+        settings["load"] = levels.map(\.mode.label).joined(separator: ",")
+        if temperatures.count > 1 { settings["temperatures"] = temperatures.map { "\($0)" }.joined(separator: ",") }
+        if requestRate != nil { settings["arrivals"] = arrivals.rawValue; settings["burstiness"] = String(burstiness) }
+        if let maxConcurrency { settings["max_concurrency"] = String(maxConcurrency) }
+        if let numRequests { settings["num_requests"] = String(numRequests) }
+        if let duration { settings["duration_s"] = String(duration) }
+        if let warmup = self.warmup { settings["warmup"] = warmup }
+        if let slo { settings["slo"] = slo }
+        return BenchPlan(
+            workload: workload, levels: levels, numRequests: numRequests, duration: duration, warmupRequests: warmup.requests,
+            warmupSeconds: warmup.seconds, api: generation.api ?? .completions, stream: !generation.noStream,
+            parameters: generation.parameters, seed: randomSeed, slo: try slo.map { try ServiceLevelObjective(parsing: $0) },
+            sloPercent: sloPercent, shard: try sharding.resolvedShard(), scrapeMetrics: scrapeMetrics, startAt: nil,
+            outputs: output.map { (path: $0, format: OutputFormat(path: $0)!) }, overwrite: outputs.overwrite, settings: settings,
+            promptFile: promptFile ?? sharegpt, recordedConcurrency: concurrent?.values.first ?? maxConcurrency ?? 0,
+            toolVersion: RootCommand.version)
+    }
+
     func run() async throws {
         try outputs.createDirectories()
-        let workload = try workload()
-        let warmup = try parsedWarmup()
-        let objective = try slo.map { try ServiceLevelObjective(parsing: $0) }
-        let modes = modes
-        let temperatures = generation.temperature.values
-        let levels: [(LoadMode, Double)] = temperatures.count > 1 ? temperatures.map { (modes[0], $0) } : modes.map { ($0, temperatures[0]) }
-        let streamWriters: [ResultWriter]
+        var plan = try plan()
+        plan.startAt = try sharding.announcedStart(quiet: quiet)
+        let session: BenchSession
         do {
-            streamWriters = try output.filter { OutputFormat(path: $0) != .json }.map {
-                try ResultWriter(path: $0, format: OutputFormat(path: $0)!, overwrite: outputs.overwrite)
-            }
+            session = try BenchSession(plan)
         } catch {
             throw CommandFailure(.badInput, error: error)
         }
-        let shard = try sharding.resolvedShard()
-        let interruption = Interruption(gracePeriod: gracePeriod)
-        let failures = FailureWatch(stopAfterUnreachable: max(50, 2 * largestConcurrency), stop: interruption.stop)
-        let configuration = server.clientConfiguration(maxConnections: largestConcurrency, defaultRetries: 0)
-        let (model, results, changes, startedAt) = try await interruption.run { [self] in try await LLMClient.withClient(configuration) { client in
-            let model: String
-            do {
-                model = try await client.resolveModel(generation.model)
-            } catch {
-                throw CommandFailure(.failed, error: error)
-            }
-            try await sharding.waitForStart(quiet: quiet, stop: interruption.stop)
-            let startedAt = iso8601Timestamp(Date())
-            var results: [BenchLevelResult] = []
-            var changes: [String: Double] = [:]
-            for (levelNumber, (mode, temperature)) in levels.enumerated() where !interruption.stop.isStopped {
-                var parameters = generation.parameters
-                parameters.model = model
-                parameters.temperature = temperature
-                let configuration = BenchConfiguration(
-                    mode: mode, numRequests: numRequests, duration: duration, warmupRequests: warmup.requests,
-                    warmupSeconds: warmup.seconds, api: generation.api ?? .completions, stream: !generation.noStream,
-                    parameters: parameters, seed: randomSeed, slo: objective, shard: shard, level: levelNumber)
-                let before = scrapeMetrics ? await scrape(client) : [:]
-                let expected = (numRequests ?? (duration == nil ? workload.count : nil)).map { shard?.share(of: $0) ?? $0 }
-                let label = temperatures.count > 1 ? "\(mode.label) t=\(temperature)" : mode.label
-                let progress = TerminalProgress.onTerminal(ProgressBar(label: label, total: expected, duration: duration), enabled: !quiet)
-                var level = await BenchRunner.run(
-                    configuration, workload: workload, client: client, stop: interruption.stop,
-                    onResult: { result in
-                        // Each level numbers its requests from 0: the level tells a sweep's rows apart.
-                        var row = result
-                        row.setting = label
-                        for writer in streamWriters { try? writer.append(row) }
-                        failures.note(row, measured: true)
+        let interruption = await Interruption(gracePeriod: gracePeriod)
+        let configuration = server.clientConfiguration(maxConnections: plan.largestConcurrency, defaultRetries: 0)
+        let progress = Mutex<TerminalProgress?>(nil)
+        let measurement: BenchSession.Measurement?
+        do {
+            measurement = try await interruption.run { [quiet, duration] in
+                try await session.measure(
+                    configuration: configuration, stop: interruption.stop,
+                    onLevel: { level in
+                        let bar = ProgressBar(label: level.label, total: level.expectedRequests, duration: duration)
+                        progress.withLock { $0 = TerminalProgress.onTerminal(bar, enabled: !quiet) }
                     },
-                    onWarmupResult: { failures.note($0, measured: false) },
                     onProgress: { metrics in
                         let (finished, failed, tokens) = metrics.progress
-                        progress?.update(done: finished, failed: failed, tokens: tokens)
-                    })
-                progress?.finish()
-                if temperatures.count > 1 { level.label += " t=\(temperature)" }
-                if scrapeMetrics {
-                    for (name, delta) in PrometheusScrape.changes(before: before, after: await scrape(client)) {
-                        changes["\(mode.label) \(name)", default: 0] += delta
-                    }
-                }
-                results.append(level)
+                        progress.withLock { $0 }?.update(done: finished, failed: failed, tokens: tokens)
+                    },
+                    onLevelEnd: { progress.withLock { $0 }?.finish() })
             }
-            return (model, results, scrapeMetrics ? changes : nil, startedAt)
-        } }
-
-        var run = RunInfo(
-            baseURL: server.redactedBaseURL, api: (generation.api ?? .completions).rawValue,
-            model: model, stream: !generation.noStream, temperature: temperatures.count == 1 ? temperatures[0] : nil,
-            maxTokens: generation.maxTokens, topP: generation.topP, seed: generation.seed, concurrency: concurrent?.values.first ?? maxConcurrency ?? 0,
-            repeat: 1, promptFile: promptFile ?? sharegpt, promptCount: workload.count, startedAt: startedAt,
-            finishedAt: iso8601Timestamp(Date()), toolVersion: RootCommand.version)
-        run.shard = shard?.description
-        if interruption.wasInterrupted || failures.unreachable != nil { run.interrupted = true }
-        run.promptsFingerprint = workload.fingerprint
-        var bench: [String: String] = ["workload": workload.name, "random_seed": String(randomSeed)]
-        bench["load"] = levels.map { $0.0.label }.joined(separator: ",")
-        if temperatures.count > 1 { bench["temperatures"] = temperatures.map { "\($0)" }.joined(separator: ",") }
-        if requestRate != nil { bench["arrivals"] = arrivals.rawValue; bench["burstiness"] = String(burstiness) }
-        if let maxConcurrency { bench["max_concurrency"] = String(maxConcurrency) }
-        if let numRequests { bench["num_requests"] = String(numRequests) }
-        if let duration { bench["duration_s"] = String(duration) }
-        if let warmup = self.warmup { bench["warmup"] = warmup }
-        if let slo { bench["slo"] = slo }
-        let document = BenchDocument(run: run, bench: bench, levels: results, serverMetricChanges: changes)
-        for writer in streamWriters {
-            try writer.finish(run: run, summary: RunSummary(results: [], durationSeconds: 0))
+        } catch {
+            throw CommandFailure(.failed, error: error)
         }
-        print(formatBenchReport(document, style: TerminalStyle.forOutput(fileDescriptor: STDOUT_FILENO, environment: ProcessInfo.processInfo.environment)))
-        for path in output where OutputFormat(path: path) == .json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            do {
-                try (try encoder.encode(document) + Data("\n".utf8)).write(to: URL(fileURLWithPath: path), options: outputs.overwrite ? [] : [.withoutOverwriting])
-            } catch {
-                throw CommandFailure(.failed, "error: cannot write \(path): \(error.localizedDescription)")
-            }
+        guard let measurement else { throw ShardOptions.interruptedBeforeStart }
+        let outcome: BenchOutcome
+        do {
+            outcome = try session.outcome(of: measurement, interrupted: interruption.wasInterrupted, baseURL: server.redactedBaseURL)
+            print(formatBenchReport(outcome.document, style: TerminalStyle.forOutput(fileDescriptor: STDOUT_FILENO, environment: ProcessInfo.processInfo.environment)))
+            try session.save(outcome)
+        } catch {
+            throw CommandFailure(.failed, error: error)
         }
-        for path in output { print("Results saved to \(path)") }
+        for path in outcome.savedFiles { print("Results saved to \(path)") }
         let reportName = output.first { OutputFormat(path: $0) == .json }.map { ($0 as NSString).lastPathComponent } ?? "bench"
-        let report = record.writeReport(ReportInput(bench: document, name: reportName), overwrite: outputs.overwrite)
+        let report = record.writeReport(ReportInput(bench: outcome.document, name: reportName), overwrite: outputs.overwrite)
         let artifacts = output + (report.map { [$0] } ?? [])
-        let status = MLflowRunStatus(interrupted: interruption.wasInterrupted, completed: failures.unreachable == nil)
-        await record.track { tracker throws(MLflowError) in try await tracker.logBench(document: document, resultFiles: artifacts, status: status) }
-        failures.printExamples()
-        if interruption.wasInterrupted {
+        let serverUnreachable = if case .serverUnreachable = outcome.ending { true } else { false }
+        let status = MLflowRunStatus(interrupted: interruption.wasInterrupted, completed: !serverUnreachable)
+        await record.track { tracker throws(MLflowError) in try await tracker.logBench(document: outcome.document, resultFiles: artifacts, status: status) }
+        for example in outcome.failureExamples { printError(example) }
+        switch outcome.ending {
+        case .completed: return
+        case .interrupted:
             throw CommandFailure(.interrupted, "interrupted: the report covers the requests sent before the interrupt")
-        }
-        if let unreachable = failures.unreachable {
-            throw CommandFailure(.failed, "error: \(unreachable) requests in a row could not connect, with no answer for \(Int(FailureWatch.quietSeconds)) s or more, so the benchmark stopped sending (is the server down?)")
-        }
-
-        if let sloPercent, let missed = results.first(where: { ($0.summary.sloAttainmentPercent ?? 100) < sloPercent }) {
-            throw CommandFailure(.sloMissed, String(format: "SLO missed at %@: %.1f %% of requests met it, %.1f %% required.", missed.label, missed.summary.sloAttainmentPercent ?? 0, sloPercent))
-        }
-        if results.allSatisfy({ $0.summary.successful == 0 }) { throw CommandFailure(.failed, nil) }
-    }
-
-    private func scrape(_ client: LLMClient) async -> [String: Double] {
-        guard let text = await client.serverMetrics() else { return [:] }
-        return PrometheusScrape.samples(text)
-    }
-}
-
-/// Watches a benchmark's failures: keeps the first message of each kind to show the user (the
-/// report only counts them), and stops the run when the server cannot be reached at all, rather
-/// than record thousands of refused connections a second.
-private final class FailureWatch: Sendable {
-    private struct State {
-        var examples: [String: (count: Int, message: String)] = [:]
-        var unreachableInARow = 0
-        var lastSuccess: ContinuousClock.Instant?
-        var stoppedAfter: Int?
-    }
-
-    /// How long without any answer, besides the refusals in a row, before the server counts as down
-    /// (a server that refuses some connections but answers others is not down).
-    static let quietSeconds = 10.0
-
-    private let state = Mutex(State())
-    private let limit: Int
-    private let stop: StopSignal
-
-    /// - Parameter stopAfterUnreachable: refused connections (or unresolvable host names) in a row,
-    ///   with no answer for ``quietSeconds`` or ever, after which `stop` is signalled.
-    init(stopAfterUnreachable: Int, stop: StopSignal) {
-        limit = stopAfterUnreachable
-        self.stop = stop
-    }
-
-    /// Notes a finished request; `measured` is false for warm-up requests, which can stop the run
-    /// but are not among the examples (the report does not count them).
-    func note(_ result: RequestResult, measured: Bool) {
-        let now = ContinuousClock.now
-        let stopNow = state.withLock { state -> Bool in
-            guard !result.success else {
-                state.unreachableInARow = 0
-                state.lastSuccess = now
-                return false
-            }
-            if measured {
-                state.examples[result.errorKind?.rawValue ?? "unknown", default: (0, result.error ?? "")].count += 1
-            }
-            guard [.connectionRefused, .dns].contains(result.errorKind) else { return false }
-            state.unreachableInARow += 1
-            let quiet = state.lastSuccess.map { (now - $0) >= .seconds(Self.quietSeconds) } ?? true
-            guard state.unreachableInARow >= limit, quiet, state.stoppedAfter == nil else { return false }
-            state.stoppedAfter = state.unreachableInARow
-            return true
-        }
-        if stopNow { stop.stop() }
-    }
-
-    /// How many failures to connect in a row stopped the run, if they did.
-    var unreachable: Int? { state.withLock { $0.stoppedAfter } }
-
-    /// One line per kind of failure on standard error: how many, and the first one's message.
-    func printExamples() {
-        let examples = state.withLock { $0.examples }
-        for (kind, example) in examples.sorted(by: { $0.key < $1.key }) {
-            printError("failed: \(example.count) × \(kind), e.g. \(example.message)")
+        case .serverUnreachable(let requests):
+            throw CommandFailure(.failed, "error: \(requests) requests in a row could not connect, with no answer for \(Int(BenchSession.unreachableQuietSeconds)) s or more, so the benchmark stopped sending (is the server down?)")
+        case .sloMissed(let level, let attainment, let required):
+            throw CommandFailure(.sloMissed, String(format: "SLO missed at %@: %.1f %% of requests met it, %.1f %% required.", level, attainment, required))
+        case .allFailed:
+            throw CommandFailure(.failed, nil)
         }
     }
 }

@@ -3,7 +3,8 @@ import Foundation
 
 /// Runs the root command and turns every error into an exit status, here and nowhere else:
 /// a ``CommandFailure`` exits with its own status, a usage error with 2 (ArgumentParser's default
-/// is 64), anything else as ArgumentParser reports it.
+/// is 64), anything else as ArgumentParser reports it. (The one other exit is ``Interruption``'s
+/// last resort, with the same status 130, when a run does not stop within 5 s of a second Ctrl-C.)
 @main
 enum EntryPoint {
     static func main() async {

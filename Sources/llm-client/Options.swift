@@ -314,23 +314,21 @@ struct ShardOptions: ParsableArguments {
         throw ValidationError("--start-at takes an ISO 8601 time (2026-11-25T10:00:00Z) or Unix seconds, got '\(startAt)'.")
     }
 
-    /// Sleeps until `--start-at` (at once when it has passed, with a note). A Ctrl-C or SIGTERM
-    /// meanwhile (`stop`) ends the wait: nothing has been sent, and the command exits with 130.
-    func waitForStart(quiet: Bool, stop: StopSignal) async throws {
-        guard let start = try startDate() else { return }
+    /// The time of `--start-at` for the run to wait for, with a note on standard error: how long
+    /// the run waits, or that the time has passed (nil then: the run starts at once).
+    func announcedStart(quiet: Bool) throws -> Date? {
+        guard let start = try startDate() else { return nil }
         let wait = start.timeIntervalSinceNow
         guard wait > 0 else {
             if wait < -1 { printError("note: --start-at \(startAt ?? "") has passed \(Int(-wait)) s ago; starting now") }
-            return
+            return nil
         }
         if !quiet { printError("waiting \(String(format: "%.1f", wait)) s for --start-at \(startAt ?? "")") }
-        while start.timeIntervalSinceNow > 0, !stop.isStopped {
-            try await Task.sleep(for: .seconds(min(0.1, max(0, start.timeIntervalSinceNow))))
-        }
-        if stop.isStopped {
-            throw CommandFailure(.interrupted, "interrupted before --start-at: nothing was sent")
-        }
+        return start
     }
+
+    /// What the command says when a Ctrl-C or SIGTERM came before `--start-at`.
+    static let interruptedBeforeStart = CommandFailure(.interrupted, "interrupted before --start-at: nothing was sent")
 }
 
 extension JudgeLanguage: ExpressibleByArgument {}
@@ -430,23 +428,15 @@ struct QualityOptions: ParsableArguments {
         return "\(scheme)://\(host):\(port)\(path)"
     }
 
-    /// Runs `body` with the judge (nil without `--judge-model`), its client shut down afterwards.
-    /// The judge's client is the measured server's `configuration` (timeouts, retries, TLS) with
-    /// the judge's base URL. It gets the measured server's API key only when it is the same server;
-    /// another one gets LLM_CLIENT_JUDGE_API_KEY, so a key never travels to a host it was not meant for.
-    func withJudge<T: Sendable>(
-        server: ServerOptions, configuration: ClientConfiguration, _ body: (ResponseJudge?) async throws -> T
-    ) async throws -> T {
-        guard let judgeModel else { return try await body(nil) }
-        var configuration = configuration
-        if !judgesMeasuredServer(server), let judgeBaseUrl {
-            configuration.baseURL = judgeBaseUrl
-            configuration.apiKey = ProcessInfo.processInfo.environment["LLM_CLIENT_JUDGE_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
-        }
-        let rubric = try rubric()
-        return try await LLMClient.withClient(configuration) { client in
-            try await body(ResponseJudge(
-                client: client, model: judgeModel, rubric: rubric, language: judgeLanguage ?? .auto, maxTokens: judgeMaxTokens ?? 400))
-        }
+    /// The judge of `--judge-model`, or nil without one. A judge on the measured server shares its
+    /// client configuration and API key; another server gets LLM_CLIENT_JUDGE_API_KEY, so a key
+    /// never travels to a host it was not meant for.
+    func judgeSettings(server: ServerOptions) throws -> JudgeSettings? {
+        guard let judgeModel else { return nil }
+        let otherServer = judgesMeasuredServer(server) ? nil : judgeBaseUrl
+        return JudgeSettings(
+            model: judgeModel, baseURL: otherServer,
+            apiKey: otherServer == nil ? nil : ProcessInfo.processInfo.environment["LLM_CLIENT_JUDGE_API_KEY"].flatMap { $0.isEmpty ? nil : $0 },
+            rubric: try rubric(), language: judgeLanguage ?? .auto, maxTokens: judgeMaxTokens ?? 400)
     }
 }

@@ -104,8 +104,10 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure(.badInput, error: error)
         }
-        let interruption = Interruption(gracePeriod: gracePeriod)
-        try await sharding.waitForStart(quiet: quiet, stop: interruption.stop)
+        let session = ExperimentSession(
+            plan: plan, expectations: quality.expectations, judge: try quality.judgeSettings(server: server),
+            startAt: try sharding.announcedStart(quiet: quiet), toolVersion: RootCommand.version)
+        let interruption = await Interruption(gracePeriod: gracePeriod)
         if quality.judgesMeasuredServer(server), !quiet {
             printError("note: the judge asks the server being measured, so it scores the answers after the last request")
         }
@@ -115,50 +117,41 @@ struct RunCommand: AsyncParsableCommand {
         let total = plan.shareCount
         let streamsToTerminal = total == 1 && !quiet && plan.stream
         let progress = TerminalProgress.onTerminal(ProgressBar(total: total), enabled: !quiet && total > 1)
-        let outcome: ExperimentOutcome
+        let failures = Mutex(0)
+        let outcome: ExperimentOutcome?
         do {
             let configuration = server.clientConfiguration(maxConnections: concurrent)
-            outcome = try await interruption.run { [quiet, quality, server] in
-                try await LLMClient.withClient(configuration) { client in
-                    try await quality.withJudge(server: server, configuration: configuration) { judge in
-                        let quality = QualityEvaluator(
-                            plan: plan, common: quality.expectations, judge: judge, judgeAfterBatch: quality.judgesMeasuredServer(server))
-                        let evaluator = quality.isActive ? quality : nil
-                        if streamsToTerminal {
-                            return try await ExperimentRunner.run(
-                                plan, client: client, toolVersion: RootCommand.version, stop: interruption.stop,
-                                onText: { text in FileHandle.standardOutput.write(Data(text.utf8)) }, evaluator: evaluator)
-                        }
-                        let failures = Mutex(0)
-                        return try await ExperimentRunner.run(
-                            plan, client: client, toolVersion: RootCommand.version, stop: interruption.stop, evaluator: evaluator,
-                            onResult: { result, done in
-                                guard !quiet else { return }
-                                let line = Self.progressLine(result, done: done, total: total)
-                                let failed = failures.withLock { count in
-                                    if !result.success { count += 1 }
-                                    return count
-                                }
-                                guard let progress else { return printError(line) }
-                                progress.printAbove(line)
-                                progress.update(done: done, failed: failed, force: done == total)
-                            })
-                    }
+            outcome = try await interruption.run { [quiet] () async throws -> ExperimentOutcome? in
+                if streamsToTerminal {
+                    return try await session.run(
+                        configuration: configuration, stop: interruption.stop,
+                        onText: { text in FileHandle.standardOutput.write(Data(text.utf8)) })
                 }
+                return try await session.run(configuration: configuration, stop: interruption.stop, onResult: { result, done in
+                    guard !quiet else { return }
+                    let line = Self.progressLine(result, done: done, total: total)
+                    let failed = failures.withLock { count in
+                        if !result.success { count += 1 }
+                        return count
+                    }
+                    guard let progress else { return printError(line) }
+                    progress.printAbove(line)
+                    progress.update(done: done, failed: failed, force: done == total)
+                })
             }
-        } catch let error as LLMClientError {
-            progress?.finish()
-            await record.track { tracker throws(MLflowError) in
-                try await tracker.logRun(run: plannedRun(plan), summary: RunSummary(results: [], durationSeconds: 0), resultFiles: [], status: .failed)
-            }
-            throw CommandFailure(interruption.wasInterrupted ? .interrupted : .failed, error: error)
         } catch let error as ExperimentError {
             progress?.finish()
-            throw CommandFailure(.failed, error: error)
-        } catch let error as ResultFileError {
-            progress?.finish()
-            throw CommandFailure(.badInput, error: error)
+            switch error.code {
+            case .server:
+                await record.track { tracker throws(MLflowError) in
+                    try await tracker.logRun(run: session.plannedRun(baseURL: server.redactedBaseURL), summary: RunSummary(results: [], durationSeconds: 0), resultFiles: [], status: .failed)
+                }
+                throw CommandFailure(interruption.wasInterrupted ? .interrupted : .failed, error: error)
+            case .resultFile, .resume: throw CommandFailure(.badInput, error: error)
+            default: throw CommandFailure(.failed, error: error)
+            }
         }
+        guard let outcome else { throw ShardOptions.interruptedBeforeStart }
         progress?.finish()
         if streamsToTerminal { print("\n") }
         if total == 1, !plan.stream, !quiet, let result = outcome.results.first, result.success { print(result.output + "\n") }
@@ -185,15 +178,16 @@ struct RunCommand: AsyncParsableCommand {
                 document: document, resultFiles: artifacts,
                 status: MLflowRunStatus(interrupted: interruption.wasInterrupted, completed: true))
         }
-        if interruption.wasInterrupted {
+        switch outcome.ending(interrupted: interruption.wasInterrupted, failOnAssert: quality.failOnAssert) {
+        case .completed: return
+        case .interrupted:
             let jsonl = outputFiles.first { $0.format == .jsonl }?.path
             printError("interrupted: \(outcome.results.count) of \(total) requests sent, \(outcome.summary.successful) succeeded; "
                 + (jsonl.map { "continue with --resume \($0)" } ?? "save results with --output FILE.jsonl to be able to --resume"))
             throw CommandFailure(.interrupted, nil)
-        }
-        if outcome.summary.failed > 0 { throw CommandFailure(.failed, nil) }
-        if quality.failOnAssert, !failedExpectations.isEmpty {
-            throw CommandFailure(.expectationsFailed, "error: \(failedExpectations.count) of \(outcome.summary.quality?.assertionsChecked ?? 0) answers failed their expectations (--fail-on-assert)")
+        case .requestsFailed: throw CommandFailure(.failed, nil)
+        case .expectationsFailed(let failed, let checked):
+            throw CommandFailure(.expectationsFailed, "error: \(failed) of \(checked) answers failed their expectations (--fail-on-assert)")
         }
     }
 
@@ -211,19 +205,6 @@ struct RunCommand: AsyncParsableCommand {
     /// The temperatures and models given as comma lists (`--temperature 0.1,0.9`, `--model a,b`).
     private var settings: [ExperimentSetting] {
         ExperimentSetting.combinations(temperatures: generation.temperature.values, models: generation.models)
-    }
-
-    /// The run as configured, for recording a run that failed before it could start.
-    private func plannedRun(_ plan: ExperimentPlan) -> RunInfo {
-        var run = RunInfo(
-            baseURL: server.redactedBaseURL, api: plan.api.rawValue, model: generation.model ?? "", stream: plan.stream,
-            temperature: generation.temperature.values.count == 1 ? generation.temperature.values[0] : nil,
-            maxTokens: generation.maxTokens, topP: generation.topP, seed: generation.seed, concurrency: concurrent,
-            repeat: self.repeat, promptFile: promptFile, promptCount: plan.prompts.count,
-            startedAt: iso8601Timestamp(Date()), finishedAt: iso8601Timestamp(Date()), toolVersion: RootCommand.version)
-        run.requestsPlanned = plan.requestCount
-        run.settings = plan.settings.isEmpty ? nil : plan.settings.map(\.label)
-        return run
     }
 
     private func promptInput(_ text: String) -> PromptInput {

@@ -1,0 +1,399 @@
+import Foundation
+public import LLMClientKit
+public import LLMExperiment
+public import LLMSupport
+public import OpenAIAPI
+import Synchronization
+
+/// A whole benchmark as `llm-client bench` runs it: every level of a sweep, the workload, the
+/// files to save, and what the run's record says about it.
+public struct BenchPlan: Sendable {
+    /// One level of the sweep: the load, and the temperature of its requests.
+    public struct Level: Sendable {
+        public var mode: LoadMode
+        public var temperature: Double
+
+        public init(mode: LoadMode, temperature: Double) {
+            self.mode = mode
+            self.temperature = temperature
+        }
+    }
+
+    public var workload: Workload
+    /// The levels, run in order (a sweep of loads, or of temperatures at one load).
+    public var levels: [Level]
+    /// Measured requests per level (nil: one per prompt, or until `duration` ends).
+    public var numRequests: Int?
+    /// Seconds of measured load per level.
+    public var duration: Double?
+    public var warmupRequests: Int
+    public var warmupSeconds: Double
+    public var api: APIKind
+    public var stream: Bool
+    /// Parameters of every request; a nil model is the first one the server lists.
+    public var parameters: GenerationParameters
+    /// Seed of the arrival schedules.
+    public var seed: UInt64
+    public var slo: ServiceLevelObjective?
+    /// The share of requests that must meet ``slo`` at every level, in percent.
+    public var sloPercent: Double?
+    /// This worker's share when several run the benchmark together.
+    public var shard: Shard?
+    /// Read the server's `/metrics` before and after each level and record what changed.
+    public var scrapeMetrics: Bool
+    /// When to start sending (all workers together); nil: at once.
+    public var startAt: Date?
+    /// Where to save results: JSON gets the whole document, JSONL and CSV a row per measured request.
+    public var outputs: [(path: String, format: OutputFormat)]
+    /// Replace existing output files.
+    public var overwrite: Bool
+    /// The benchmark's settings, recorded in the document's `bench` section.
+    public var settings: [String: String]
+    /// The workload's prompt or ShareGPT file, for the run's record.
+    public var promptFile: String?
+    /// The concurrency in the run's record: `--concurrent`'s first value, else `--max-concurrency`, else 0.
+    public var recordedConcurrency: Int
+    /// The version of the tool, for the run's record.
+    public var toolVersion: String
+
+    public init(
+        workload: Workload, levels: [Level], numRequests: Int?, duration: Double?, warmupRequests: Int, warmupSeconds: Double,
+        api: APIKind, stream: Bool, parameters: GenerationParameters, seed: UInt64, slo: ServiceLevelObjective?,
+        sloPercent: Double?, shard: Shard?, scrapeMetrics: Bool, startAt: Date?, outputs: [(path: String, format: OutputFormat)],
+        overwrite: Bool, settings: [String: String], promptFile: String?, recordedConcurrency: Int, toolVersion: String
+    ) {
+        self.workload = workload
+        self.levels = levels
+        self.numRequests = numRequests
+        self.duration = duration
+        self.warmupRequests = warmupRequests
+        self.warmupSeconds = warmupSeconds
+        self.api = api
+        self.stream = stream
+        self.parameters = parameters
+        self.seed = seed
+        self.slo = slo
+        self.sloPercent = sloPercent
+        self.shard = shard
+        self.scrapeMetrics = scrapeMetrics
+        self.startAt = startAt
+        self.outputs = outputs
+        self.overwrite = overwrite
+        self.settings = settings
+        self.promptFile = promptFile
+        self.recordedConcurrency = recordedConcurrency
+        self.toolVersion = toolVersion
+    }
+
+    /// The most connections any level needs.
+    public var largestConcurrency: Int { Self.largestConcurrency(of: levels) }
+
+    /// The most connections any of `levels` needs.
+    public static func largestConcurrency(of levels: [Level]) -> Int {
+        levels.map { level in
+            switch level.mode {
+            case .concurrency(let workers): workers
+            case .rate(let rate, _, _, let cap): cap ?? max(64, Int(rate * 10))
+            }
+        }.max() ?? 1
+    }
+
+    /// Whether the levels differ by temperature (their labels then name it).
+    var sweepsTemperature: Bool { Set(levels.map(\.temperature)).count > 1 }
+}
+
+/// How a benchmark ended, for the command's exit status.
+public enum BenchEnding: Sendable, Equatable {
+    /// Every level ran, met its SLO (if any), and some request succeeded.
+    case completed
+    /// Stopped by the caller's stop signal (Ctrl-C); the results cover the requests sent.
+    case interrupted
+    /// Stopped because this many requests in a row could not connect, with no answer for
+    /// ``BenchSession/unreachableQuietSeconds`` or more.
+    case serverUnreachable(requestsInARow: Int)
+    /// A level met its SLO for fewer than the required share of requests.
+    case sloMissed(level: String, attainmentPercent: Double, requiredPercent: Double)
+    /// Every request of every level failed.
+    case allFailed
+}
+
+/// What a benchmark produced.
+public struct BenchOutcome: Sendable {
+    public var document: BenchDocument
+    public var ending: BenchEnding
+    /// One line per kind of failure: how many, and the first one's message.
+    public var failureExamples: [String]
+    /// The files saved, in the order of the plan's outputs.
+    public var savedFiles: [String]
+    /// Why a measured result could not be written to a JSONL or CSV file, if one could not.
+    var writeError: String?
+}
+
+/// Runs a ``BenchPlan``: opens its result files, resolves the model, waits for the start time,
+/// runs every level with ``BenchRunner`` (streaming each measured result to the JSONL and CSV
+/// files), and saves the document.
+public final class BenchSession: Sendable {
+    /// How long without any answer, besides the refusals in a row, before the server counts as
+    /// down (a server that refuses some connections but answers others is not down).
+    public static let unreachableQuietSeconds = 10.0
+
+    public let plan: BenchPlan
+    private let streamWriters: [ResultWriter]
+
+    /// Opens the plan's JSONL and CSV files, so that a file that cannot be written stops the
+    /// benchmark before anything is sent.
+    public init(_ plan: BenchPlan) throws(BenchError) {
+        self.plan = plan
+        do {
+            streamWriters = try plan.outputs.filter { $0.format != .json }.map {
+                try ResultWriter(path: $0.path, format: $0.format, overwrite: plan.overwrite)
+            }
+        } catch {
+            throw BenchError(code: .output, message: "\(error)")
+        }
+    }
+
+    /// What one level is about to measure, for a progress display.
+    public struct LevelStart: Sendable {
+        /// The level's label (`c=8`, `r=20/s`, with ` t=0.7` in a temperature sweep).
+        public var label: String
+        /// Measured requests this worker will send, when a count (not a duration) ends the level.
+        public var expectedRequests: Int?
+    }
+
+    /// What the levels measured, before the document is made.
+    public struct Measurement: Sendable {
+        var model: String
+        var levels: [BenchLevelResult]
+        var serverMetricChanges: [String: Double]?
+        var startedAt: String
+        var unreachable: Int?
+        var writeError: String?
+        var examples: [String]
+    }
+
+    /// Runs the levels against the server of `configuration`, until they are done or `stop` is
+    /// signalled; cancel the calling task to end the requests in flight (the levels then cover the
+    /// requests sent). The session itself signals `stop` when the server cannot be reached at all.
+    /// - Parameters:
+    ///   - onLevel: called as each level starts.
+    ///   - onProgress: sees the level's measured results so far, after each one.
+    ///   - onLevelEnd: called as each level ends.
+    /// - Returns: the measurement; nil when `stop` came before the start time (nothing was sent).
+    /// - Throws: ``BenchError`` with code `.server` when the model cannot be resolved.
+    public func measure(
+        configuration: ClientConfiguration, stop: StopSignal,
+        onLevel: @escaping @Sendable (LevelStart) -> Void = { _ in },
+        onProgress: @escaping @Sendable (BenchMetrics) -> Void = { _ in },
+        onLevelEnd: @escaping @Sendable () -> Void = {}
+    ) async throws(BenchError) -> Measurement? {
+        let plan = plan
+        let writers = streamWriters
+        let failures = FailureWatch(stopAfterUnreachable: max(50, 2 * plan.largestConcurrency), stop: stop)
+        let writeError = Mutex<String?>(nil)
+        do {
+            return try await LLMClient.withClient(configuration) { client -> Measurement? in
+                let model: String
+                do {
+                    model = try await client.resolveModel(plan.parameters.model)
+                } catch {
+                    throw BenchError(code: .server, message: "\(error)")
+                }
+                if let startAt = plan.startAt, startAt.timeIntervalSinceNow > 0,
+                    !(await stop.sleep(until: .now + .seconds(startAt.timeIntervalSinceNow))) {
+                    return nil
+                }
+                let startedAt = iso8601Timestamp(Date())
+                var results: [BenchLevelResult] = []
+                var changes: [String: Double] = [:]
+                for (number, level) in plan.levels.enumerated() where !stop.isStopped {
+                    var parameters = plan.parameters
+                    parameters.model = model
+                    parameters.temperature = level.temperature
+                    let configuration = BenchConfiguration(
+                        mode: level.mode, numRequests: plan.numRequests, duration: plan.duration,
+                        warmupRequests: plan.warmupRequests, warmupSeconds: plan.warmupSeconds, api: plan.api, stream: plan.stream,
+                        parameters: parameters, seed: plan.seed, slo: plan.slo, shard: plan.shard, level: number)
+                    let before = plan.scrapeMetrics ? await Self.scrape(client) : [:]
+                    let expected = (plan.numRequests ?? (plan.duration == nil ? plan.workload.count : nil)).map {
+                        plan.shard?.share(of: $0) ?? $0
+                    }
+                    let label = plan.sweepsTemperature ? "\(level.mode.label) t=\(level.temperature)" : level.mode.label
+                    onLevel(LevelStart(label: label, expectedRequests: expected))
+                    var result = await BenchRunner.run(
+                        configuration, workload: plan.workload, client: client, stop: stop,
+                        onResult: { result in
+                            // Each level numbers its requests from 0: the level tells a sweep's rows apart.
+                            var row = result
+                            row.setting = label
+                            for writer in writers {
+                                do {
+                                    try writer.append(row)
+                                } catch {
+                                    writeError.withLock { $0 = $0 ?? "cannot write \(writer.path): \(error)" }
+                                }
+                            }
+                            failures.note(row, measured: true)
+                        },
+                        onWarmupResult: { failures.note($0, measured: false) },
+                        onProgress: onProgress)
+                    onLevelEnd()
+                    if plan.sweepsTemperature { result.label += " t=\(level.temperature)" }
+                    if plan.scrapeMetrics {
+                        for (name, delta) in PrometheusScrape.changes(before: before, after: await Self.scrape(client)) {
+                            changes["\(level.mode.label) \(name)", default: 0] += delta
+                        }
+                    }
+                    results.append(result)
+                }
+                return Measurement(
+                    model: model, levels: results, serverMetricChanges: plan.scrapeMetrics ? changes : nil, startedAt: startedAt,
+                    unreachable: failures.unreachable, writeError: writeError.withLock { $0 }, examples: failures.examples)
+            }
+        } catch let error as BenchError {
+            throw error
+        } catch {
+            throw BenchError(code: .server, message: "\(error)")
+        }
+    }
+
+    /// The outcome of `measurement`: its document (the run's record made of `baseURL` and the
+    /// plan) and how the benchmark ended. Closes the JSONL and CSV files.
+    /// - Parameter interrupted: whether the caller stopped the run (Ctrl-C).
+    public func outcome(of measurement: Measurement, interrupted: Bool, baseURL: String) throws(BenchError) -> BenchOutcome {
+        let plan = plan
+        var run = RunInfo(
+            baseURL: baseURL, api: plan.api.rawValue, model: measurement.model, stream: plan.stream,
+            temperature: plan.sweepsTemperature ? nil : plan.levels.first?.temperature, maxTokens: plan.parameters.maxTokens,
+            topP: plan.parameters.topP, seed: plan.parameters.seed, concurrency: plan.recordedConcurrency, repeat: 1,
+            promptFile: plan.promptFile, promptCount: plan.workload.count, startedAt: measurement.startedAt,
+            finishedAt: iso8601Timestamp(Date()), toolVersion: plan.toolVersion)
+        run.shard = plan.shard?.description
+        if interrupted || measurement.unreachable != nil { run.interrupted = true }
+        run.promptsFingerprint = plan.workload.fingerprint
+        let document = BenchDocument(
+            run: run, bench: plan.settings, levels: measurement.levels, serverMetricChanges: measurement.serverMetricChanges)
+        do {
+            for writer in streamWriters { try writer.finish(run: run, summary: RunSummary(results: [], durationSeconds: 0)) }
+        } catch {
+            throw BenchError(code: .output, message: "\(error)")
+        }
+        return BenchOutcome(
+            document: document, ending: Self.ending(of: measurement, interrupted: interrupted, plan: plan),
+            failureExamples: measurement.examples, savedFiles: plan.outputs.map(\.path), writeError: measurement.writeError)
+    }
+
+    /// Writes the JSON files of `outcome`.
+    /// - Throws: ``BenchError`` with code `.output` when a JSON file could not be written, or a
+    ///   measured result could not be written to a JSONL or CSV file during the run.
+    public func save(_ outcome: BenchOutcome) throws(BenchError) {
+        for output in plan.outputs where output.format == .json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            do {
+                try (try encoder.encode(outcome.document) + Data("\n".utf8))
+                    .write(to: URL(fileURLWithPath: output.path), options: plan.overwrite ? [] : [.withoutOverwriting])
+            } catch {
+                throw BenchError(code: .output, message: "cannot write \(output.path): \(error.localizedDescription)")
+            }
+        }
+        if let writeError = outcome.writeError { throw BenchError(code: .output, message: writeError) }
+    }
+
+    private static func ending(of measurement: Measurement, interrupted: Bool, plan: BenchPlan) -> BenchEnding {
+        if interrupted { return .interrupted }
+        if let unreachable = measurement.unreachable { return .serverUnreachable(requestsInARow: unreachable) }
+        if let required = plan.sloPercent,
+            let missed = measurement.levels.first(where: { ($0.summary.sloAttainmentPercent ?? 100) < required }) {
+            return .sloMissed(level: missed.label, attainmentPercent: missed.summary.sloAttainmentPercent ?? 0, requiredPercent: required)
+        }
+        if measurement.levels.allSatisfy({ $0.summary.successful == 0 }) { return .allFailed }
+        return .completed
+    }
+
+    private static func scrape(_ client: LLMClient) async -> [String: Double] {
+        guard let text = await client.serverMetrics() else { return [:] }
+        return PrometheusScrape.samples(text)
+    }
+}
+
+/// Why a benchmark could not run or save its results.
+public struct BenchError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What kind of failure this is; stable, for `catch let e as BenchError where e.code == .output`.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let name: String
+        /// A service-level objective that cannot be parsed.
+        public static let objective = Code(name: "objective")
+        /// A result file that cannot be written.
+        public static let output = Code(name: "output")
+        /// The server's model could not be resolved (it is down, or answers otherwise than expected).
+        public static let server = Code(name: "server")
+        public var description: String { name }
+    }
+
+    public let code: Code
+    /// One line for the user, naming the file, URL or value at fault.
+    public let message: String
+    public var description: String { message }
+
+    public init(code: Code, message: String) {
+        self.code = code
+        self.message = message
+    }
+}
+
+/// Watches a benchmark's failures: keeps the first message of each kind to show the user (the
+/// report only counts them), and stops the run when the server cannot be reached at all, rather
+/// than record thousands of refused connections a second.
+private final class FailureWatch: Sendable {
+    private struct State {
+        var examples: [String: (count: Int, message: String)] = [:]
+        var unreachableInARow = 0
+        var lastSuccess: ContinuousClock.Instant?
+        var stoppedAfter: Int?
+    }
+
+    private let state = Mutex(State())
+    private let limit: Int
+    private let stop: StopSignal
+
+    /// - Parameter stopAfterUnreachable: refused connections (or unresolvable host names) in a row,
+    ///   with no answer for ``BenchSession/unreachableQuietSeconds`` or ever, after which `stop` is signalled.
+    init(stopAfterUnreachable: Int, stop: StopSignal) {
+        limit = stopAfterUnreachable
+        self.stop = stop
+    }
+
+    /// Notes a finished request; `measured` is false for warm-up requests, which can stop the run
+    /// but are not among the examples (the report does not count them).
+    func note(_ result: RequestResult, measured: Bool) {
+        let now = ContinuousClock.now
+        let stopNow = state.withLock { state -> Bool in
+            guard !result.success else {
+                state.unreachableInARow = 0
+                state.lastSuccess = now
+                return false
+            }
+            if measured {
+                state.examples[result.errorKind?.rawValue ?? "unknown", default: (0, result.error ?? "")].count += 1
+            }
+            guard [.connectionRefused, .dns].contains(result.errorKind) else { return false }
+            state.unreachableInARow += 1
+            let quiet = state.lastSuccess.map { (now - $0) >= .seconds(BenchSession.unreachableQuietSeconds) } ?? true
+            guard state.unreachableInARow >= limit, quiet, state.stoppedAfter == nil else { return false }
+            state.stoppedAfter = state.unreachableInARow
+            return true
+        }
+        if stopNow { stop.stop() }
+    }
+
+    /// How many failures to connect in a row stopped the run, if they did.
+    var unreachable: Int? { state.withLock { $0.stoppedAfter } }
+
+    /// One line per kind of failure: how many, and the first one's message.
+    var examples: [String] {
+        state.withLock { $0.examples }.sorted { $0.key < $1.key }.map { kind, example in
+            "failed: \(example.count) × \(kind), e.g. \(example.message)"
+        }
+    }
+}
