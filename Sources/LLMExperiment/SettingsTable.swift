@@ -1,5 +1,6 @@
 import Foundation
 public import LLMSupport
+public import LLMResults
 
 /// The side-by-side table of a comparison run's settings: one row per setting with its requests,
 /// latencies, throughput and, when measured, the answers' quality. Columns are measured in terminal columns, so labels stay aligned.

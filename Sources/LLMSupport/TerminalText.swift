@@ -102,6 +102,12 @@ extension StringProtocol {
     public func fitted(toWidth width: Int, alignment: TextAlignment = .left) -> String {
         truncated(toWidth: width).padded(toWidth: width, alignment: alignment)
     }
+
+    /// This text as a number cell of a fixed-width table: right-aligned in `width` columns, or
+    /// after one space when it is that wide already (so neighbouring cells never touch).
+    public func rightAlignedCell(width: Int) -> String {
+        displayWidth >= width ? " " + self : padded(toWidth: width, alignment: .right)
+    }
 }
 
 /// ANSI colours and emphasis, used only where they will be seen as such: on a terminal, with

@@ -7,6 +7,7 @@ import LLMReport
 import LLMTracking
 import LLMSupport
 import Synchronization
+import LLMResults
 
 extension ArrivalProcess: ExpressibleByArgument {}
 
@@ -231,14 +232,12 @@ struct BenchCommand: AsyncParsableCommand {
         if let slo { bench["slo"] = slo }
         let document = BenchDocument(run: run, bench: bench, levels: results, serverMetricChanges: changes)
         for writer in streamWriters {
-            try writer.finish(run: run, summary: RunSummary(results: [], durationSeconds: 0))
+            try writer.finish(run: run, summary: ResultSummary(results: [], durationSeconds: 0))
         }
         print(formatBenchReport(document, style: TerminalStyle.forOutput(fileDescriptor: STDOUT_FILENO, environment: ProcessInfo.processInfo.environment)))
         for path in output where OutputFormat(path: path) == .json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             do {
-                try (try encoder.encode(document) + Data("\n".utf8)).write(to: URL(fileURLWithPath: path), options: outputs.overwrite ? [] : [.withoutOverwriting])
+                try ResultJSON.document(document).write(to: URL(fileURLWithPath: path), options: outputs.overwrite ? [] : [.withoutOverwriting])
             } catch {
                 throw CommandFailure(.failed, "error: cannot write \(path): \(error.localizedDescription)")
             }

@@ -6,6 +6,7 @@ import LLMExperiment
 import LLMReport
 import LLMSupport
 import LLMTracking
+import LLMResults
 
 /// `llm-client run` (the default): a single prompt, a prompt file, or an interactive chat.
 struct RunCommand: AsyncParsableCommand {
@@ -149,13 +150,13 @@ struct RunCommand: AsyncParsableCommand {
         } catch let error as LLMClientError {
             progress?.finish()
             await record.track { tracker throws(MLflowError) in
-                try await tracker.logRun(run: plannedRun(plan), summary: RunSummary(results: [], durationSeconds: 0), resultFiles: [], status: .failed)
+                try await tracker.logRun(run: plannedRun(plan), summary: ResultSummary(results: [], durationSeconds: 0), resultFiles: [], status: .failed)
             }
             throw CommandFailure(interruption.wasInterrupted ? .interrupted : .failed, error: error)
         } catch let error as ExperimentError {
             progress?.finish()
             throw CommandFailure(.failed, error: error)
-        } catch let error as ResultFileError {
+        } catch let error as ResultsError {
             progress?.finish()
             throw CommandFailure(.badInput, error: error)
         }
