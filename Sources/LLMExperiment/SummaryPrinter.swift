@@ -98,14 +98,9 @@ public func formatConsistencyTable(_ consistency: ConsistencySummary, limit: Int
         if showsSetting { row.insert(entry.setting ?? "", at: 0) }
         return row
     }
-    let widths = headers.indices.map { column in ([headers[column]] + rows.map { $0[column] }).map(\.displayWidth).max() ?? 0 }
     let textColumns: Set<String> = ["setting", "prompt"]
-    func line(_ cells: [String]) -> String {
-        cells.enumerated().map { column, cell in
-            column == cells.count - 1 ? cell : cell.padded(toWidth: widths[column], alignment: textColumns.contains(headers[column]) ? .left : .right)
-        }.joined(separator: "  ")
-    }
-    var lines = [style.bold("🔁 CONSISTENCY ACROSS REPEATS"), style.bold(line(headers))] + rows.map(line)
+    let table = TextTable([headers] + rows, alignment: { textColumns.contains(headers[$0]) ? .left : .right }, padsLastColumn: false)
+    var lines = [style.bold("🔁 CONSISTENCY ACROSS REPEATS"), style.bold(table.line(headers))] + rows.map(table.line)
     if consistency.perPrompt.count > limit { lines.append("… and \(consistency.perPrompt.count - limit) more prompts (all in the JSON result's summary.quality)") }
     return lines.joined(separator: "\n")
 }

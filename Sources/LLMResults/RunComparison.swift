@@ -670,18 +670,12 @@ extension RunComparison {
                 verdicts.append(test.verdict)
             }
         }
-        let widths = headers.indices.map { column in
-            min(column == 0 ? 28 : 40, ([headers[column]] + rows.map { $0[column] }).map(\.displayWidth).max() ?? 0)
-        }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { column, cell in
-                let alignment: TextAlignment = column == 0 || column == 1 || column == cells.count - 1 ? .left : .right
-                return cell.truncated(toWidth: widths[column]).padded(toWidth: widths[column], alignment: alignment)
-            }.joined(separator: "  ")
-        }
-        lines.append(line(headers))
+        let table = TextTable(
+            [headers] + rows, alignment: { $0 == 0 || $0 == 1 || $0 == headers.count - 1 ? .left : .right },
+            maxWidth: { $0 == 0 ? 28 : 40 })
+        lines.append(table.line(headers))
         for (row, verdict) in zip(rows, verdicts) {
-            let text = line(row)
+            let text = table.line(row)
             switch verdict {
             case .better: lines.append(style.green(text))
             case .worse: lines.append(style.red(text))

@@ -58,7 +58,7 @@ func makeResult(index: Int, success: Bool = true, latency: Double = 1, ttft: Dou
     return result
 }
 
-@Suite struct RunSummaryTests {
+@Suite struct ResultSummaryTests {
     @Test func arithmeticOverSuccessfulRequests() throws {
         var timedOut = makeResult(index: 3, success: false, latency: 30, ttft: 0.5, itl: [9], prompt: 100, completion: 100)
         timedOut.errorKind = .requestTimeout
