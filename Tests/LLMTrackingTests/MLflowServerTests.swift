@@ -224,7 +224,7 @@ import FoundationNetworking
         }
     }
 
-    @Test func mlflowsErrorsAreReportedAndAFailedUploadMarksTheRunFailed() async throws {
+    @Test func mlflowsErrorsAreReportedAndAFailedUploadLeavesTheRunFinishedWithAWarning() async throws {
         try await withMLflow { mlflowURL in
             let settings = try MLflowSettings(trackingURI: mlflowURL, experimentName: uniqueExperiment("errors"))
             do throws(MLflowError) {
@@ -240,17 +240,15 @@ import FoundationNetworking
             let tracker = MLflowTracker(settings: settings)
             let info = MLflowRecordTests.runInfo(), summary = MLflowRecordTests.summary
             let missing = "/nonexistent/llm-client/results.csv"
-            do throws(MLflowError) {
-                try await tracker.logRun(run: info, summary: summary, resultFiles: [missing], status: .finished)
-                Issue.record("a missing result file was uploaded")
-            } catch {
-                #expect(error.code == .file)
-                #expect(error.description.contains(missing))
-                let runID = try #require(error.runID)
-                let run = try await getRun(mlflowURL, runID)
-                #expect(run.info["status"] as? String == "FAILED")
-                #expect(run.metrics["total_requests"] == 3)  // what was logged before the failure stays
-            }
+            // Only the upload failed: the run is complete without its files, and says so.
+            let withoutFiles = try await tracker.logRun(run: info, summary: summary, resultFiles: [missing], status: .finished)
+            let warning = try #require(withoutFiles.artifactWarning, "a missing result file was uploaded")
+            #expect(warning.code == .file && warning.runID == withoutFiles.runID)
+            #expect(warning.description.contains(missing))
+            let run = try await getRun(mlflowURL, withoutFiles.runID)
+            #expect(run.info["status"] as? String == "FINISHED")
+            #expect(run.tags["llm_client.artifacts"] == "not uploaded")
+            #expect(run.metrics["total_requests"] == 3)
 
             // A deleted experiment is named as such instead of failing obscurely at runs/create.
             let experiment = uniqueExperiment("deleted")
@@ -317,14 +315,15 @@ import FoundationNetworking
         return try #require(Int(output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
     }
 
-    /// Waits up to two minutes for `/health` of the MLflow server at `url` to answer 200.
+    /// Waits up to five minutes (a new SQLite store's migrations are slow on a busy machine) for
+    /// `/health` of the MLflow server at `url` to answer 200.
     private func waitUntilHealthy(_ url: String) async throws {
-        let deadline = ContinuousClock.now + .seconds(120)
+        let deadline = ContinuousClock.now + .seconds(300)
         while ContinuousClock.now < deadline {
             if let (status, _) = try? await call("\(url)/health"), status == 200 { return }
             try await Task.sleep(for: .milliseconds(500))
         }
-        Issue.record("the MLflow server at \(url) did not become healthy within 120 s")
+        Issue.record("the MLflow server at \(url) did not become healthy within 300 s")
         throw CancellationError()
     }
 
