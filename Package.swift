@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "llm-client", targets: ["llm-client"]),
         .library(name: "LLMClientKit", targets: ["LLMClientKit"]),
+        .library(name: "LLMResults", targets: ["LLMResults"]),
         .library(name: "LLMExperiment", targets: ["LLMExperiment"]),
         .library(name: "LLMSimulator", targets: ["LLMSimulator"]),
         .library(name: "LLMBench", targets: ["LLMBench"]),
@@ -44,13 +45,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Workloads in, results out: prompt files, statistics, JSON/JSONL/CSV writers, summaries.
-        .target(name: "LLMExperiment", dependencies: ["LLMClientKit", "LLMSupport"]),
+        // The result files' types, shared by the engines, the report and tracking: run and bench
+        // documents, the one summary, distributions, the JSON configuration, the loader, comparisons.
+        .target(name: "LLMResults", dependencies: ["LLMClientKit", "LLMSupport", "OpenAIAPI"]),
+        // Workloads in, results out: prompt files, JSON/JSONL/CSV writers, terminal summaries.
+        .target(name: "LLMExperiment", dependencies: ["LLMClientKit", "LLMResults", "LLMSupport"]),
         // Load generation and serving metrics: arrival schedules, workloads, histograms, SLOs, sweeps.
         .target(
             name: "LLMBench",
             dependencies: [
-                "LLMClientKit", "LLMExperiment", "LLMSupport",
+                "LLMClientKit", "LLMExperiment", "LLMResults", "LLMSupport",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
@@ -69,12 +73,12 @@ let package = Package(
             ]
         ),
         // Self-contained HTML reports with SVG charts for runs, sweeps and comparisons.
-        .target(name: "LLMReport", dependencies: ["LLMExperiment", "LLMBench", "LLMSupport"]),
+        .target(name: "LLMReport", dependencies: ["LLMResults", "LLMClientKit", "LLMSupport"]),
         // Experiment tracking: MLflow's REST API (experiments, runs, params, metrics, artifacts).
         .target(
             name: "LLMTracking",
             dependencies: [
-                "LLMClientKit", "LLMExperiment", "LLMBench",
+                "LLMResults", "OpenAIAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -90,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "llm-client",
             dependencies: [
-                "LLMClientKit", "LLMExperiment", "LLMSimulator", "LLMBench", "LLMReport", "LLMTracking", "LLMChat", "LLMSupport",
+                "LLMClientKit", "LLMResults", "LLMExperiment", "LLMSimulator", "LLMBench", "LLMReport", "LLMTracking", "LLMChat", "LLMSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
@@ -99,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "llm-client-benchmarks",
             dependencies: [
-                "LLMClientKit", "LLMSimulator", "LLMBench", "LLMSupport",
+                "LLMClientKit", "LLMSimulator", "LLMBench", "LLMResults", "LLMSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Benchmarks/llm-client-benchmarks"
@@ -109,8 +113,9 @@ let package = Package(
             dependencies: ["LLMClientKit", "LLMSimulator", "LLMSupport", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "LLMExperimentTests", dependencies: ["LLMExperiment", "TestSupport"]),
-        .testTarget(name: "LLMBenchTests", dependencies: ["LLMBench", "LLMSimulator", "LLMSupport", "TestSupport"]),
+        .testTarget(name: "LLMResultsTests", dependencies: ["LLMResults", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LLMExperimentTests", dependencies: ["LLMExperiment", "LLMResults", "TestSupport"]),
+        .testTarget(name: "LLMBenchTests", dependencies: ["LLMBench", "LLMResults", "LLMSimulator", "LLMSupport", "TestSupport"]),
         .testTarget(
             name: "LLMSimulatorTests",
             dependencies: [
@@ -118,10 +123,10 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
-        .testTarget(name: "LLMReportTests", dependencies: ["LLMReport", "TestSupport"]),
-        .testTarget(name: "LLMTrackingTests", dependencies: ["LLMTracking", "TestSupport"]),
-        .testTarget(name: "LLMChatTests", dependencies: ["LLMChat", "LLMSimulator", "TestSupport"]),
-        .testTarget(name: "CommandLineTests", dependencies: ["LLMSimulator", "LLMExperiment", "LLMBench", "TestSupport"]),
+        .testTarget(name: "LLMReportTests", dependencies: ["LLMReport", "LLMResults", "TestSupport"]),
+        .testTarget(name: "LLMTrackingTests", dependencies: ["LLMTracking", "LLMResults", "LLMExperiment", "LLMClientKit", "LLMSimulator", "TestSupport"]),
+        .testTarget(name: "LLMChatTests", dependencies: ["LLMChat", "LLMResults", "LLMSimulator", "TestSupport"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["LLMSimulator", "LLMResults", "LLMExperiment", "LLMBench", "TestSupport"]),
         // Helpers shared by the test targets: running the simulator, finding the real model server.
         .target(
             name: "TestSupport",

@@ -15,6 +15,7 @@
 import AsyncHTTPClient
 import Foundation
 import LLMBench
+import LLMResults
 import LLMClientKit
 import LLMSupport
 import NIOCore
@@ -187,7 +188,7 @@ func clientBenchmark() async throws {
     }
     server.terminate()
     print(String(format: "  open loop 500 req/s, ~%d streams in flight: scheduling lag p50 %.3f ms, p99 %.3f ms, max %.3f ms (%d ok, %d failed)",
-                 lag.summary.maxInFlight, (lag.summary.schedulingLagS?.p50 ?? 0) * 1000, (lag.summary.schedulingLagS?.p99 ?? 0) * 1000,
+                 lag.summary.maxInFlight ?? 0, (lag.summary.schedulingLagS?.p50 ?? 0) * 1000, (lag.summary.schedulingLagS?.p99 ?? 0) * 1000,
                  (lag.summary.schedulingLagS?.max ?? 0) * 1000, lag.summary.successful, lag.summary.failed))
 
     print(String(format: "  100,000 requests (%d ok) in %.1f s: peak memory %.0f MB", big.summary.successful, big.summary.durationS, memoryPeak))

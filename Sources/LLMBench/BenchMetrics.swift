@@ -1,5 +1,5 @@
 public import LLMClientKit
-public import LLMExperiment
+public import LLMResults
 public import LLMSupport
 import Synchronization
 
@@ -41,23 +41,6 @@ public struct ServiceLevelObjective: Sendable, Hashable, Codable {
         if let itl, !result.itlS.isEmpty, result.itlS.reduce(0, +) / Double(result.itlS.count) > itl { return false }
         if let e2e, result.latencyS > e2e { return false }
         return true
-    }
-}
-
-/// One second of a run.
-public struct TimeSeriesPoint: Codable, Sendable, Hashable {
-    /// Seconds since the run's start (the second this point covers starts here).
-    public var second: Int
-    public var completed = 0
-    public var errors = 0
-    public var outputTokens = 0
-    /// The most requests in flight at once during this second.
-    public var maxInFlight = 0
-
-    enum CodingKeys: String, CodingKey {
-        case second, completed, errors
-        case outputTokens = "output_tokens"
-        case maxInFlight = "max_in_flight"
     }
 }
 
@@ -138,20 +121,20 @@ public final class BenchMetrics: Sendable {
 
     /// The summary of everything recorded; throughput is over `durationSeconds`. `client` is what
     /// the client process itself used meanwhile, when it was measured.
-    public func summary(durationSeconds: Double, client: ClientLoad? = nil) -> BenchSummary {
+    public func summary(durationSeconds: Double, client: ClientLoad? = nil) -> ResultSummary {
         state.withLock { state in
             let duration = max(durationSeconds, 1e-9)
             let total = state.successful + state.failed
-            return BenchSummary(
-                totalRequests: total, successful: state.successful, failed: state.failed, errorsByKind: state.errorsByKind,
-                durationS: durationSeconds, requestThroughput: Double(state.successful) / duration,
-                outputTokenThroughput: Double(state.outputTokens) / duration,
-                totalTokenThroughput: Double(state.inputTokens + state.outputTokens) / duration,
+            return ResultSummary(
+                keys: .bench, totalRequests: total, successful: state.successful, failed: state.failed,
+                errorsByKind: state.errorsByKind, durationS: durationSeconds, latencyS: state.e2e.summary, ttftS: state.ttft.summary,
+                itlS: state.itl.summary, tpotS: state.tpot.summary, schedulingLagS: state.schedulingLag.summary,
+                requestsPerSecond: Double(state.successful) / duration, outputTokensPerSecond: Double(state.outputTokens) / duration,
+                totalTokensPerSecond: Double(state.inputTokens + state.outputTokens) / duration,
+                totalPromptTokens: state.inputTokens, totalCompletionTokens: state.outputTokens,
                 goodput: slo == nil ? nil : Double(state.good) / duration,
                 sloAttainmentPercent: slo == nil || total == 0 ? nil : 100 * Double(state.good) / Double(total),
-                inputTokens: state.inputTokens, outputTokens: state.outputTokens, maxInFlight: state.maxInFlight,
-                ttftS: state.ttft.summary, e2eS: state.e2e.summary, itlS: state.itl.summary, tpotS: state.tpot.summary,
-                schedulingLagS: state.schedulingLag.summary, client: client)
+                maxInFlight: state.maxInFlight, client: client)
         }
     }
 
@@ -166,58 +149,10 @@ public final class BenchMetrics: Sendable {
     /// The histograms, serialised exactly, by metric name.
     public var histograms: [String: [[UInt64]]] {
         state.withLock { state in
-            ["ttft_us": state.ttft.sparseCounts, "e2e_us": state.e2e.sparseCounts, "itl_us": state.itl.sparseCounts,
-             "tpot_us": state.tpot.sparseCounts, "scheduling_lag_us": state.schedulingLag.sparseCounts]
+            let histograms: [LatencyHistogramName: LatencyHistogram] = [
+                .ttft: state.ttft, .e2e: state.e2e, .itl: state.itl, .tpot: state.tpot, .schedulingLag: state.schedulingLag,
+            ]
+            return Dictionary(uniqueKeysWithValues: histograms.map { ($0.key.rawValue, $0.value.sparseCounts) })
         }
-    }
-}
-
-/// The summary of one load level.
-public struct BenchSummary: Codable, Sendable, Hashable {
-    public var totalRequests: Int
-    public var successful: Int
-    public var failed: Int
-    public var errorsByKind: [String: Int]
-    public var durationS: Double
-    /// Successful requests per second.
-    public var requestThroughput: Double
-    /// Completion tokens of successful requests per second.
-    public var outputTokenThroughput: Double
-    /// Prompt and completion tokens of successful requests per second.
-    public var totalTokenThroughput: Double
-    /// Requests per second that met the SLO (when one was given).
-    public var goodput: Double?
-    /// Share of requests that met the SLO, in percent.
-    public var sloAttainmentPercent: Double?
-    public var inputTokens: Int
-    public var outputTokens: Int
-    public var maxInFlight: Int
-    public var ttftS: DistributionSummary?
-    public var e2eS: DistributionSummary?
-    public var itlS: DistributionSummary?
-    public var tpotS: DistributionSummary?
-    /// How late requests were sent against their schedule (open loop only).
-    public var schedulingLagS: DistributionSummary?
-    /// What the client process itself used during the level (absent in files of older versions).
-    public var client: ClientLoad?
-
-    enum CodingKeys: String, CodingKey {
-        case successful, failed, goodput
-        case totalRequests = "total_requests"
-        case errorsByKind = "errors_by_kind"
-        case durationS = "duration_s"
-        case requestThroughput = "request_throughput"
-        case outputTokenThroughput = "output_token_throughput"
-        case totalTokenThroughput = "total_token_throughput"
-        case sloAttainmentPercent = "slo_attainment_percent"
-        case inputTokens = "input_tokens"
-        case outputTokens = "output_tokens"
-        case maxInFlight = "max_in_flight"
-        case ttftS = "ttft_s"
-        case e2eS = "e2e_s"
-        case itlS = "itl_s"
-        case tpotS = "tpot_s"
-        case schedulingLagS = "scheduling_lag_s"
-        case client
     }
 }

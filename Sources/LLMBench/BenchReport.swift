@@ -1,47 +1,9 @@
 import Foundation
-public import LLMExperiment
+public import LLMResults
 public import LLMSupport
 
-/// The whole result of `llm-client bench`: configuration, and per level the summary, time series
-/// and exact histograms.
-public struct BenchDocument: Codable, Sendable {
-    public struct Level: Codable, Sendable {
-        public var label: String
-        public var temperature: Double?
-        public var summary: BenchSummary
-        public var timeSeries: [TimeSeriesPoint]
-        public var histograms: [String: [[UInt64]]]
-        /// Wall-clock start of the measured load (ISO 8601), the time series' second 0.
-        public var startedAt: String?
-
-        public init(
-            label: String, temperature: Double?, summary: BenchSummary, timeSeries: [TimeSeriesPoint],
-            histograms: [String: [[UInt64]]], startedAt: String?
-        ) {
-            self.label = label
-            self.temperature = temperature
-            self.summary = summary
-            self.timeSeries = timeSeries
-            self.histograms = histograms
-            self.startedAt = startedAt
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case label, temperature, summary, histograms
-            case timeSeries = "time_series"
-            case startedAt = "started_at"
-        }
-    }
-
-    public var run: RunInfo
-    /// Benchmark settings beyond the run's: load, stop condition, warm-up, workload, SLO.
-    public var bench: [String: String]
-    public var levels: [Level]
-    /// The level where throughput stopped growing while latency climbed, if a sweep found one.
-    public var saturationLevel: String?
-    /// Changes of the server's Prometheus metrics over the run (`--scrape-metrics`).
-    public var serverMetricChanges: [String: Double]?
-
+extension BenchDocument {
+    /// The document of a benchmark's measured levels.
     public init(run: RunInfo, bench: [String: String], levels: [BenchLevelResult], serverMetricChanges: [String: Double]?) {
         self.init(
             run: run, bench: bench,
@@ -49,33 +11,6 @@ public struct BenchDocument: Codable, Sendable {
                 Level(label: $0.label, temperature: $0.temperature, summary: $0.summary, timeSeries: $0.timeSeries, histograms: $0.histograms, startedAt: $0.startedAt)
             },
             serverMetricChanges: serverMetricChanges)
-    }
-
-    /// A document of `levels` (e.g. merged from shards); the saturation level is found from them.
-    public init(run: RunInfo, bench: [String: String], levels: [Level], serverMetricChanges: [String: Double]?) {
-        self.run = run
-        self.bench = bench
-        self.levels = levels
-        saturationLevel = Self.saturation(levels.map(\.summary)).map { levels[$0].label }
-        self.serverMetricChanges = serverMetricChanges
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case run, bench, levels
-        case saturationLevel = "saturation_level"
-        case serverMetricChanges = "server_metric_changes"
-    }
-
-    /// The index of the saturation level in a sweep: the first level after which request
-    /// throughput grows by less than 10 % while median end-to-end latency grows by more than 25 %.
-    public static func saturation(_ summaries: [BenchSummary]) -> Int? {
-        guard summaries.count >= 2 else { return nil }
-        for index in 0..<(summaries.count - 1) {
-            let here = summaries[index], next = summaries[index + 1]
-            guard here.requestThroughput > 0, let latencyHere = here.e2eS?.p50, let latencyNext = next.e2eS?.p50, latencyHere > 0 else { continue }
-            if next.requestThroughput < here.requestThroughput * 1.10 && latencyNext > latencyHere * 1.25 { return index }
-        }
-        return nil
     }
 }
 
@@ -98,13 +33,13 @@ public func formatBenchReport(_ document: BenchDocument, style: TerminalStyle = 
             lines.append("Errors by kind:      " + s.errorsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
         lines.append(String(format: "Duration:            %.2f s", s.durationS))
-        lines.append(String(format: "Request throughput:  %.2f req/s", s.requestThroughput))
-        lines.append(String(format: "Output tokens:       %.1f tok/s (%d tokens)", s.outputTokenThroughput, s.outputTokens))
-        lines.append(String(format: "Total tokens:        %.1f tok/s (%d input)", s.totalTokenThroughput, s.inputTokens))
+        lines.append(String(format: "Request throughput:  %.2f req/s", s.requestsPerSecond))
+        lines.append(String(format: "Output tokens:       %.1f tok/s (%d tokens)", s.outputTokensPerSecond, s.totalCompletionTokens))
+        lines.append(String(format: "Total tokens:        %.1f tok/s (%d input)", s.totalTokensPerSecond, s.totalPromptTokens))
         if let goodput = s.goodput, let attainment = s.sloAttainmentPercent {
             lines.append(String(format: "Goodput:             %.2f req/s (%.1f %% met the SLO)", goodput, attainment))
         }
-        lines.append("Max in flight:       \(s.maxInFlight)")
+        lines.append("Max in flight:       \(s.maxInFlight ?? 0)")
         if let client = s.client {
             lines.append(String(
                 format: "Client load:         %.0f %% of %d cores (%.2f s CPU), peak memory %.0f MB",
@@ -112,25 +47,25 @@ public func formatBenchReport(_ document: BenchDocument, style: TerminalStyle = 
         }
         lines.append(String(repeating: "-", count: 100))
         lines.append("(ms)".fitted(toWidth: 18)
-            + ["mean", "min", "p50", "p90", "p95", "p99", "p99.9", "max"].map { $0.leftPadded(10) }.joined())
+            + ["mean", "min", "p50", "p90", "p95", "p99", "p99.9", "max"].map { $0.rightAlignedCell(width: 10) }.joined())
         let rows: [(String, DistributionSummary?)] = [
-            ("TTFT", s.ttftS), ("end-to-end", s.e2eS), ("ITL", s.itlS), ("TPOT", s.tpotS), ("scheduling lag", s.schedulingLagS),
+            ("TTFT", s.ttftS), ("end-to-end", s.latencyS), ("ITL", s.itlS), ("TPOT", s.tpotS), ("scheduling lag", s.schedulingLagS),
         ]
         for (name, d) in rows {
             guard let d else { continue }
             lines.append("  " + name.fitted(toWidth: 16)
-                + [d.mean, d.min, d.p50, d.p90, d.p95, d.p99, d.p99_9, d.max].map { ms($0).leftPadded(10) }.joined())
+                + [d.mean, d.min, d.p50, d.p90, d.p95, d.p99, d.p99_9, d.max].map { ms($0).rightAlignedCell(width: 10) }.joined())
         }
     } else {
         let header = ["level", "req/s", "out tok/s", "TTFT p50", "TTFT p99", "E2E p50", "E2E p99", "ITL p50", "ITL p99", "lag p99", "client %", "errors"]
-        lines.append(header.enumerated().map { $0 == 0 ? $1.fitted(toWidth: 16) : $1.leftPadded(10) }.joined())
+        lines.append(header.enumerated().map { $0 == 0 ? $1.fitted(toWidth: 16) : $1.rightAlignedCell(width: 10) }.joined())
         for level in document.levels {
             let s = level.summary
             var row = level.label.fitted(toWidth: 16)
-            row += [String(format: "%.2f", s.requestThroughput), String(format: "%.1f", s.outputTokenThroughput),
-                    ms(s.ttftS?.p50), ms(s.ttftS?.p99), ms(s.e2eS?.p50), ms(s.e2eS?.p99), ms(s.itlS?.p50), ms(s.itlS?.p99),
+            row += [String(format: "%.2f", s.requestsPerSecond), String(format: "%.1f", s.outputTokensPerSecond),
+                    ms(s.ttftS?.p50), ms(s.ttftS?.p99), ms(s.latencyS?.p50), ms(s.latencyS?.p99), ms(s.itlS?.p50), ms(s.itlS?.p99),
                     ms(s.schedulingLagS?.p99), s.client.map { String(format: "%.0f", $0.cpuPercent) } ?? "n/a",
-                    String(s.failed)].map { $0.leftPadded(10) }.joined()
+                    String(s.failed)].map { $0.rightAlignedCell(width: 10) }.joined()
             if level.label == document.saturationLevel { row += style.yellow("  ← saturation") }
             lines.append(row)
         }
@@ -154,31 +89,4 @@ public func formatBenchReport(_ document: BenchDocument, style: TerminalStyle = 
     }
     lines.append(rule)
     return lines.joined(separator: "\n")
-}
-
-extension String {
-    /// Right-aligned in `width` columns, or after one space when it is that wide already.
-    func leftPadded(_ width: Int) -> String {
-        displayWidth >= width ? " " + self : padded(toWidth: width, alignment: .right)
-    }
-}
-
-extension BenchDocument {
-    /// The benchmark's levels as runs to compare (`llm-client compare`): each level's summary, its
-    /// latency distributions from the histograms. A benchmark document holds no per-request results,
-    /// so there are no per-request tests or prompts; compare the `.jsonl` results for those.
-    public func comparedRuns(file: String) -> [ComparedRun] {
-        let name = (file as NSString).lastPathComponent
-        return levels.map { level in
-            let bench = level.summary
-            let summary = RunSummary(
-                totalRequests: bench.totalRequests, successful: bench.successful, failed: bench.failed, errorsByKind: bench.errorsByKind,
-                durationS: bench.durationS, latencyS: bench.e2eS, ttftS: bench.ttftS, itlS: bench.itlS, tpotS: bench.tpotS,
-                requestsPerSecond: bench.requestThroughput, outputTokensPerSecond: bench.outputTokenThroughput,
-                totalTokensPerSecond: bench.totalTokenThroughput, totalPromptTokens: bench.inputTokens, totalCompletionTokens: bench.outputTokens)
-            let setting = levels.count > 1 ? level.label : nil
-            return ComparedRun(
-                label: setting.map { "\(name) \($0)" } ?? name, file: file, setting: setting, info: run, summary: summary, results: [])
-        }
-    }
 }

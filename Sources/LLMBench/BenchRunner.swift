@@ -1,6 +1,7 @@
 import LLMSupport
 import Foundation
 public import LLMClientKit
+public import LLMResults
 public import OpenAIAPI
 import Synchronization
 
@@ -55,7 +56,7 @@ public struct BenchLevelResult: Sendable {
     public var label: String
     public var mode: LoadMode
     public var temperature: Double?
-    public var summary: BenchSummary
+    public var summary: ResultSummary
     public var timeSeries: [TimeSeriesPoint]
     /// Exact histograms (`[microseconds, count]` pairs) by metric, so runs can be merged later.
     public var histograms: [String: [[UInt64]]]

@@ -1,5 +1,5 @@
 import Histogram
-public import LLMExperiment
+public import LLMResults
 
 /// A latency distribution in an HdrHistogram: microsecond resolution from 1 µs to one hour, three
 /// significant digits, fixed memory whatever the number of requests. Histograms of several runs or

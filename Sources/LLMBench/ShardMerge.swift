@@ -1,5 +1,5 @@
 import Foundation
-public import LLMExperiment
+public import LLMResults
 import LLMSupport
 
 /// Merges the result documents of the workers of one sharded run (`--shard K/N`) into the document
@@ -14,9 +14,9 @@ public enum ShardMerge {
         let run = try mergedInfo(documents.map(\.run))
         let results = documents.flatMap(\.results).sorted { $0.index < $1.index }
         for (previous, next) in zip(results, results.dropFirst()) where previous.index == next.index {
-            throw ShardMergeError("request #\(next.index) is in more than one file: these are not disjoint shards")
+            throw ShardMergeError(.overlapping, "request #\(next.index) is in more than one file: these are not disjoint shards")
         }
-        var summary = RunSummary(results: results, durationSeconds: ExperimentRunner.span(of: results))
+        var summary = ResultSummary(results: results, durationSeconds: RunDocument.span(of: results))
         summary.client = ClientLoad.merged(documents.map(\.summary.client), durationS: summary.durationS)
         return RunDocument(run: run, summary: summary, results: results)
     }
@@ -30,12 +30,12 @@ public enum ShardMerge {
             var other = document.bench
             other.removeValue(forKey: "shard")
             guard other == bench else {
-                throw ShardMergeError("the shards were run with different benchmark settings (\(difference(bench, other))): refusing to merge different workloads")
+                throw ShardMergeError(.differentWorkloads, "the shards were run with different benchmark settings (\(difference(bench, other))): refusing to merge different workloads")
             }
         }
         let labels = documents[0].levels.map(\.label)
         guard documents.allSatisfy({ $0.levels.map(\.label) == labels }) else {
-            throw ShardMergeError("the shards have different load levels (\(documents.map { $0.levels.map(\.label).joined(separator: ",") }.joined(separator: " vs ")))")
+            throw ShardMergeError(.differentWorkloads, "the shards have different load levels (\(documents.map { $0.levels.map(\.label).joined(separator: ",") }.joined(separator: " vs ")))")
         }
         let levels = try labels.indices.map { (position: Int) throws(ShardMergeError) -> BenchDocument.Level in
             try mergedLevel(documents.map { $0.levels[position] })
@@ -52,15 +52,15 @@ public enum ShardMerge {
     /// The configuration of the whole run: the shards' configurations must agree on everything but
     /// their shard, times and counts, and be shards 0..<N of one N.
     private static func mergedInfo(_ runs: [RunInfo]) throws(ShardMergeError) -> RunInfo {
-        guard let first = runs.first else { throw ShardMergeError("nothing to merge") }
+        guard let first = runs.first else { throw ShardMergeError(.notShards, "nothing to merge") }
         var shards: [Shard] = []
         for run in runs {
-            guard let text = run.shard else { throw ShardMergeError("a file is not a shard's (its run has no shard): merge the files of `--shard K/N` workers") }
-            do { shards.append(try Shard(parsing: text)) } catch { throw ShardMergeError("a run's shard '\(text)' is invalid: \(error)") }
+            guard let text = run.shard else { throw ShardMergeError(.notShards, "a file is not a shard's (its run has no shard): merge the files of `--shard K/N` workers") }
+            do { shards.append(try Shard(parsing: text)) } catch { throw ShardMergeError(.notShards, "a run's shard '\(text)' is invalid: \(error)") }
         }
         let count = shards[0].count
         guard shards.allSatisfy({ $0.count == count }) else {
-            throw ShardMergeError("the files come from runs of different shard counts (\(shards.map(\.description).joined(separator: ", ")))")
+            throw ShardMergeError(.notShards, "the files come from runs of different shard counts (\(shards.map(\.description).joined(separator: ", ")))")
         }
         let indexes = shards.map(\.index).sorted()
         guard indexes == Array(0..<count) else {
@@ -69,7 +69,7 @@ public enum ShardMerge {
             var problems: [String] = []
             if !repeated.isEmpty { problems.append("shard \(repeated.map { "\($0)/\(count)" }.joined(separator: ", ")) given twice") }
             if !missing.isEmpty { problems.append("shard \(missing.map { "\($0)/\(count)" }.joined(separator: ", ")) missing") }
-            throw ShardMergeError(problems.joined(separator: "; "))
+            throw ShardMergeError(.notShards, problems.joined(separator: "; "))
         }
         func workload(_ run: RunInfo) -> RunInfo {
             var run = run
@@ -82,7 +82,7 @@ public enum ShardMerge {
             return run
         }
         for run in runs.dropFirst() where workload(run) != workload(first) {
-            throw ShardMergeError("the shards were run with different configurations (\(difference(workload(first), workload(run)))): refusing to merge different workloads")
+            throw ShardMergeError(.differentWorkloads, "the shards were run with different configurations (\(difference(workload(first), workload(run)))): refusing to merge different workloads")
         }
         var merged = first
         merged.shard = nil
@@ -94,14 +94,16 @@ public enum ShardMerge {
     }
 
     private static func mergedLevel(_ levels: [BenchDocument.Level]) throws(ShardMergeError) -> BenchDocument.Level {
-        let starts = levels.map { $0.startedAt.flatMap(date) }
+        let starts = levels.map { $0.startedAt.flatMap(ResultJSON.date) }
         guard let firstStart = starts.compactMap({ $0 }).min(), starts.allSatisfy({ $0 != nil }) else {
-            throw ShardMergeError("level \(levels[0].label): a shard has no start time (a file of an older llm-client?)")
+            throw ShardMergeError(.notShards, "level \(levels[0].label): a shard has no start time (a file of an older llm-client?)")
         }
         // Histograms: added exactly.
-        var histograms: [String: LatencyHistogram] = [:]
+        var histograms: [LatencyHistogramName: LatencyHistogram] = [:]
         for level in levels {
-            for (name, counts) in level.histograms { histograms[name, default: LatencyHistogram()].merge(LatencyHistogram(sparseCounts: counts)) }
+            for name in LatencyHistogramName.allCases where level.histograms[name.rawValue] != nil {
+                histograms[name, default: LatencyHistogram()].merge(LatencyHistogram(sparseCounts: level.histogram(name)))
+            }
         }
         // Time series: each shard's seconds shifted onto the earliest shard's clock, then summed.
         var series: [TimeSeriesPoint] = []
@@ -126,32 +128,28 @@ public enum ShardMerge {
         }
         let hasSLO = good.allSatisfy { $0 != nil }
         let goodCount = good.compactMap { $0 }.reduce(0, +)
-        let summary = BenchSummary(
-            totalRequests: total, successful: summaries.map(\.successful).reduce(0, +), failed: summaries.map(\.failed).reduce(0, +),
-            errorsByKind: errors, durationS: end.timeIntervalSince(firstStart),
-            requestThroughput: summaries.map(\.requestThroughput).reduce(0, +),
-            outputTokenThroughput: summaries.map(\.outputTokenThroughput).reduce(0, +),
-            totalTokenThroughput: summaries.map(\.totalTokenThroughput).reduce(0, +),
+        let summary = ResultSummary(
+            keys: .bench, totalRequests: total, successful: summaries.map(\.successful).reduce(0, +),
+            failed: summaries.map(\.failed).reduce(0, +), errorsByKind: errors, durationS: end.timeIntervalSince(firstStart),
+            latencyS: histograms[.e2e]?.summary, ttftS: histograms[.ttft]?.summary, itlS: histograms[.itl]?.summary,
+            tpotS: histograms[.tpot]?.summary, schedulingLagS: histograms[.schedulingLag]?.summary,
+            requestsPerSecond: summaries.map(\.requestsPerSecond).reduce(0, +),
+            outputTokensPerSecond: summaries.map(\.outputTokensPerSecond).reduce(0, +),
+            totalTokensPerSecond: summaries.map(\.totalTokensPerSecond).reduce(0, +),
+            totalPromptTokens: summaries.map(\.totalPromptTokens).reduce(0, +),
+            totalCompletionTokens: summaries.map(\.totalCompletionTokens).reduce(0, +),
             goodput: hasSLO ? summaries.compactMap(\.goodput).reduce(0, +) : nil,
             sloAttainmentPercent: hasSLO && total > 0 ? 100 * Double(goodCount) / Double(total) : nil,
-            inputTokens: summaries.map(\.inputTokens).reduce(0, +), outputTokens: summaries.map(\.outputTokens).reduce(0, +),
-            maxInFlight: series.map(\.maxInFlight).max() ?? summaries.map(\.maxInFlight).reduce(0, +),
-            ttftS: histograms["ttft_us"]?.summary, e2eS: histograms["e2e_us"]?.summary, itlS: histograms["itl_us"]?.summary,
-            tpotS: histograms["tpot_us"]?.summary, schedulingLagS: histograms["scheduling_lag_us"]?.summary,
+            maxInFlight: series.map(\.maxInFlight).max() ?? summaries.compactMap(\.maxInFlight).reduce(0, +),
             client: ClientLoad.merged(summaries.map(\.client), durationS: end.timeIntervalSince(firstStart)))
         return BenchDocument.Level(
             label: levels[0].label, temperature: levels[0].temperature, summary: summary, timeSeries: series,
-            histograms: histograms.mapValues(\.sparseCounts), startedAt: levels.compactMap(\.startedAt).min())
-    }
-
-    private static func date(_ text: String) -> Date? {
-        try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+            histograms: Dictionary(uniqueKeysWithValues: histograms.map { ($0.key.rawValue, $0.value.sparseCounts) }), startedAt: levels.compactMap(\.startedAt).min())
     }
 
     /// The first keys whose values differ, for a message.
     private static func difference(_ a: some Encodable, _ b: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
+        let encoder = ResultJSON.lineEncoder
         guard let left = (try? encoder.encode(a)).flatMap({ try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }),
             let right = (try? encoder.encode(b)).flatMap({ try? JSONSerialization.jsonObject(with: $0) as? [String: Any] })
         else { return "?" }
@@ -164,10 +162,28 @@ public enum ShardMerge {
 }
 
 /// Why result files cannot be merged.
-public struct ShardMergeError: Error, CustomStringConvertible, Sendable {
-    public var description: String
+public struct ShardMergeError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What kind of failure this is; stable, for `catch let e as ShardMergeError where e.code == .notShards`.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let name: String
+        /// The files are not the shards 0..<N of one run (no shard, missing or repeated shards, ...).
+        public static let notShards = Code(name: "not_shards")
+        /// The shards ran different workloads (configurations, benchmark settings or levels).
+        public static let differentWorkloads = Code(name: "different_workloads")
+        /// A request is in more than one file.
+        public static let overlapping = Code(name: "overlapping")
+        /// The files mix run and bench results.
+        public static let mixedKinds = Code(name: "mixed_kinds")
+        public var description: String { name }
+    }
 
-    public init(_ description: String) {
-        self.description = description
+    public let code: Code
+    /// One line for the user, naming the files or values at fault.
+    public let message: String
+    public var description: String { message }
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
     }
 }

@@ -3,6 +3,7 @@ import Synchronization
 public import LLMClientKit
 public import OpenAIAPI
 public import LLMSupport
+public import LLMResults
 
 /// A batch to run: prompts, how often, how many at once, with what parameters, saved where.
 public struct ExperimentPlan: Sendable {
@@ -66,7 +67,7 @@ public struct ExperimentPlan: Sendable {
         guard let resumeFile else { return [] }
         let previous: [RequestResult]
         do {
-            previous = try ResultWriter.readResults(path: resumeFile)
+            previous = try ResultDocument.results(path: resumeFile)
         } catch {
             throw ExperimentError(code: .resume, message: "cannot resume from \(resumeFile): \(error)")
         }
@@ -119,7 +120,7 @@ public struct ExperimentPlan: Sendable {
 /// What a finished batch produced.
 public struct ExperimentOutcome: Sendable {
     public var run: RunInfo
-    public var summary: RunSummary
+    public var summary: ResultSummary
     /// Results in input order.
     public var results: [RequestResult]
 }
@@ -259,8 +260,8 @@ public enum ExperimentRunner {
         let results = (keptFinal + evaluated).sorted { $0.index < $1.index }
         if results.count < plan.shareCount { run.interrupted = true }
         // A resumed run's rates count the earlier session's requests over its time as well.
-        let duration = batchSeconds + Self.span(of: kept)
-        var summary = RunSummary(results: results, durationSeconds: duration)
+        let duration = batchSeconds + RunDocument.span(of: kept)
+        var summary = ResultSummary(results: results, durationSeconds: duration)
         summary.client = ClientLoad(from: usageBefore, to: usageAfter, cores: ProcessUsage.availableCores, durationS: batchSeconds)
         for writer in writers { try Self.write(to: writer) { try writer.finish(run: run, summary: summary) } }
         if let writeError = progress.withLock({ $0.writeError }) {
@@ -303,17 +304,6 @@ extension ExperimentRunner {
             }
             return results
         }
-    }
-
-    /// Seconds from the first result's start to the last one's end (0 for none).
-    public static func span(of results: [RequestResult]) -> Double {
-        let strategy = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-        let intervals = results.compactMap { result -> (Date, Date)? in
-            guard let start = try? Date(result.startedAt, strategy: strategy) else { return nil }
-            return (start, start.addingTimeInterval(result.latencyS))
-        }
-        guard let first = intervals.map(\.0).min(), let last = intervals.map(\.1).max() else { return 0 }
-        return last.timeIntervalSince(first)
     }
 }
 

@@ -1,4 +1,5 @@
 public import LLMClientKit
+public import LLMResults
 
 /// The quality measures of a batch's answers: each prompt's expectations (with those given for
 /// every prompt), checked as each request finishes, and a judge's score. ``ExperimentRunner``

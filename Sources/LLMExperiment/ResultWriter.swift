@@ -1,5 +1,6 @@
 import Foundation
 public import LLMClientKit
+public import LLMResults
 import Synchronization
 
 /// The result file formats.
@@ -43,8 +44,8 @@ public final class ResultWriter: Sendable {
         let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL)
         let descriptor = open(path, flags, 0o644)
         guard descriptor >= 0 else {
-            let reason = errno == EEXIST ? "it already exists (give --overwrite to replace it)" : String(cString: strerror(errno))
-            throw ResultFileError(path: path, reason: reason)
+            if errno == EEXIST { throw ResultsError.cannotUse(.exists, path: path, reason: "it already exists (give --overwrite to replace it)") }
+            throw ResultsError.cannotUse(.unwritable, path: path, reason: String(cString: strerror(errno)))
         }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         if format == .csv {
@@ -58,7 +59,7 @@ public final class ResultWriter: Sendable {
         self.path = path
         format = .jsonl
         let descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ResultFileError(path: path, reason: String(cString: strerror(errno))) }
+        guard descriptor >= 0 else { throw ResultsError.cannotUse(.unwritable, path: path, reason: String(cString: strerror(errno))) }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         // A run killed mid-line leaves a partial last line: drop it (its request is sent again).
         let contents = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -75,34 +76,22 @@ public final class ResultWriter: Sendable {
         try state.withLock { state in
             switch format {
             case .json: state.buffered.append(result)
-            case .jsonl: try state.handle?.write(contentsOf: Self.lineEncoder.encode(result) + Data("\n".utf8))
+            case .jsonl: try state.handle?.write(contentsOf: ResultJSON.lineEncoder.encode(result) + Data("\n".utf8))
             case .csv: try state.handle?.write(contentsOf: Data(CSV.row(Self.csvFields(result)).utf8))
             }
         }
     }
 
     /// Ends the file: for JSON writes `{"run", "summary", "results"}`; then closes it.
-    public func finish(run: RunInfo, summary: RunSummary) throws {
+    public func finish(run: RunInfo, summary: ResultSummary) throws {
         try state.withLock { state in
             if format == .json {
                 let document = RunDocument(run: run, summary: summary, results: state.buffered.sorted { $0.index < $1.index })
-                try state.handle?.write(contentsOf: Self.documentEncoder.encode(document) + Data("\n".utf8))
+                try state.handle?.write(contentsOf: ResultJSON.document(document))
             }
             try state.handle?.close()
             state.handle = nil
         }
-    }
-
-    private static var lineEncoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }
-
-    private static var documentEncoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return encoder
     }
 
     private static func csvFields(_ result: RequestResult) -> [String] {
@@ -121,37 +110,6 @@ public final class ResultWriter: Sendable {
         ]
     }
 
-    /// The results of a JSON result file (by its `.json` extension) or of a JSONL one (any other).
-    /// In a JSONL file a request may appear more than once (a resumed run sends failed requests
-    /// again): the last line of each index wins, within each setting (a benchmark sweep numbers
-    /// each level's requests from 0). A last line cut off by a kill is skipped.
-    public static func readResults(path: String) throws -> [RequestResult] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        let decoder = JSONDecoder()
-        if OutputFormat(path: path) == .json {
-            return try decoder.decode(RunDocument.self, from: data).results
-        }
-        let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
-        struct Key: Hashable {
-            var setting: String?
-            var index: Int
-        }
-        var byKey: [Key: RequestResult] = [:]
-        var settingOrder: [String?: Int] = [:]
-        for (number, line) in lines.enumerated() {
-            do {
-                let result = try decoder.decode(RequestResult.self, from: Data(line))
-                byKey[Key(setting: result.setting, index: result.index)] = result
-                if settingOrder[result.setting] == nil { settingOrder[result.setting] = settingOrder.count }
-            } catch where number == lines.count - 1 && data.last != UInt8(ascii: "\n") {
-                break  // the line being written when the run was killed
-            } catch {
-                throw ResultFileError(path: path, reason: "line \(number + 1) is not a result: \(error)")
-            }
-        }
-        return byKey.values.sorted { ($0.index, settingOrder[$0.setting] ?? 0) < ($1.index, settingOrder[$1.setting] ?? 0) }
-    }
-
     /// The rows of a CSV file (a UTF-8 BOM is skipped), keyed by the header's column names. A row
     /// shorter than the header lacks the missing columns; of repeated column names the first wins.
     public static func readCSV(path: String) throws -> [[String: String]] {
@@ -162,65 +120,5 @@ public final class ResultWriter: Sendable {
         return records.dropFirst().map { record in
             Dictionary(zip(header, record.fields), uniquingKeysWith: { first, _ in first })
         }
-    }
-}
-
-/// A result file that cannot be created, opened or read.
-public struct ResultFileError: Error, CustomStringConvertible {
-    public var path: String
-    public var reason: String
-
-    public init(path: String, reason: String) {
-        self.path = path
-        self.reason = reason
-    }
-
-    public var description: String { "cannot use \(path): \(reason)" }
-}
-
-/// The whole JSON result file.
-public struct RunDocument: Codable, Sendable {
-    /// How the run was configured.
-    public var run: RunInfo
-    /// Its counts, distributions and rates.
-    public var summary: RunSummary
-    /// Every result, sorted by index.
-    public var results: [RequestResult]
-    /// For a comparison run (a list of temperatures or models): each setting's own summary, in
-    /// the order the settings ran; nil for a plain run.
-    public var settings: [SettingSummary]?
-
-    /// A document of `results`; a comparison run's per-setting summaries are computed from them.
-    public init(run: RunInfo, summary: RunSummary, results: [RequestResult]) {
-        self.run = run
-        self.summary = summary
-        self.results = results
-        let groups = SettingSummary.groups(of: results)
-        settings = groups.isEmpty ? nil : groups.map { SettingSummary(setting: $0.setting, summary: RunSummary(results: $0.results, durationSeconds: ExperimentRunner.span(of: $0.results))) }
-    }
-}
-
-/// One setting of a comparison run with the summary of its requests alone.
-public struct SettingSummary: Codable, Sendable {
-    /// The setting's label, e.g. `temperature=0.9` (the `setting` of its results).
-    public var setting: String
-    public var summary: RunSummary
-
-    public init(setting: String, summary: RunSummary) {
-        self.setting = setting
-        self.summary = summary
-    }
-
-    /// The results of each setting, in the order the settings first appear; empty when no result
-    /// has a setting.
-    public static func groups(of results: [RequestResult]) -> [(setting: String, results: [RequestResult])] {
-        var order: [String] = []
-        var bySetting: [String: [RequestResult]] = [:]
-        for result in results {
-            guard let setting = result.setting else { continue }
-            if bySetting[setting] == nil { order.append(setting) }
-            bySetting[setting, default: []].append(result)
-        }
-        return order.map { ($0, bySetting[$0] ?? []) }
     }
 }

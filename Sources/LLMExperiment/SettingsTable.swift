@@ -1,5 +1,6 @@
 import Foundation
 public import LLMSupport
+public import LLMResults
 
 /// The side-by-side table of a comparison run's settings: one row per setting with its requests,
 /// latencies, throughput and, when measured, the answers' quality. Columns are measured in terminal columns, so labels stay aligned.
@@ -24,16 +25,9 @@ public func formatSettingsTable(_ settings: [SettingSummary], style: TerminalSty
             String(format: "%.1f", meanTokens), String(format: "%.1f", summary.outputTokensPerSecond),
         ] + qualityColumns.map { column in summary.quality.flatMap(column.value) ?? "n/a" }
     }
-    let widths = headers.indices.map { column in
-        ([headers[column]] + rows.map { $0[column] }).map(\.displayWidth).max() ?? 0
-    }
-    func line(_ cells: [String]) -> String {
-        cells.enumerated().map { column, cell in
-            cell.padded(toWidth: widths[column], alignment: column == 0 ? .left : .right)
-        }.joined(separator: "  ")
-    }
-    var lines = [style.bold("🔬 SETTINGS SIDE BY SIDE"), style.bold(line(headers))]
-    lines += rows.map(line)
+    let table = TextTable([headers] + rows, alignment: { $0 == 0 ? .left : .right })
+    var lines = [style.bold("🔬 SETTINGS SIDE BY SIDE"), style.bold(table.line(headers))]
+    lines += rows.map(table.line)
     var legend = "latencies in ms; out tok: mean completion tokens per successful request; tok/s: output tokens per second"
     for column in qualityColumns { legend += "; " + column.legend }
     lines.append("(\(legend))")

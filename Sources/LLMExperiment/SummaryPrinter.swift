@@ -1,10 +1,11 @@
 import Foundation
 public import LLMSupport
+public import LLMResults
 
 /// The end-of-run summary in the seed's layout, with TTFT, ITL, TPOT and percentiles added.
 /// Columns are measured in terminal columns, so wide (Korean) text keeps them aligned.
 /// - Parameter style: colour for a terminal (the title, a failure count); plain by default.
-public func formatSummary(_ summary: RunSummary, style: TerminalStyle = .plain) -> String {
+public func formatSummary(_ summary: ResultSummary, style: TerminalStyle = .plain) -> String {
     let rule = String(repeating: "=", count: 72)
     let thin = String(repeating: "-", count: 72)
     func line(_ label: String, _ value: String) -> String {
@@ -32,7 +33,7 @@ public func formatSummary(_ summary: RunSummary, style: TerminalStyle = .plain) 
     }
     lines.append(thin)
     let columns = ["mean", "min", "max", "p50", "p90", "p95", "p99"]
-    lines.append("Latency".fitted(toWidth: 16) + columns.map { $0.leftPadded(8) }.joined())
+    lines.append("Latency".fitted(toWidth: 16) + columns.map { $0.rightAlignedCell(width: 8) }.joined())
     let rows: [(String, DistributionSummary?, Double, String)] = [
         ("end-to-end", summary.latencyS, 1, "s"), ("TTFT", summary.ttftS, 1, "s"),
         ("ITL", summary.itlS, 1000, "ms"), ("TPOT", summary.tpotS, 1000, "ms"),
@@ -40,12 +41,12 @@ public func formatSummary(_ summary: RunSummary, style: TerminalStyle = .plain) 
     for (name, stats, scale, unit) in rows {
         let label = "  \(name) (\(unit))".fitted(toWidth: 16)
         guard let stats else {
-            lines.append(label + "n/a".leftPadded(8))
+            lines.append(label + "n/a".rightAlignedCell(width: 8))
             continue
         }
         let values = [stats.mean, stats.min, stats.max, stats.p50, stats.p90, stats.p95, stats.p99]
         let format = unit == "s" ? "%.3f" : "%.2f"
-        lines.append(label + values.map { String(format: format, $0 * scale).leftPadded(8) }.joined())
+        lines.append(label + values.map { String(format: format, $0 * scale).rightAlignedCell(width: 8) }.joined())
     }
     if let quality = summary.quality {
         lines.append(thin)
@@ -97,21 +98,9 @@ public func formatConsistencyTable(_ consistency: ConsistencySummary, limit: Int
         if showsSetting { row.insert(entry.setting ?? "", at: 0) }
         return row
     }
-    let widths = headers.indices.map { column in ([headers[column]] + rows.map { $0[column] }).map(\.displayWidth).max() ?? 0 }
     let textColumns: Set<String> = ["setting", "prompt"]
-    func line(_ cells: [String]) -> String {
-        cells.enumerated().map { column, cell in
-            column == cells.count - 1 ? cell : cell.padded(toWidth: widths[column], alignment: textColumns.contains(headers[column]) ? .left : .right)
-        }.joined(separator: "  ")
-    }
-    var lines = [style.bold("🔁 CONSISTENCY ACROSS REPEATS"), style.bold(line(headers))] + rows.map(line)
+    let table = TextTable([headers] + rows, alignment: { textColumns.contains(headers[$0]) ? .left : .right }, padsLastColumn: false)
+    var lines = [style.bold("🔁 CONSISTENCY ACROSS REPEATS"), style.bold(table.line(headers))] + rows.map(table.line)
     if consistency.perPrompt.count > limit { lines.append("… and \(consistency.perPrompt.count - limit) more prompts (all in the JSON result's summary.quality)") }
     return lines.joined(separator: "\n")
-}
-
-extension String {
-    /// Right-aligned in `width` columns, or after one space when it is that wide already.
-    func leftPadded(_ width: Int) -> String {
-        displayWidth >= width ? " " + self : padded(toWidth: width, alignment: .right)
-    }
 }

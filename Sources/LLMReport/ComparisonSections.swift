@@ -1,5 +1,5 @@
 import Foundation
-import LLMExperiment
+import LLMResults
 
 /// The sections a comparison adds to the report: the differences from the baseline, and every
 /// prompt's answers side by side. Runs carry their chart colour (a swatch before their name).

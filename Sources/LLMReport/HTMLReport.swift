@@ -1,7 +1,7 @@
 import Foundation
-import LLMBench
 import LLMClientKit
-import LLMExperiment
+public import LLMResults
+import LLMSupport
 
 /// A self-contained HTML report of `llm-client` results: the configuration, the summary (with the
 /// answers' quality when the runs checked, judged or repeated them), latency histograms and CDFs
@@ -20,31 +20,31 @@ public enum HTMLReport {
 
     /// The report of JSON result files of `llm-client run` or `llm-client bench`; several files make
     /// a comparison, each named by its file name.
-    /// - Throws: ``ReportError`` naming a file that is missing, unreadable or neither document.
-    public static func render(resultFiles: [String]) throws(ReportError) -> String {
+    /// - Throws: ``ResultsError`` naming a file that is missing, unreadable or neither document.
+    public static func render(resultFiles: [String]) throws(ResultsError) -> String {
         render(try ReportInput(resultFiles: resultFiles))
     }
 
     /// Writes the report of `input` to `path` (creating its folder). An existing file is an error
     /// unless `overwrite` is true.
-    /// - Throws: ``ReportError`` when the file exists or cannot be written.
-    public static func write(_ input: ReportInput, to path: String, overwrite: Bool = false) throws(ReportError) {
+    /// - Throws: ``ResultsError`` when the file exists or cannot be written.
+    public static func write(_ input: ReportInput, to path: String, overwrite: Bool = false) throws(ResultsError) {
         let html = render(input)
         let url = URL(fileURLWithPath: path)
         if !overwrite && FileManager.default.fileExists(atPath: path) {
-            throw ReportError(path: path, reason: "it already exists (give --overwrite to replace it)")
+            throw ResultsError(.exists, path: path, reason: "it already exists (give --overwrite to replace it)")
         }
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(html.utf8).write(to: url, options: overwrite ? [.atomic] : [.withoutOverwriting])
         } catch {
-            throw ReportError(path: path, reason: "cannot be written: \(error.localizedDescription)")
+            throw ResultsError(.unwritable, path: path, reason: "cannot be written: \(error.localizedDescription)")
         }
     }
 
     /// Writes the report of JSON result files to `path`; see ``render(resultFiles:)`` and
     /// ``write(_:to:overwrite:)``.
-    public static func write(resultFiles: [String], to path: String, overwrite: Bool = false) throws(ReportError) {
+    public static func write(resultFiles: [String], to path: String, overwrite: Bool = false) throws(ResultsError) {
         try write(try ReportInput(resultFiles: resultFiles), to: path, overwrite: overwrite)
     }
 }
@@ -397,7 +397,7 @@ struct ReportPage {
         }
         let loadAxis = ChartAxis(title: "Load level", categories: categories)
         let several = sweeps.count > 1
-        func lines(_ value: (BenchSummary) -> Double?, suffix: String = "", dashed: Bool = false) -> [ChartSeries] {
+        func lines(_ value: (ResultSummary) -> Double?, suffix: String = "", dashed: Bool = false) -> [ChartSeries] {
             sweeps.enumerated().map { index, sweep in
                 let points = sweep.bench.levels.compactMap { level -> ChartPoint? in
                     guard let category = categories.firstIndex(of: level.label), let y = value(level.summary) else { return nil }
@@ -414,11 +414,11 @@ struct ReportPage {
         var html = "<div class=\"charts\">"
         html += figure(SVGChart(
             id: nextChartID(), title: "Request throughput", xAxis: loadAxis, yAxis: ChartAxis(title: "Throughput", unit: "requests/s"),
-            series: lines { $0.requestThroughput }, markers: saturationMarkers))
+            series: lines { $0.requestsPerSecond }, markers: saturationMarkers))
         html += figure(SVGChart(
             id: nextChartID(), title: "Output token throughput", xAxis: loadAxis, yAxis: ChartAxis(title: "Throughput", unit: "tokens/s"),
-            series: lines { $0.outputTokenThroughput }, markers: saturationMarkers))
-        for (title, summary) in [("Time to first token", { (s: BenchSummary) in s.ttftS }), ("End-to-end latency", { $0.e2eS }), ("Inter-token latency", { $0.itlS })] {
+            series: lines { $0.outputTokensPerSecond }, markers: saturationMarkers))
+        for (title, summary) in [("Time to first token", { (s: ResultSummary) in s.ttftS }), ("End-to-end latency", { $0.latencyS }), ("Inter-token latency", { $0.itlS })] {
             html += figure(SVGChart(
                 id: nextChartID(), title: title, xAxis: loadAxis, yAxis: ChartAxis(title: "Latency", unit: "ms"),
                 series: lines({ summary($0).map { $0.p50 * 1000 } }, suffix: "p50")

@@ -1,7 +1,6 @@
 import Foundation
-import LLMBench
 import LLMClientKit
-import LLMExperiment
+import LLMResults
 import LLMSupport
 
 /// The latency distributions the report draws.
@@ -27,12 +26,12 @@ enum LatencyMetric: CaseIterable {
     /// What one value is: a request's, or a gap between two chunks.
     var valueNoun: String { self == .interToken ? "gaps" : "requests" }
 
-    /// The name of the bench document's histogram of this metric (microseconds).
-    var histogramName: String {
+    /// The bench document's histogram of this metric.
+    var histogramName: LatencyHistogramName {
         switch self {
-        case .ttft: "ttft_us"
-        case .endToEnd: "e2e_us"
-        case .interToken: "itl_us"
+        case .ttft: .ttft
+        case .endToEnd: .e2e
+        case .interToken: .itl
         }
     }
 }
@@ -132,52 +131,51 @@ struct ReportSource {
     var latencyRows: [(name: String, summary: DistributionSummary?)]
     var seconds: [SecondCounts]
 
+    /// A run's line: distributions of its exact samples, seconds counted from its results.
     init(name: String, run: RunDocument) {
-        self.name = name
-        let summary = run.summary
         let successful = run.results.filter(\.success)
         let seconds = Self.secondCounts(run.results)
+        self.init(
+            name: name, summary: run.summary, maxInFlight: seconds.map(\.maxInFlight).max(),
+            distributions: [
+                .ttft: WeightedValues(samples: successful.compactMap(\.ttftS)),
+                .endToEnd: WeightedValues(samples: successful.map(\.latencyS)),
+                .interToken: WeightedValues(samples: successful.flatMap(\.itlS)),
+            ],
+            seconds: seconds)
+    }
+
+    /// A benchmark level's line: distributions of its histograms, seconds of its time series.
+    init(name: String, level: BenchDocument.Level) {
+        self.init(
+            name: name, summary: level.summary, maxInFlight: level.summary.maxInFlight,
+            distributions: Dictionary(uniqueKeysWithValues: LatencyMetric.allCases.map { metric in
+                (metric, WeightedValues(sparseMicroseconds: level.histogram(metric.histogramName)))
+            }),
+            seconds: level.timeSeries.map {
+                SecondCounts(second: $0.second, completed: $0.completed, errors: $0.errors, outputTokens: $0.outputTokens, maxInFlight: $0.maxInFlight)
+            })
+    }
+
+    /// The figures every line shows the same way, from its summary.
+    private init(
+        name: String, summary: ResultSummary, maxInFlight: Int?, distributions: [LatencyMetric: WeightedValues], seconds: [SecondCounts]
+    ) {
+        self.name = name
         overview = Overview(
             totalRequests: summary.totalRequests, successful: summary.successful, failed: summary.failed, durationS: summary.durationS,
             requestsPerSecond: summary.requestsPerSecond, outputTokensPerSecond: summary.outputTokensPerSecond,
             totalTokensPerSecond: summary.totalTokensPerSecond, promptTokens: summary.totalPromptTokens,
-            completionTokens: summary.totalCompletionTokens, maxInFlight: seconds.map(\.maxInFlight).max(), goodput: nil,
+            completionTokens: summary.totalCompletionTokens, maxInFlight: maxInFlight, goodput: summary.goodput,
             clientLoad: summary.client, errorsByKind: summary.errorsByKind)
-        distributions = [
-            .ttft: WeightedValues(samples: successful.compactMap(\.ttftS)),
-            .endToEnd: WeightedValues(samples: successful.map(\.latencyS)),
-            .interToken: WeightedValues(samples: successful.flatMap(\.itlS)),
-        ]
+        self.distributions = distributions
         summaries = [:]
         summaries[.ttft] = summary.ttftS
         summaries[.endToEnd] = summary.latencyS
         summaries[.interToken] = summary.itlS
         latencyRows = [("TTFT", summary.ttftS), ("End-to-end", summary.latencyS), ("ITL", summary.itlS), ("TPOT", summary.tpotS)]
-        self.seconds = seconds
-    }
-
-    init(name: String, level: BenchDocument.Level) {
-        self.name = name
-        let summary = level.summary
-        overview = Overview(
-            totalRequests: summary.totalRequests, successful: summary.successful, failed: summary.failed, durationS: summary.durationS,
-            requestsPerSecond: summary.requestThroughput, outputTokensPerSecond: summary.outputTokenThroughput,
-            totalTokensPerSecond: summary.totalTokenThroughput, promptTokens: summary.inputTokens, completionTokens: summary.outputTokens,
-            maxInFlight: summary.maxInFlight, goodput: summary.goodput, clientLoad: summary.client, errorsByKind: summary.errorsByKind)
-        var distributions: [LatencyMetric: WeightedValues] = [:]
-        for metric in LatencyMetric.allCases {
-            distributions[metric] = WeightedValues(sparseMicroseconds: level.histograms[metric.histogramName] ?? [])
-        }
-        self.distributions = distributions
-        summaries = [:]
-        summaries[.ttft] = summary.ttftS
-        summaries[.endToEnd] = summary.e2eS
-        summaries[.interToken] = summary.itlS
-        latencyRows = [("TTFT", summary.ttftS), ("End-to-end", summary.e2eS), ("ITL", summary.itlS), ("TPOT", summary.tpotS)]
         if let lag = summary.schedulingLagS { latencyRows.append(("Scheduling lag", lag)) }
-        seconds = level.timeSeries.map {
-            SecondCounts(second: $0.second, completed: $0.completed, errors: $0.errors, outputTokens: $0.outputTokens, maxInFlight: $0.maxInFlight)
-        }
+        self.seconds = seconds
     }
 
     /// Per-second counts of a run, from each result's send time and latency: completions, errors
@@ -185,7 +183,7 @@ struct ReportSource {
     /// Results without a readable send time are left out.
     static func secondCounts(_ results: [RequestResult]) -> [SecondCounts] {
         let spans = results.compactMap { result -> (start: Date, result: RequestResult)? in
-            parseTimestamp(result.startedAt).map { ($0, result) }
+            ResultJSON.date(result.startedAt).map { ($0, result) }
         }
         guard let origin = spans.map(\.start).min() else { return [] }
         var events: [(time: Double, delta: Int)] = []
@@ -225,11 +223,6 @@ struct ReportSource {
         return seconds
     }
 
-    /// A result's `started_at`: ISO 8601 with or without fractional seconds.
-    static func parseTimestamp(_ text: String) -> Date? {
-        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
-        return try? Date(text, strategy: Date.ISO8601FormatStyle())
-    }
 }
 
 extension ReportInput {

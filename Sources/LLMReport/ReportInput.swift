@@ -1,23 +1,16 @@
 import Foundation
-public import LLMBench
 import LLMClientKit
-public import LLMExperiment
+public import LLMResults
 
 /// What a report shows: one or more result documents, each with the name it goes by in legends
 /// and tables (its file name). Several documents make a comparison, overlaid on the same axes.
 public struct ReportInput: Sendable {
-    /// A result document of `llm-client run` or `llm-client bench`.
-    public enum Content: Sendable {
-        case run(RunDocument)
-        case bench(BenchDocument)
-    }
-
     /// One result document and its name.
     public struct Document: Sendable {
         public var name: String
-        public var content: Content
+        public var content: ResultDocument
 
-        public init(name: String, content: Content) {
+        public init(name: String, content: ResultDocument) {
             self.name = name
             self.content = content
         }
@@ -68,66 +61,15 @@ public struct ReportInput: Sendable {
         self.init(documents: [Document(name: name, content: .bench(bench))])
     }
 
-    /// Reads JSON result files of `llm-client run` (`{"run", "summary", "results"}`) or
-    /// `llm-client bench` (`{"run", "bench", "levels"}`), telling them apart by decoding. Each
-    /// document is named by its file name.
-    /// - Throws: ``ReportError`` naming the file that is missing, unreadable or neither document.
-    public init(resultFiles: [String]) throws(ReportError) {
-        guard !resultFiles.isEmpty else { throw ReportError(path: "", reason: "no result file given") }
+    /// Reads JSON result files of `llm-client run` or `llm-client bench` (``ResultDocument/load(path:)``).
+    /// Each document is named by its file name.
+    /// - Throws: ``ResultsError`` naming the file that is missing, unreadable or neither document.
+    public init(resultFiles: [String]) throws(ResultsError) {
+        guard !resultFiles.isEmpty else { throw ResultsError(.nothingToUse, path: "", reason: "no result file given") }
         var documents: [Document] = []
         for path in resultFiles {
-            let data: Data
-            do {
-                data = try Data(contentsOf: URL(fileURLWithPath: path))
-            } catch {
-                let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file"
-                throw ReportError(path: path, reason: reason)
-            }
-            documents.append(Document(name: (path as NSString).lastPathComponent, content: try Self.decode(data, path: path)))
+            documents.append(Document(name: (path as NSString).lastPathComponent, content: try ResultDocument.load(path: path)))
         }
         self.init(documents: documents)
     }
-
-    /// Decodes a bench document when the object has `levels`, else a run document.
-    private static func decode(_ data: Data, path: String) throws(ReportError) -> Content {
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw ReportError(path: path, reason: "not a JSON object (give the .json document of llm-client run or bench, not .jsonl or .csv)")
-        }
-        let decoder = JSONDecoder()
-        do {
-            if object["levels"] != nil { return .bench(try decoder.decode(BenchDocument.self, from: data)) }
-            return .run(try decoder.decode(RunDocument.self, from: data))
-        } catch {
-            throw ReportError(path: path, reason: "neither a run nor a bench result document (\(describe(error)))")
-        }
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        switch error as? DecodingError {
-        case .keyNotFound(let key, let context):
-            return "missing \(Self.codingPath(context.codingPath + [key]))"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            return "\(Self.codingPath(context.codingPath)): \(context.debugDescription)"
-        default:
-            return String(describing: error)
-        }
-    }
-
-    private static func codingPath(_ path: [any CodingKey]) -> String {
-        path.isEmpty ? "the top level" : path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-    }
-}
-
-/// A result file that cannot be reported on.
-public struct ReportError: Error, CustomStringConvertible, Sendable {
-    /// The file, as given.
-    public var path: String
-    public var reason: String
-
-    public init(path: String, reason: String) {
-        self.path = path
-        self.reason = reason
-    }
-
-    public var description: String { path.isEmpty ? reason : "\(path): \(reason)" }
 }

@@ -102,6 +102,12 @@ extension StringProtocol {
     public func fitted(toWidth width: Int, alignment: TextAlignment = .left) -> String {
         truncated(toWidth: width).padded(toWidth: width, alignment: alignment)
     }
+
+    /// This text as a number cell of a fixed-width table: right-aligned in `width` columns, or
+    /// after one space when it is that wide already (so neighbouring cells never touch).
+    public func rightAlignedCell(width: Int) -> String {
+        displayWidth >= width ? " " + self : padded(toWidth: width, alignment: .right)
+    }
 }
 
 /// ANSI colours and emphasis, used only where they will be seen as such: on a terminal, with
@@ -148,5 +154,37 @@ public struct TerminalStyle: Sendable, Equatable {
 
     private func wrap(_ text: String, _ code: String) -> String {
         isEnabled && !text.isEmpty ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+}
+
+/// Rows of cells laid out in columns for a terminal: each column as wide as its widest cell (at
+/// most its limit, where longer cells are cut with `…`), cells padded to it with the column's
+/// alignment, two spaces between columns. Widths are counted in terminal columns (Korean text
+/// stays aligned).
+public struct TextTable: Sendable {
+    /// Each column's width.
+    public let widths: [Int]
+    private let alignments: [TextAlignment]
+    private let padsLastColumn: Bool
+
+    /// A layout for `rows` (the header among them): `alignment` of each column (by index),
+    /// `maxWidth` of each column; `padsLastColumn` false leaves the last cell of a line unpadded.
+    public init(
+        _ rows: [[String]], alignment: (Int) -> TextAlignment, maxWidth: (Int) -> Int = { _ in .max }, padsLastColumn: Bool = true
+    ) {
+        let columns = rows.map(\.count).max() ?? 0
+        widths = (0..<columns).map { column in
+            Swift.min(maxWidth(column), rows.compactMap { column < $0.count ? $0[column].displayWidth : nil }.max() ?? 0)
+        }
+        alignments = (0..<columns).map(alignment)
+        self.padsLastColumn = padsLastColumn
+    }
+
+    /// One line of `cells`.
+    public func line(_ cells: [String]) -> String {
+        cells.enumerated().map { column, cell in
+            let fitted = cell.truncated(toWidth: widths[column])
+            return !padsLastColumn && column == cells.count - 1 ? fitted : fitted.padded(toWidth: widths[column], alignment: alignments[column])
+        }.joined(separator: "  ")
     }
 }

@@ -108,7 +108,9 @@ struct MLflowRESTClient: Sendable {
         guard (200..<300).contains(status) else {
             let envelope = try? JSONDecoder().decode(MLflowAPIError.self, from: data)
             let detail = envelope.map { "\($0.errorCode): \($0.message)" } ?? Self.snippet(data)
-            throw failure(.http(status: status, code: envelope?.errorCode), operation, "HTTP \(status) \(detail)")
+            throw MLflowError(
+                .http, trackingURI: settings.trackingURI, operation: operation, reason: "HTTP \(status) \(detail)", httpStatus: status,
+                serverErrorCode: envelope?.errorCode)
         }
         return data
     }
@@ -122,8 +124,8 @@ struct MLflowRESTClient: Sendable {
         }
     }
 
-    func failure(_ kind: MLflowError.Kind, _ operation: String, _ message: String) -> MLflowError {
-        MLflowError(kind: kind, trackingURI: settings.trackingURI, operation: operation, message: message)
+    func failure(_ code: MLflowError.Code, _ operation: String, _ reason: String) -> MLflowError {
+        MLflowError(code, trackingURI: settings.trackingURI, operation: operation, reason: reason)
     }
 
     private func transportFailure(_ error: any Error, operation: String) -> MLflowError {

@@ -1,6 +1,6 @@
 public import Foundation
-public import LLMBench
-public import LLMExperiment
+public import LLMResults
+import OpenAIAPI
 
 /// What one llm-client run becomes in MLflow: its name, times, tags, parameters and metrics.
 ///
@@ -66,16 +66,9 @@ public struct MLflowRunRecord: Sendable, Hashable {
 
     /// The record of a main run (`llm-client run`) from its configuration and summary (an
     /// `ExperimentOutcome`'s `run` and `summary`): see the type's description.
-    public init(run info: RunInfo, summary: RunSummary) {
-        kind = "run"
-        runName = Self.defaultName(kind: kind, info: info)
-        startTime = Self.date(info.startedAt) ?? Date()
-        endTime = info.finishedAt.flatMap(Self.date)
-        addCommon(info)
+    public init(run info: RunInfo, summary: ResultSummary) {
+        self.init(kind: "run", info: info)
         addMetrics(of: summary, step: 0)
-        if summary.totalRequests > 0 {
-            add(metric: "success_rate", Double(summary.successful) / Double(summary.totalRequests), step: 0)
-        }
     }
 
     /// The record of a main run from its JSON result file's document: see ``init(run:summary:)``.
@@ -86,28 +79,17 @@ public struct MLflowRunRecord: Sendable, Hashable {
         self.init(run: document.run, summary: document.summary)
         for (index, entry) in (document.settings ?? []).enumerated() {
             add(param: "setting.\(index)", entry.setting)
-            for (key, value) in Self.numericFields(of: entry.summary) { add(metric: "setting.\(key)", value, step: index) }
-            if entry.summary.totalRequests > 0 {
-                add(metric: "setting.success_rate", Double(entry.summary.successful) / Double(entry.summary.totalRequests), step: index)
-            }
+            addMetrics(of: entry.summary, step: index, prefix: "setting.")
         }
     }
 
     /// The record of a benchmark (`llm-client bench`): see the type's description.
     public init(document: BenchDocument) {
-        kind = "bench"
-        let info = document.run
-        runName = Self.defaultName(kind: kind, info: info)
-        startTime = Self.date(info.startedAt) ?? Date()
-        endTime = info.finishedAt.flatMap(Self.date)
-        addCommon(info)
+        self.init(kind: "bench", info: document.run)
         for (key, value) in document.bench.sorted(by: { $0.key < $1.key }) { add(param: "bench.\(key)", value) }
         for (index, level) in document.levels.enumerated() {
             add(param: "level.\(index)", level.label)
             addMetrics(of: level.summary, step: index)
-            if level.summary.totalRequests > 0 {
-                add(metric: "success_rate", Double(level.summary.successful) / Double(level.summary.totalRequests), step: index)
-            }
             if let temperature = level.temperature { add(metric: "level.temperature", temperature, step: index) }
         }
         if let saturation = document.saturationLevel {
@@ -141,8 +123,12 @@ public struct MLflowRunRecord: Sendable, Hashable {
 
     // MARK: Mapping
 
-    /// Parameters and tags from the run's configuration.
-    private mutating func addCommon(_ info: RunInfo) {
+    /// A record of `kind` named, timed and parametrised from the run's configuration.
+    private init(kind: String, info: RunInfo) {
+        self.kind = kind
+        runName = "\(kind) \(info.model) \(info.startedAt)"
+        startTime = info.startDate ?? Date()
+        endTime = info.finishDate
         promptFilePath = info.promptFile
         for (key, value) in Self.scalarFields(of: info) {
             switch key {
@@ -161,17 +147,12 @@ public struct MLflowRunRecord: Sendable, Hashable {
         if info.interrupted == true { add(tag: "llm_client.interrupted", "true") }
     }
 
-    private mutating func addMetrics(of summary: some Encodable, step: Int) {
-        for (key, value) in Self.numericFields(of: summary) { add(metric: key, value, step: step) }
-    }
-
-    private static func defaultName(kind: String, info: RunInfo) -> String {
-        "\(kind) \(info.model) \(info.startedAt)"
-    }
-
-    private static func date(_ text: String) -> Date? {
-        (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-            ?? (try? Date(text, strategy: Date.ISO8601FormatStyle()))
+    /// Every number of the summary under its JSON key (`prefix` first), and `success_rate`.
+    private mutating func addMetrics(of summary: ResultSummary, step: Int, prefix: String = "") {
+        for (key, value) in Self.numericFields(of: summary) { add(metric: prefix + key, value, step: step) }
+        if summary.totalRequests > 0 {
+            add(metric: prefix + "success_rate", Double(summary.successful) / Double(summary.totalRequests), step: step)
+        }
     }
 
     // MARK: Flattening and keys
@@ -233,12 +214,12 @@ public struct MLflowRunRecord: Sendable, Hashable {
         return String(url[..<scheme.upperBound]) + url[url.index(after: at)...]
     }
 
-    private static func leaves(of value: some Encodable) -> [(String, JSONTree)] {
-        guard let data = try? JSONEncoder().encode(value), let tree = try? JSONDecoder().decode(JSONTree.self, from: data) else {
+    private static func leaves(of value: some Encodable) -> [(String, JSONValue)] {
+        guard let data = try? ResultJSON.lineEncoder.encode(value), let tree = try? ResultJSON.decoder.decode(JSONValue.self, from: data) else {
             return []
         }
-        var leaves: [(String, JSONTree)] = []
-        func visit(_ node: JSONTree, _ path: String) {
+        var leaves: [(String, JSONValue)] = []
+        func visit(_ node: JSONValue, _ path: String) {
             switch node {
             case .object(let members):
                 for (key, child) in members.sorted(by: { $0.key < $1.key }) { visit(child, path.isEmpty ? key : "\(path).\(key)") }
@@ -248,32 +229,5 @@ public struct MLflowRunRecord: Sendable, Hashable {
         }
         visit(tree, "")
         return leaves
-    }
-}
-
-/// Any JSON value, for walking an encoded summary generically.
-private enum JSONTree: Decodable {
-    case number(Double)
-    case bool(Bool)
-    case string(String)
-    case array([JSONTree])
-    case object([String: JSONTree])
-    case null
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let flag = try? container.decode(Bool.self) {
-            self = .bool(flag)
-        } else if let number = try? container.decode(Double.self) {
-            self = .number(number)
-        } else if let text = try? container.decode(String.self) {
-            self = .string(text)
-        } else if let array = try? container.decode([JSONTree].self) {
-            self = .array(array)
-        } else {
-            self = .object(try container.decode([String: JSONTree].self))
-        }
     }
 }

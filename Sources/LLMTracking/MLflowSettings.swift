@@ -38,8 +38,8 @@ public struct MLflowSettings: Sendable, Hashable {
             scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
         else {
             throw MLflowError(
-                kind: .configuration, trackingURI: trimmed, operation: "use the tracking URI",
-                message: "llm-client talks to MLflow over its REST API and needs an http:// or https:// URL of a tracking server "
+                .configuration, trackingURI: trimmed, operation: "use the tracking URI",
+                reason: "llm-client talks to MLflow over its REST API and needs an http:// or https:// URL of a tracking server "
                     + "(start one with `mlflow server`), not '\(trimmed)'")
         }
         self.username = username ?? components.user.map { $0.removingPercentEncoding ?? $0 }

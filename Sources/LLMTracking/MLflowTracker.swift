@@ -1,12 +1,12 @@
 import Foundation
-public import LLMBench
-public import LLMExperiment
+public import LLMResults
 
 /// How a run ended, as MLflow records it.
 public enum MLflowRunStatus: String, Sendable, Hashable, CaseIterable {
     /// The run completed, whether or not some requests failed.
     case finished = "FINISHED"
-    /// The run could not complete (no server, unreadable input, results that could not be written).
+    /// The run could not complete (no server, unreadable input, results that could not be written),
+    /// or its parameters and metrics could not be logged.
     case failed = "FAILED"
     /// Ctrl-C or SIGTERM stopped the run before it had sent everything.
     case killed = "KILLED"
@@ -26,6 +26,10 @@ public struct MLflowRunReference: Sendable, Hashable {
     public var artifactURI: String
     /// The run's page in MLflow's web UI.
     public var webURL: String
+    /// Why the result files are not among the run's artifacts, when they could not be uploaded
+    /// (the run's parameters and metrics are logged all the same, and it ended with its status);
+    /// nil when they were.
+    public var artifactWarning: MLflowError?
 }
 
 /// Records llm-client runs in an MLflow tracking server over its REST API: finds or creates the
@@ -45,7 +49,7 @@ public struct MLflowTracker: Sendable {
     /// Records a main run: its configuration and summary (see ``MLflowRunRecord/init(run:summary:)``),
     /// the `resultFiles` (JSON, CSV, JSONL, HTML report...) as artifacts, and `status`.
     @discardableResult
-    public func logRun(run: RunInfo, summary: RunSummary, resultFiles: [String], status: MLflowRunStatus) async throws(MLflowError)
+    public func logRun(run: RunInfo, summary: ResultSummary, resultFiles: [String], status: MLflowRunStatus) async throws(MLflowError)
         -> MLflowRunReference
     {
         try await log(MLflowRunRecord(run: run, summary: summary), resultFiles: resultFiles, status: status)
@@ -69,9 +73,15 @@ public struct MLflowTracker: Sendable {
     }
 
     /// Records `record` as a new run of the settings' experiment (named ``MLflowSettings/runName``
-    /// when given), with `resultFiles` as artifacts, ended with `status`. When something fails
-    /// after the run was created, the run is marked FAILED if the server still answers, and the
-    /// error carries its id.
+    /// when given), with `resultFiles` as artifacts, ended with `status`.
+    ///
+    /// When only the upload fails for a reason other than the server going away (a server whose
+    /// artifacts go to a local `--default-artifact-root`, a file that cannot be read), the run is
+    /// complete all the same: it ends with `status` and the tags `llm_client.artifacts` =
+    /// `not uploaded` and `llm_client.artifacts_warning` = the reason, and the reference carries
+    /// the warning (``MLflowRunReference/artifactWarning``). When anything else fails after the
+    /// run was created, the run is marked FAILED if the server still answers, and the error
+    /// carries its id.
     @discardableResult
     public func log(_ record: MLflowRunRecord, resultFiles: [String], status: MLflowRunStatus) async throws(MLflowError)
         -> MLflowRunReference
@@ -91,19 +101,26 @@ public struct MLflowTracker: Sendable {
                     tags: record.tags.map { MLflowWire.KeyValue(key: $0.key, value: $0.value) }),
                 as: MLflowWire.RunResponse.self, operation: "create a run in experiment '\(experimentName)'"
             ).run.info
+            var artifactWarning: MLflowError?
             do throws(MLflowError) {
                 try await Self.logBatches(record, runID: run.runID, client: client)
-                try await Self.upload(resultFiles, artifactURI: run.artifactURI, client: client)
+                do throws(MLflowError) {
+                    try await Self.upload(resultFiles, artifactURI: run.artifactURI, client: client)
+                } catch where error.code != .unreachable && error.code != .timeout {
+                    let warning = error.inRun(run.runID)
+                    try await Self.setTags(
+                        [("llm_client.artifacts", "not uploaded"), ("llm_client.artifacts_warning", MLflowRunRecord.truncated(warning.message))],
+                        runID: run.runID, client: client)
+                    artifactWarning = warning
+                }
                 try await Self.end(runID: run.runID, status: status, at: record.endTime ?? Date(), client: client)
             } catch {
-                var error = error
-                error.runID = run.runID
                 try? await Self.end(runID: run.runID, status: .failed, at: Date(), client: client)
-                throw error
+                throw error.inRun(run.runID)
             }
             return MLflowRunReference(
                 experimentID: experimentID, runID: run.runID, artifactURI: run.artifactURI,
-                webURL: "\(client.settings.trackingURI)/#/experiments/\(experimentID)/runs/\(run.runID)")
+                webURL: "\(client.settings.trackingURI)/#/experiments/\(experimentID)/runs/\(run.runID)", artifactWarning: artifactWarning)
         }
     }
 
@@ -123,13 +140,13 @@ public struct MLflowTracker: Sendable {
                     "the experiment is deleted; restore it in MLflow (or `mlflow gc` it) or choose another --mlflow-experiment")
             }
             return experiment.experimentID
-        } catch where error.kind == .http(status: 404, code: "RESOURCE_DOES_NOT_EXIST") {
+        } catch where error.isHTTP(404, "RESOURCE_DOES_NOT_EXIST") {
             do throws(MLflowError) {
                 return try await client.post(
                     "experiments/create", MLflowWire.CreateExperimentRequest(name: name),
                     as: MLflowWire.CreateExperimentResponse.self, operation: "create experiment '\(name)'"
                 ).experimentID
-            } catch where error.kind == .http(status: 400, code: "RESOURCE_ALREADY_EXISTS") {
+            } catch where error.isHTTP(400, "RESOURCE_ALREADY_EXISTS") {
                 // Another client created it in the meantime.
                 return try await client.get(
                     "experiments/get-by-name", query: [("experiment_name", name)], as: MLflowWire.GetExperimentResponse.self,
@@ -156,6 +173,13 @@ public struct MLflowTracker: Sendable {
                 params: batchParams.map { MLflowWire.KeyValue(key: $0.key, value: $0.value) }, tags: [])
             _ = try await client.post("runs/log-batch", request, as: MLflowWire.Empty.self, operation: "log parameters and metrics")
         }
+    }
+
+    /// Sets tags of the run (`runs/log-batch` with tags only).
+    static func setTags(_ tags: [(key: String, value: String)], runID: String, client: MLflowRESTClient) async throws(MLflowError) {
+        let request = MLflowWire.LogBatchRequest(
+            runID: runID, metrics: [], params: [], tags: tags.map { MLflowWire.KeyValue(key: $0.key, value: $0.value) })
+        _ = try await client.post("runs/log-batch", request, as: MLflowWire.Empty.self, operation: "tag the run")
     }
 
     /// Uploads each file under its own name into the run's artifacts, through the server's proxy.

@@ -7,6 +7,7 @@ import LLMReport
 import LLMTracking
 import LLMSupport
 import Synchronization
+import LLMResults
 
 extension ArrivalProcess: ExpressibleByArgument {}
 

@@ -4,6 +4,7 @@ import LLMBench
 import LLMExperiment
 import LLMReport
 import LLMSupport
+import LLMResults
 
 /// `llm-client compare`: result files side by side, with the differences from the first run.
 struct CompareCommand: ParsableCommand {
@@ -47,24 +48,10 @@ struct CompareCommand: ParsableCommand {
         }
     }
 
-    /// The runs of a result file: a benchmark document's levels, or what ``ComparedRun/load(path:)`` reads.
-    private static func runs(in path: String) throws(ResultFileError) -> [ComparedRun] {
-        if OutputFormat(path: path) == .json, let data = FileManager.default.contents(atPath: path),
-            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any], object["levels"] != nil
-        {
-            do {
-                return try JSONDecoder().decode(BenchDocument.self, from: data).comparedRuns(file: path)
-            } catch {
-                throw ResultFileError(path: path, reason: "not a benchmark document (\(error))")
-            }
-        }
-        return try ComparedRun.load(path: path)
-    }
-
     func run() throws {
         let comparison: RunComparison
         do {
-            comparison = try RunComparison.load(resultFiles: resultFiles, loader: Self.runs(in:))
+            comparison = try RunComparison.load(resultFiles: resultFiles)
         } catch {
             throw CommandFailure(.badInput, error: error)
         }

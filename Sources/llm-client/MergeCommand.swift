@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import LLMBench
-import LLMExperiment
+import LLMResults
 
 /// `llm-client merge`: the result files of sharded workers combined into the whole run's.
 struct MergeCommand: ParsableCommand {
@@ -55,34 +55,20 @@ struct MergeCommand: ParsableCommand {
         var runs: [RunDocument] = []
         var benches: [BenchDocument] = []
         for path in resultFiles {
-            let contents: Data
-            do { contents = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-                throw ShardMergeError("cannot read \(path): \(error.localizedDescription)")
+            let document = try ResultDocument.load(path: path)
+            switch document {
+            case .run(let run): runs.append(run)
+            case .bench(let bench): benches.append(bench)
             }
-            let object = try? JSONSerialization.jsonObject(with: contents) as? [String: Any]
-            let info: RunInfo
-            do {
-                if object?["levels"] != nil {
-                    benches.append(try JSONDecoder().decode(BenchDocument.self, from: contents))
-                    info = benches[benches.count - 1].run
-                } else {
-                    runs.append(try JSONDecoder().decode(RunDocument.self, from: contents))
-                    info = runs[runs.count - 1].run
-                }
-            } catch {
-                throw ShardMergeError("\(path) is not a JSON result file of llm-client run or bench (\(error))")
-            }
+            let info = document.run
             guard info.shard != nil else {
-                throw ShardMergeError("\(path) is not a shard's (its run has no --shard): merge the files of `--shard K/N` workers")
+                throw ShardMergeError(.notShards, "\(path) is not a shard's (its run has no --shard): merge the files of `--shard K/N` workers")
             }
             if info.interrupted == true {
                 printError("warning: \(path) (shard \(info.shard ?? "")) was interrupted: the merged run lacks the requests it did not send")
             }
         }
-        guard runs.isEmpty || benches.isEmpty else { throw ShardMergeError("the files mix bench and run results") }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = benches.isEmpty ? try encoder.encode(try ShardMerge.merge(runs: runs)) : try encoder.encode(try ShardMerge.merge(benches: benches))
-        return data + Data("\n".utf8)
+        guard runs.isEmpty || benches.isEmpty else { throw ShardMergeError(.mixedKinds, "the files mix bench and run results") }
+        return benches.isEmpty ? try ResultJSON.document(try ShardMerge.merge(runs: runs)) : try ResultJSON.document(try ShardMerge.merge(benches: benches))
     }
 }

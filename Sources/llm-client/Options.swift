@@ -266,6 +266,9 @@ struct RecordOptions: ParsableArguments {
         do {
             let reference = try await log(MLflowTracker(settings: settings))
             print("MLflow run: \(reference.webURL)")
+            if let warning = reference.artifactWarning {
+                printError("warning: the result files are not in the MLflow run (its parameters and metrics are): \(warning)")
+            }
         } catch {
             printError("warning: not logged to MLflow (the local results are complete): \(error)")
         }

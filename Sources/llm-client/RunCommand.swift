@@ -6,6 +6,7 @@ import LLMExperiment
 import LLMReport
 import LLMSupport
 import LLMTracking
+import LLMResults
 
 /// `llm-client run` (the default): a single prompt, a prompt file, or an interactive chat.
 struct RunCommand: AsyncParsableCommand {
@@ -144,7 +145,7 @@ struct RunCommand: AsyncParsableCommand {
             switch error.code {
             case .server:
                 await record.track { tracker throws(MLflowError) in
-                    try await tracker.logRun(run: session.plannedRun(baseURL: server.redactedBaseURL), summary: RunSummary(results: [], durationSeconds: 0), resultFiles: [], status: .failed)
+                    try await tracker.logRun(run: session.plannedRun(baseURL: server.redactedBaseURL), summary: ResultSummary(results: [], durationSeconds: 0), resultFiles: [], status: .failed)
                 }
                 throw CommandFailure(interruption.wasInterrupted ? .interrupted : .failed, error: error)
             case .resultFile, .resume: throw CommandFailure(.badInput, error: error)

@@ -1,4 +1,5 @@
 import Foundation
+import LLMResults
 import LLMBench
 import LLMExperiment
 import LLMSimulator
@@ -112,7 +113,7 @@ import Testing
             }
             #expect(temperatures.filter { $0 == 0 }.count == 5 && temperatures.filter { $0 == 1.5 }.count == 5)
             // Each level numbers its requests from 0; the level in every row keeps them apart.
-            let results = try ResultWriter.readResults(path: path)
+            let results = try ResultDocument.results(path: path)
             #expect(results.count == 10)
             #expect(Set(results.map(\.setting)) == ["c=2 t=0.0", "c=2 t=1.5"])
             let runs = try ComparedRun.load(path: path)
@@ -137,7 +138,7 @@ import Testing
             ])
             #expect(output.status == 1)
             #expect(output.stderr.contains("requests in a row could not connect, with no answer for 10 s or more, so the benchmark stopped sending"), "\(output.stderr)")
-            let refused = try ResultWriter.readResults(path: jsonl)
+            let refused = try ResultDocument.results(path: jsonl)
             #expect(refused.count >= 50 && refused.count < 200 && refused.allSatisfy { $0.errorKind == .connectionRefused })
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import LLMResults
 import LLMExperiment
 import LLMSimulator
 import TestSupport
@@ -76,7 +77,7 @@ import Testing
             ])
             #expect(output.status == 0, "\(output.stderr)")
             #expect(output.stdout.contains("Total requests:      50"))
-            let results = try ResultWriter.readResults(path: path)
+            let results = try ResultDocument.results(path: path)
             #expect(results.count == 50)
             #expect(Set(results.map(\.index)) == Set(0..<50))
             #expect(Dictionary(grouping: results, by: \.repeat).mapValues(\.count) == [0: 10, 1: 10, 2: 10, 3: 10, 4: 10])
@@ -93,7 +94,7 @@ import Testing
                 "--base-url", endpoint.baseURL, "--prompt", "2+2는?", "--repeat", "10", "--temperature", "0.0", "--output", path,
             ])
             #expect(output.status == 0, "\(output.stderr)")
-            let results = try ResultWriter.readResults(path: path)
+            let results = try ResultDocument.results(path: path)
             #expect(results.count == 10)
             #expect(Set(results.map(\.output)).count == 1)
             #expect(results.allSatisfy { $0.temperature == 0 })
@@ -177,7 +178,7 @@ import Testing
         }
         let document = try JSONDecoder().decode(RunDocument.self, from: Data(contentsOf: URL(fileURLWithPath: log)))
         #expect(document.results.count == 1, "the .log file is in the --format")
-        #expect(try ResultWriter.readResults(path: json).count == 1)
+        #expect(try ResultDocument.results(path: json).count == 1)
     }
 
     @Test func anUnreachableServerExitsWithOneQuickly() async throws {
@@ -254,7 +255,7 @@ import Testing
             let path = directory.appendingPathComponent("r.jsonl").path
             let output = try await run(["--base-url", baseURL, "--prompt", "fault", "--repeat", "2", "--idle-timeout", "1", "--retries", "0", "--output", path])
             #expect(output.status == 1)
-            let results = try ResultWriter.readResults(path: path)
+            let results = try ResultDocument.results(path: path)
             #expect(results.count == 2)
             #expect(results.allSatisfy { !$0.success && $0.errorKind?.rawValue == kind }, "\(results.map(\.error))")
         }
@@ -269,7 +270,7 @@ import Testing
                 let path = directory.appendingPathComponent("r\(number).jsonl").path
                 let output = try await run(["--base-url", baseURL, "--prompt", "한국어로 답해주세요", "--temperature", "0", "--quiet", "--output", path])
                 #expect(output.status == 0, "\(output.stderr)")
-                answers += try ResultWriter.readResults(path: path).map(\.output)
+                answers += try ResultDocument.results(path: path).map(\.output)
             }
         }
         #expect(answers.count == 2)
@@ -286,8 +287,8 @@ import Testing
             ["--base-url", baseURL, "--prompt-file", examples.appendingPathComponent("prompts.json").path, "--concurrent", "4",
              "--repeat", "2", "--max-tokens", "12"] + paths.flatMap { ["--output", $0] }, timeout: 600)
         #expect(output.status == 0, "\(output.stderr)")
-        let json = try ResultWriter.readResults(path: paths[0])
-        let jsonl = try ResultWriter.readResults(path: paths[1]).sorted { $0.index < $1.index }
+        let json = try ResultDocument.results(path: paths[0])
+        let jsonl = try ResultDocument.results(path: paths[1]).sorted { $0.index < $1.index }
         let csv = try ResultWriter.readCSV(path: paths[2]).sorted { Int($0["index"]!)! < Int($1["index"]!)! }
         #expect(json.count == 20 && jsonl == json && csv.count == 20)
         for (result, row) in zip(json, csv) {

@@ -1,4 +1,5 @@
 import Foundation
+import LLMResults
 import LLMExperiment
 import LLMSimulator
 import TestSupport
@@ -38,7 +39,7 @@ import Testing
             slowed.ttftS = result.ttftS.map { $0 + seconds }
             return slowed
         }
-        let summary = RunSummary(results: results, durationSeconds: document.summary.durationS + seconds)
+        let summary = ResultSummary(results: results, durationSeconds: document.summary.durationS + seconds)
         try JSONEncoder().encode(RunDocument(run: document.run, summary: summary, results: results)).write(to: URL(fileURLWithPath: path))
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import LLMResults
 import LLMExperiment
 import LLMSimulator
 import TestSupport
@@ -60,7 +61,7 @@ import FoundationNetworking
             let failing = try await run(base + ["--fail-on-assert", "--quiet", "--output", strict])
             #expect(failing.status == 4, "\(failing.stderr)")
             #expect(failing.stderr.contains("2 of 6 answers failed their expectations"), "\(failing.stderr)")
-            #expect(try ResultWriter.readResults(path: strict).count == 6)
+            #expect(try ResultDocument.results(path: strict).count == 6)
             let passing = try await run(["--base-url", endpoint.baseURL, "--prompt", "x", "--expect-json", "--fail-on-assert", "--quiet"])
             #expect(passing.status == 0, "\(passing.stderr)")
         }
@@ -151,7 +152,7 @@ import FoundationNetworking
             // The JSONL file has each result as its request finished, then again once judged.
             let lines = try String(contentsOfFile: jsonl, encoding: .utf8).split(separator: "\n")
             #expect(lines.count == 6 && lines.prefix(3).allSatisfy { !$0.contains("judge_score") })
-            #expect(try ResultWriter.readResults(path: jsonl).map(\.judgeScore) == [7, 7, 7])
+            #expect(try ResultDocument.results(path: jsonl).map(\.judgeScore) == [7, 7, 7])
         }
         // The same server under another spelling of its address is still the measured server.
         try await SimulatorServer.withRunning(replying("I'd say 7/10.")) { endpoint in
@@ -258,7 +259,7 @@ import FoundationNetworking
                 ])
                 #expect(first.status == 0, "\(first.stderr)")
             }
-            #expect(try ResultWriter.readResults(path: jsonl).allSatisfy { $0.judgeScore == nil && $0.judgeError != nil && $0.assertionsPassed == false })
+            #expect(try ResultDocument.results(path: jsonl).allSatisfy { $0.judgeScore == nil && $0.judgeError != nil && $0.assertionsPassed == false })
             // Resumed with the judge on the measured server and other expectations: the kept answers
             // are judged and checked again, nothing is sent again.
             let resumed = try await run([
@@ -267,7 +268,7 @@ import FoundationNetworking
             ])
             #expect(resumed.status == 0, "\(resumed.stderr)")
             #expect(resumed.stdout.contains("7.00 mean of 3") && resumed.stdout.contains("3/3 passed"), "\(resumed.stdout)")
-            let results = try ResultWriter.readResults(path: jsonl)
+            let results = try ResultDocument.results(path: jsonl)
             #expect(results.map(\.judgeScore) == [7, 7, 7] && results.allSatisfy { $0.judgeError == nil && $0.assertionsPassed == true })
             #expect(try await endpoint.metric("llmsim_requests_total") == 3 + 3, "three answers, then three verdicts")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import LLMResults
 import LLMExperiment
 import LLMSimulator
 import TestSupport
@@ -134,7 +135,7 @@ import FoundationNetworking
                 ])
                 #expect(output.status == 0, "\(output.stderr)")
                 #expect(output.stderr.contains("warning: not logged to MLflow"), "\(output.stderr)")
-                #expect(try ResultWriter.readResults(path: json).count == 1)
+                #expect(try ResultDocument.results(path: json).count == 1)
             }
         }
     }

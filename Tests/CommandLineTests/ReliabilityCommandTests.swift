@@ -1,4 +1,5 @@
 import Foundation
+import LLMResults
 import LLMExperiment
 import LLMSimulator
 import TestSupport
@@ -75,14 +76,14 @@ import Testing
             #expect(document.run.requestsPlanned == 12)
             #expect(document.results.count < 12)
             #expect(document.results.allSatisfy { $0.success }, "the grace period let the requests in flight finish")
-            #expect(try ResultWriter.readResults(path: jsonl).count == document.results.count)
+            #expect(try ResultDocument.results(path: jsonl).count == document.results.count)
             #expect(try ResultWriter.readCSV(path: csv).count == document.results.count)
 
             let resumed = try await runProcess(
                 TestEnvironment.cliBinary,
                 ["--base-url", endpoint.baseURL, "--prompt-file", prompts, "--concurrent", "6", "--resume", jsonl, "--quiet"])
             #expect(resumed.status == 0, "\(resumed.stderr)")
-            let all = try ResultWriter.readResults(path: jsonl)
+            let all = try ResultDocument.results(path: jsonl)
             #expect(all.map(\.index) == Array(0..<12))
             #expect(all.allSatisfy { $0.success })
             #expect(Self.lines(jsonl) == 12, "nothing sent twice")
@@ -151,7 +152,7 @@ import Testing
             // The two first attempts were answered; the requests waiting to retry gave up at the Ctrl-C.
             let received = try await endpoint.metric("llmsim_requests_total")
             #expect(received == 2, "\(received) requests reached the server")
-            let results = try ResultWriter.readResults(path: jsonl)
+            let results = try ResultDocument.results(path: jsonl)
             #expect(results.count == 2 && results.allSatisfy { $0.errorKind == .httpStatus && $0.httpStatus == 503 && $0.attempts == 1 })
         }
     }
@@ -179,7 +180,7 @@ import Testing
             let output = try await runProcess(
                 TestEnvironment.cliBinary, ["--base-url", "http://127.0.0.1:\(port)/v1", "--prompt", "x", "--model", "m", "--output", json])
             #expect(output.status == 1, "\(output.stderr)")
-            let result = try #require(try ResultWriter.readResults(path: json).first)
+            let result = try #require(try ResultDocument.results(path: json).first)
             #expect(result.errorKind == .invalidResponse, "\(result.error ?? "")")
             #expect(result.error?.contains("Content-Type: text/html") == true && result.error?.contains("<html>") == true, "\(result.error ?? "")")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import LLMResults
 import LLMBench
 import LLMExperiment
 import LLMSimulator
@@ -41,10 +42,10 @@ import Testing
             #expect(merge.status == 0, "\(merge.stderr)")
         }
         // The union of the shards' requests is the workload, none twice.
-        let pooled = try jsonl.flatMap { try ResultWriter.readResults(path: $0) }
+        let pooled = try jsonl.flatMap { try ResultDocument.results(path: $0) }
         #expect(pooled.map(\.index).sorted() == Array(0..<requests))
         for (shard, path) in jsonl.enumerated() {
-            #expect(try ResultWriter.readResults(path: path).allSatisfy { $0.index % workers == shard })
+            #expect(try ResultDocument.results(path: path).allSatisfy { $0.index % workers == shard })
         }
         let shards = try json.map { try JSONDecoder().decode(BenchDocument.self, from: Data(contentsOf: URL(fileURLWithPath: $0))) }
         let document = try JSONDecoder().decode(BenchDocument.self, from: Data(contentsOf: URL(fileURLWithPath: merged)))
@@ -56,7 +57,7 @@ import Testing
         var histogram = LatencyHistogram()
         for result in pooled where result.success { histogram.record(seconds: result.latencyS) }
         let exact = try #require(histogram.summary)
-        let e2e = try #require(summary.e2eS)
+        let e2e = try #require(summary.latencyS)
         for (merged, pooled) in zip([e2e.p50, e2e.p90, e2e.p99, e2e.max], [exact.p50, exact.p90, exact.p99, exact.max]) {
             #expect(abs(merged - pooled) / pooled < 0.001, "\(e2e) vs \(exact)")
         }
@@ -65,8 +66,8 @@ import Testing
         #expect(abs(e2e.max - sorted.last!) / sorted.last! < 0.001)
         // Throughput and tokens are the workers' sums; the time series counts every request.
         let shardSummaries = shards.compactMap { $0.levels.first?.summary }
-        #expect(abs(summary.requestThroughput - shardSummaries.map(\.requestThroughput).reduce(0, +)) < 1e-9)
-        #expect(summary.outputTokens == shardSummaries.map(\.outputTokens).reduce(0, +))
+        #expect(abs(summary.requestsPerSecond - shardSummaries.map(\.requestsPerSecond).reduce(0, +)) < 1e-9)
+        #expect(summary.totalCompletionTokens == shardSummaries.map(\.totalCompletionTokens).reduce(0, +))
         #expect(document.levels[0].timeSeries.map(\.completed).reduce(0, +) == summary.successful)
         // The client's load: every worker's CPU time and cores, the largest worker's memory.
         let loads = shardSummaries.compactMap(\.client)

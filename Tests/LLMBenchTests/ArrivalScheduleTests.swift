@@ -1,3 +1,4 @@
+import LLMResults
 import LLMBench
 import Testing
 

@@ -1,3 +1,4 @@
+import LLMResults
 import LLMBench
 import LLMClientKit
 import Foundation
@@ -34,9 +35,9 @@ func benchResult(success: Bool = true, latency: Double, ttft: Double?, itl: [Dou
         let summary = metrics.summary(durationSeconds: 2)
         #expect(summary.totalRequests == 4 && summary.successful == 3 && summary.failed == 1)
         #expect(summary.errorsByKind == ["request_timeout": 1])
-        #expect(summary.requestThroughput == 1.5)
-        #expect(summary.outputTokens == 10 && summary.outputTokenThroughput == 5)
-        #expect(summary.inputTokens == 30 && summary.totalTokenThroughput == 20)
+        #expect(summary.requestsPerSecond == 1.5)
+        #expect(summary.totalCompletionTokens == 10 && summary.outputTokensPerSecond == 5)
+        #expect(summary.totalPromptTokens == 30 && summary.totalTokensPerSecond == 20)
         #expect(summary.goodput == 0.5)
         #expect(summary.sloAttainmentPercent == 25)
         let ttft = try #require(summary.ttftS)
@@ -127,12 +128,12 @@ func benchResult(success: Bool = true, latency: Double, ttft: Double?, itl: [Dou
     }
 
     @Test func saturationIsWhereThroughputStopsWhileLatencyClimbs() {
-        func level(_ throughput: Double, _ latency: Double) -> BenchSummary {
+        func level(_ throughput: Double, _ latency: Double) -> ResultSummary {
             var summary = BenchMetrics(start: .now, slo: nil).summary(durationSeconds: 1)
-            summary.requestThroughput = throughput
+            summary.requestsPerSecond = throughput
             var metrics = LatencyHistogram()
             metrics.record(seconds: latency)
-            summary.e2eS = metrics.summary
+            summary.latencyS = metrics.summary
             return summary
         }
         #expect(BenchDocument.saturation([level(1, 1), level(2, 1.05), level(3.9, 1.1), level(4.0, 2), level(4.1, 4)]) == 2)

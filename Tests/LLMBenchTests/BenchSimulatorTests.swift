@@ -1,4 +1,5 @@
 import Foundation
+import LLMResults
 import LLMBench
 import LLMClientKit
 import LLMSimulator
@@ -20,10 +21,10 @@ import Testing
                 let summary = level.summary
                 #expect(summary.totalRequests == 40 && summary.successful == 40, "\(results.failures)")
                 #expect(summary.maxInFlight == 4)
-                #expect(summary.outputTokens == 320)
+                #expect(summary.totalCompletionTokens == 320)
                 let ttft = try #require(summary.ttftS)
                 let itl = try #require(summary.itlS)
-                let e2e = try #require(summary.e2eS)
+                let e2e = try #require(summary.latencyS)
                 // The simulator never sends a token before it is due: these lower bounds hold on any
                 // machine, however busy (upper bounds would be timings, which depend on the machine).
                 #expect(ttft.min >= 0.05 - 0.001, "\(ttft)")

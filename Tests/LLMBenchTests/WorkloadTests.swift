@@ -1,4 +1,5 @@
 import Foundation
+import LLMResults
 import LLMBench
 import LLMClientKit
 import LLMSimulator

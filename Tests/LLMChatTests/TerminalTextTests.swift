@@ -1,3 +1,4 @@
+import LLMResults
 import LLMExperiment
 import LLMSupport
 import Testing
@@ -40,7 +41,7 @@ import Testing
     }
 
     @Test func theSummaryIsPlainUnlessAskedForColour() {
-        let summary = RunSummary(results: [], durationSeconds: 1)
+        let summary = ResultSummary(results: [], durationSeconds: 1)
         #expect(!formatSummary(summary).contains("\u{1B}"))
         #expect(formatSummary(summary, style: TerminalStyle(isEnabled: true)).contains("\u{1B}[1m📊 EXPERIMENT SUMMARY\u{1B}[0m"))
         let lines = formatSummary(summary).split(separator: "\n")

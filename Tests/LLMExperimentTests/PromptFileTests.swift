@@ -1,5 +1,6 @@
 import Foundation
 import LLMClientKit
+import LLMResults
 import LLMExperiment
 import OpenAIAPI
 import TestSupport

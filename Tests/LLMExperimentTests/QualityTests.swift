@@ -1,5 +1,6 @@
 import Foundation
 import LLMClientKit
+import LLMResults
 import LLMExperiment
 import Testing
 
@@ -69,7 +70,7 @@ import Testing
         let results = outputs.enumerated().map { result($0.offset, $0.element, prompt: "p") }
             + [result(10, "x", prompt: "alone"), result(11, "y", prompt: "p", setting: "temperature=1.0"), result(12, "z", prompt: "p", setting: "temperature=1.0")]
             + [result(13, "failed answers are left out", prompt: "p", success: false)]
-        let summary = try #require(RunSummary(results: results, durationSeconds: 1).quality?.consistency)
+        let summary = try #require(ResultSummary(results: results, durationSeconds: 1).quality?.consistency)
         #expect(summary.prompts == 2, "the prompt sent once has no consistency; a setting is its own prompt")
         #expect(summary.perPrompt.map(\.setting) == [nil, "temperature=1.0"])
         #expect(summary.perPrompt[0].answers == 4, "the failed request is not an answer")
@@ -82,7 +83,7 @@ import Testing
         first.messages = [.init(role: "user", content: "Tell me about Seoul."), .init(role: "assistant", content: "…"), .init(role: "user", content: "Continue.")]
         var second = result(1, "b", prompt: "Continue.")
         second.messages = [.init(role: "user", content: "Tell me about Busan."), .init(role: "assistant", content: "…"), .init(role: "user", content: "Continue.")]
-        #expect(RunSummary(results: [first, second], durationSeconds: 1).quality == nil, "two conversations that end alike are two prompts")
+        #expect(ResultSummary(results: [first, second], durationSeconds: 1).quality == nil, "two conversations that end alike are two prompts")
         let cold = (0..<2).map { index -> RequestResult in
             var repeat_ = result(index, "same", prompt: "Explain AI")
             repeat_.temperature = 0
@@ -93,12 +94,12 @@ import Testing
             repeat_.temperature = 1.5
             return repeat_
         }
-        let consistency = try #require(RunSummary(results: cold + hot, durationSeconds: 1).quality?.consistency)
+        let consistency = try #require(ResultSummary(results: cold + hot, durationSeconds: 1).quality?.consistency)
         #expect(consistency.perPrompt.map(\.identicalShare) == [1, 0.5], "a prompt's own temperature makes it another prompt")
     }
 
     @Test func qualityIsAbsentWhenThereIsNothingToSay() {
-        #expect(RunSummary(results: [result(0, "a"), result(1, "b", prompt: "other")], durationSeconds: 1).quality == nil)
+        #expect(ResultSummary(results: [result(0, "a"), result(1, "b", prompt: "other")], durationSeconds: 1).quality == nil)
     }
 
     @Test func assertionAndJudgeFiguresAreSummarised() throws {
@@ -109,7 +110,7 @@ import Testing
         results[0].judgeScore = 8
         results[1].judgeScore = 3
         results[2].judgeError = "no score"
-        let quality = try #require(RunSummary(results: results, durationSeconds: 1).quality)
+        let quality = try #require(ResultSummary(results: results, durationSeconds: 1).quality)
         #expect(quality.assertionsChecked == 3 && quality.assertionsPassed == 2 && quality.assertionPassRate == 2.0 / 3)
         #expect(quality.judged == 2 && quality.judgeMeanScore == 5.5 && quality.judgeMinScore == 3 && quality.judgeMaxScore == 8)
         #expect(quality.judgeErrors == 1 && quality.consistency == nil)

@@ -1,5 +1,6 @@
 import Foundation
 import LLMClientKit
+import LLMResults
 import LLMExperiment
 import LLMSimulator
 import TestSupport
@@ -20,10 +21,10 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("r.jsonl").path
         try Data("keep me\n".utf8).write(to: URL(fileURLWithPath: path))
-        #expect(throws: ResultFileError.self) { try ResultWriter(path: path, format: .jsonl) }
+        #expect(throws: ResultsError.self) { try ResultWriter(path: path, format: .jsonl) }
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "keep me\n")
         let writer = try ResultWriter(path: path, format: .jsonl, overwrite: true)
-        try writer.finish(run: Self.run, summary: RunSummary(results: [], durationSeconds: 0))
+        try writer.finish(run: Self.run, summary: ResultSummary(results: [], durationSeconds: 0))
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "")
     }
 
@@ -34,12 +35,12 @@ import Testing
         let first = Self.result(index: 0, success: true)
         let complete = String(decoding: try JSONEncoder().encode(first), as: UTF8.self)
         try Data((complete + "\n" + complete.prefix(40)).utf8).write(to: URL(fileURLWithPath: path))
-        #expect(try ResultWriter.readResults(path: path).map(\.index) == [0])
+        #expect(try ResultDocument.results(path: path).map(\.index) == [0])
         let writer = try ResultWriter(appendingTo: path)
         try writer.append(Self.result(index: 1, success: false))
         try writer.append(Self.result(index: 1, success: true))  // a resumed request: the last line wins
-        try writer.finish(run: Self.run, summary: RunSummary(results: [], durationSeconds: 0))
-        let read = try ResultWriter.readResults(path: path)
+        try writer.finish(run: Self.run, summary: ResultSummary(results: [], durationSeconds: 0))
+        let read = try ResultDocument.results(path: path)
         #expect(read.map(\.index) == [0, 1])
         #expect(read.allSatisfy { $0.success })
     }
@@ -55,7 +56,7 @@ import Testing
             result.prompt = "질문 \(index % 6)"
             try earlier.append(result)
         }
-        try earlier.finish(run: Self.run, summary: RunSummary(results: [], durationSeconds: 0))
+        try earlier.finish(run: Self.run, summary: ResultSummary(results: [], durationSeconds: 0))
 
         try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
             let csv = directory.appendingPathComponent("run.csv").path
@@ -70,7 +71,7 @@ import Testing
             #expect(outcome.summary.successful == 12)
             #expect(outcome.run.resumedFrom == jsonl)
             #expect(outcome.run.interrupted == nil)
-            #expect(try ResultWriter.readResults(path: jsonl).map(\.index) == Array(0..<12))
+            #expect(try ResultDocument.results(path: jsonl).map(\.index) == Array(0..<12))
             #expect(try ResultWriter.readCSV(path: csv).count == 12, "the new CSV holds the kept results too")
         }
     }
@@ -83,7 +84,7 @@ import Testing
         var foreign = Self.result(index: 1, success: true)
         foreign.prompt = "a different prompt"
         try writer.append(foreign)
-        try writer.finish(run: Self.run, summary: RunSummary(results: [], durationSeconds: 0))
+        try writer.finish(run: Self.run, summary: ResultSummary(results: [], durationSeconds: 0))
         let plan = ExperimentPlan(prompts: prompts, resumeFile: jsonl)
         #expect(throws: ExperimentError.self) { try plan.resumedResults() }
     }

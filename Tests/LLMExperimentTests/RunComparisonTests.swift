@@ -1,5 +1,6 @@
 import Foundation
 import LLMClientKit
+import LLMResults
 import LLMExperiment
 import LLMSupport
 import Testing
@@ -45,7 +46,7 @@ import Testing
                     repeat: repeatIndex, tokens: tokens + number))
             }
         }
-        return RunDocument(run: info(), summary: RunSummary(results: results, durationSeconds: 10), results: results)
+        return RunDocument(run: info(), summary: ResultSummary(results: results, durationSeconds: 10), results: results)
     }
 
     static func info() -> RunInfo {
@@ -132,7 +133,7 @@ import Testing
         }
         var info = Self.info()
         info.settings = ["temperature=0.1", "temperature=0.9"]
-        let document = RunDocument(run: info, summary: RunSummary(results: results, durationSeconds: 2), results: results)
+        let document = RunDocument(run: info, summary: ResultSummary(results: results, durationSeconds: 2), results: results)
         let runs = ComparedRun.runs(of: document, file: "runs/sweep.json")
         #expect(runs.map(\.label) == ["sweep.json temperature=0.1", "sweep.json temperature=0.9"])
         #expect(runs.map(\.setting) == ["temperature=0.1", "temperature=0.9"])
@@ -180,13 +181,13 @@ import Testing
         #expect(reason([json]).hasPrefix("cannot use \(json): it holds one run"))
         let bench = folder.appendingPathComponent("bench.json").path
         try Data(#"{"run": {}, "bench": {}, "levels": []}"#.utf8).write(to: URL(fileURLWithPath: bench))
-        #expect(reason([json, bench]).contains("benchmark"))
+        #expect(reason([json, bench]).hasPrefix("cannot use \(bench): neither a run nor a bench result document (missing run."))
         let csv = folder.appendingPathComponent("r.csv").path
         try Data("index\n0\n".utf8).write(to: URL(fileURLWithPath: csv))
         #expect(reason([json, csv]).hasPrefix("cannot use \(csv): CSV"))
         let other = folder.appendingPathComponent("other.json").path
         try Data(#"{"results": 3}"#.utf8).write(to: URL(fileURLWithPath: other))
-        #expect(reason([json, other]).hasPrefix("cannot use \(other): not a run result document"))
+        #expect(reason([json, other]).hasPrefix("cannot use \(other): neither a run nor a bench result document"))
         let empty = folder.appendingPathComponent("empty.jsonl").path
         try Data().write(to: URL(fileURLWithPath: empty))
         #expect(reason([json, empty]) == "cannot use \(empty): it holds no results")
@@ -256,7 +257,7 @@ import Testing
             results[index].assertionsPassed = !fails
             results[index].assertionFailures = fails ? ["does not contain \"정답\""] : []
         }
-        return RunDocument(run: RunComparisonTests.info(), summary: RunSummary(results: results, durationSeconds: 10), results: results)
+        return RunDocument(run: RunComparisonTests.info(), summary: ResultSummary(results: results, durationSeconds: 10), results: results)
     }
 
     private func comparison() -> RunComparison {

@@ -1,3 +1,4 @@
+import LLMResults
 import LLMExperiment
 import LLMSupport
 import Testing

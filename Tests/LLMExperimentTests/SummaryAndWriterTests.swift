@@ -1,5 +1,6 @@
 import Foundation
 import LLMClientKit
+import LLMResults
 import LLMExperiment
 import OpenAIAPI
 import Testing
@@ -57,7 +58,7 @@ func makeResult(index: Int, success: Bool = true, latency: Double = 1, ttft: Dou
     return result
 }
 
-@Suite struct RunSummaryTests {
+@Suite struct ResultSummaryTests {
     @Test func arithmeticOverSuccessfulRequests() throws {
         var timedOut = makeResult(index: 3, success: false, latency: 30, ttft: 0.5, itl: [9], prompt: 100, completion: 100)
         timedOut.errorKind = .requestTimeout
@@ -67,7 +68,7 @@ func makeResult(index: Int, success: Bool = true, latency: Double = 1, ttft: Dou
             makeResult(index: 2, success: false, latency: 9, ttft: nil, itl: []),
             timedOut,
         ]
-        let summary = RunSummary(results: results, durationSeconds: 2)
+        let summary = ResultSummary(results: results, durationSeconds: 2)
         #expect(summary.totalRequests == 4 && summary.successful == 2 && summary.failed == 2)
         #expect(summary.errorsByKind == ["http_status": 1, "request_timeout": 1])
         #expect(summary.durationS == 2)
@@ -93,19 +94,19 @@ func makeResult(index: Int, success: Bool = true, latency: Double = 1, ttft: Dou
         estimated.tpotS = 0.05
         var kindless = makeResult(index: 1, success: false)
         kindless.errorKind = nil
-        let summary = RunSummary(results: [estimated, kindless], durationSeconds: 0)
+        let summary = ResultSummary(results: [estimated, kindless], durationSeconds: 0)
         #expect(summary.tokensEstimated)
         #expect(summary.errorsByKind == ["unknown": 1])
         #expect(summary.totalPromptTokens == 0 && summary.totalCompletionTokens == 4)
         #expect(summary.requestsPerSecond == 0 && summary.outputTokensPerSecond == 0 && summary.totalTokensPerSecond == 0)
         #expect(summary.tpotS?.mean == 0.05)
 
-        let empty = RunSummary(results: [], durationSeconds: 1)
+        let empty = ResultSummary(results: [], durationSeconds: 1)
         #expect(empty.totalRequests == 0 && empty.latencyS == nil && empty.ttftS == nil && empty.itlS == nil && empty.tpotS == nil)
     }
 
     @Test func encodesSnakeCaseKeys() throws {
-        let data = try JSONEncoder().encode(RunSummary(results: [makeResult(index: 0)], durationSeconds: 1))
+        let data = try JSONEncoder().encode(ResultSummary(results: [makeResult(index: 0)], durationSeconds: 1))
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         for key in ["total_requests", "successful", "failed", "errors_by_kind", "duration_s", "latency_s", "ttft_s", "itl_s",
                     "requests_per_second", "output_tokens_per_second", "total_tokens_per_second", "total_prompt_tokens",
@@ -122,7 +123,7 @@ func makeResult(index: Int, success: Bool = true, latency: Double = 1, ttft: Dou
             makeResult(index: 1, latency: 3, ttft: 0.3, itl: [0.2]),
             makeResult(index: 2, success: false, latency: 9, ttft: nil, itl: []),
         ]
-        let text = formatSummary(RunSummary(results: results, durationSeconds: 2))
+        let text = formatSummary(ResultSummary(results: results, durationSeconds: 2))
         let lines = text.components(separatedBy: "\n")
         #expect(lines[1] == "📊 EXPERIMENT SUMMARY")
         #expect(lines.contains("Total requests:      3"))
@@ -142,7 +143,7 @@ func makeResult(index: Int, success: Bool = true, latency: Double = 1, ttft: Dou
     @Test func showsNAAndEstimates() {
         var failed = makeResult(index: 0, success: false)
         failed.tokensEstimated = true
-        let text = formatSummary(RunSummary(results: [failed], durationSeconds: 1))
+        let text = formatSummary(ResultSummary(results: [failed], durationSeconds: 1))
         for metric in ["end-to-end (s)", "TTFT (s)", "ITL (ms)", "TPOT (ms)"] {
             #expect(text.contains("  \(metric)".padding(toLength: 16, withPad: " ", startingAt: 0) + "     n/a"), "\(metric)")
         }
@@ -195,10 +196,10 @@ func makeResult(index: Int, success: Bool = true, latency: Double = 1, ttft: Dou
         for result in results { try writer.append(result) }
         if format == .jsonl {
             // every line is on disk before the run finishes (read back in index order)
-            #expect(try ResultWriter.readResults(path: path) == results.sorted { $0.index < $1.index })
+            #expect(try ResultDocument.results(path: path) == results.sorted { $0.index < $1.index })
         }
-        try writer.finish(run: run, summary: RunSummary(results: results, durationSeconds: 1))
-        let read = try ResultWriter.readResults(path: path)
+        try writer.finish(run: run, summary: ResultSummary(results: results, durationSeconds: 1))
+        let read = try ResultDocument.results(path: path)
         #expect(read == results.sorted { $0.index < $1.index })
         if format == .json {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -225,7 +226,7 @@ func makeResult(index: Int, success: Bool = true, latency: Double = 1, ttft: Dou
         // rows are on disk before the run finishes
         #expect(try ResultWriter.readCSV(path: path).count == 2)
         for result in results.dropFirst(2) { try writer.append(result) }
-        try writer.finish(run: run, summary: RunSummary(results: results, durationSeconds: 1))
+        try writer.finish(run: run, summary: ResultSummary(results: results, durationSeconds: 1))
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF])
         let text = String(decoding: bytes.dropFirst(3), as: UTF8.self)

@@ -1,5 +1,5 @@
 import Foundation
-import LLMExperiment
+import LLMResults
 import Testing
 
 @testable import LLMReport

@@ -1,6 +1,6 @@
 import Foundation
 import LLMClientKit
-import LLMExperiment
+import LLMResults
 import Testing
 
 @testable import LLMReport
@@ -40,7 +40,7 @@ func sampleRunDocument(name: String = "sample") -> RunDocument {
         startedAt: iso8601Timestamp(Date(timeIntervalSince1970: 1_800_000_000)), finishedAt: nil, toolVersion: "0.1.0")
     // RunDocument has no public memberwise initialiser: build it as ResultWriter writes it.
     let encoder = JSONEncoder()
-    let parts = [("run", try! encoder.encode(info)), ("summary", try! encoder.encode(RunSummary(results: results, durationSeconds: 1.7))),
+    let parts = [("run", try! encoder.encode(info)), ("summary", try! encoder.encode(ResultSummary(results: results, durationSeconds: 1.7))),
                  ("results", try! encoder.encode(results))]
     let json = "{" + parts.map { "\"\($0.0)\": \(String(decoding: $0.1, as: UTF8.self))" }.joined(separator: ", ") + "}"
     return try! JSONDecoder().decode(RunDocument.self, from: Data(json.utf8))
@@ -138,7 +138,7 @@ let sampleBenchJSON = """
 
     @Test func unreadableFilesAreNamedInTheError() throws {
         let missing = NSTemporaryDirectory() + "no-such-report-input-\(UUID().uuidString).json"
-        #expect(throws: ReportError.self) { try HTMLReport.render(resultFiles: [missing]) }
+        #expect(throws: ResultsError.self) { try HTMLReport.render(resultFiles: [missing]) }
         do {
             _ = try ReportInput(resultFiles: [missing])
         } catch {
@@ -160,7 +160,7 @@ let sampleBenchJSON = """
         let path = NSTemporaryDirectory() + "report-\(UUID().uuidString)/report.html"
         let input = ReportInput(run: sampleRunDocument(), name: "run.json")
         try HTMLReport.write(input, to: path)
-        #expect(throws: ReportError.self) { try HTMLReport.write(input, to: path) }
+        #expect(throws: ResultsError.self) { try HTMLReport.write(input, to: path) }
         try HTMLReport.write(input, to: path, overwrite: true)
         #expect(try String(contentsOfFile: path, encoding: .utf8).hasPrefix("<!DOCTYPE html>"))
     }

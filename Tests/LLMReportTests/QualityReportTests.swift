@@ -1,6 +1,6 @@
 import Foundation
 import LLMClientKit
-import LLMExperiment
+import LLMResults
 import Testing
 
 @testable import LLMReport
@@ -48,7 +48,7 @@ func qualityRunDocument(settings: [String] = []) -> RunDocument {
         startedAt: iso8601Timestamp(Date(timeIntervalSince1970: 1_800_000_000)), finishedAt: nil, toolVersion: "0.1.0")
     info.judgeModel = "judge-<model>"
     if !settings.isEmpty { info.settings = settings }
-    return RunDocument(run: info, summary: RunSummary(results: results, durationSeconds: 2), results: results)
+    return RunDocument(run: info, summary: ResultSummary(results: results, durationSeconds: 2), results: results)
 }
 
 /// The answers' quality in the report: the summary's quality table, the per-request marks, the
@@ -144,7 +144,7 @@ func qualityRunDocument(settings: [String] = []) -> RunDocument {
             worse.results[index].assertionsPassed = false
             worse.results[index].assertionFailures = ["does not match /^4$/"]
         }
-        worse = RunDocument(run: worse.run, summary: RunSummary(results: worse.results, durationSeconds: 2), results: worse.results)
+        worse = RunDocument(run: worse.run, summary: ResultSummary(results: worse.results, durationSeconds: 2), results: worse.results)
         let comparison = RunComparison(runs: ComparedRun.runs(of: qualityRunDocument(), file: "좋은.json") + ComparedRun.runs(of: worse, file: "worse.json"))
         let html = HTMLReport.render(ReportInput(comparison: comparison))
         // Per run in the summary.

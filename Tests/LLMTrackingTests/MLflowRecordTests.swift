@@ -1,5 +1,5 @@
 import Foundation
-import LLMBench
+import LLMResults
 import LLMClientKit
 import LLMExperiment
 import Testing
@@ -28,8 +28,8 @@ import Testing
         return result
     }
 
-    static var summary: RunSummary {
-        RunSummary(
+    static var summary: ResultSummary {
+        ResultSummary(
             results: [
                 result(index: 0, success: true, latency: 1.0, ttft: 0.1), result(index: 1, success: true, latency: 2.0, ttft: 0.2),
                 result(index: 2, success: false, latency: 0.5, ttft: nil, kind: .requestTimeout),
@@ -187,7 +187,7 @@ import Testing
         do throws(MLflowError) {
             _ = try MLflowSettings(trackingURI: "./mlruns")
         } catch {
-            #expect(error.kind == .configuration)
+            #expect(error.code == .configuration)
             #expect(error.description.contains("./mlruns") && error.description.contains("http://"))
         }
     }

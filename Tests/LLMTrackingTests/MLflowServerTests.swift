@@ -1,5 +1,5 @@
 import Foundation
-import LLMBench
+import LLMResults
 import LLMClientKit
 import LLMExperiment
 import LLMSimulator
@@ -220,7 +220,7 @@ import FoundationNetworking
         }
     }
 
-    @Test(.requires(.mlflow)) func mlflowsErrorsAreReportedAndAFailedUploadMarksTheRunFailed() async throws {
+    @Test(.requires(.mlflow)) func mlflowsErrorsAreReportedAndAFailedUploadLeavesTheRunFinishedWithAWarning() async throws {
         try await withMLflow { mlflowURL in
             let settings = try MLflowSettings(trackingURI: mlflowURL, experimentName: uniqueExperiment("errors"))
             do throws(MLflowError) {
@@ -229,24 +229,22 @@ import FoundationNetworking
                 }
                 Issue.record("a missing run was found")
             } catch {
-                #expect(error.kind == .http(status: 404, code: "RESOURCE_DOES_NOT_EXIST"))
+                #expect(error.code == .http && error.httpStatus == 404 && error.serverErrorCode == "RESOURCE_DOES_NOT_EXIST")
                 #expect(error.description.hasPrefix("MLflow tracking at \(mlflowURL): cannot read the run: HTTP 404 RESOURCE_DOES_NOT_EXIST"))
             }
 
             let tracker = MLflowTracker(settings: settings)
             let info = MLflowRecordTests.runInfo(), summary = MLflowRecordTests.summary
             let missing = "/nonexistent/llm-client/results.csv"
-            do throws(MLflowError) {
-                try await tracker.logRun(run: info, summary: summary, resultFiles: [missing], status: .finished)
-                Issue.record("a missing result file was uploaded")
-            } catch {
-                #expect(error.kind == .file)
-                #expect(error.description.contains(missing))
-                let runID = try #require(error.runID)
-                let run = try await getRun(mlflowURL, runID)
-                #expect(run.info["status"] as? String == "FAILED")
-                #expect(run.metrics["total_requests"] == 3)  // what was logged before the failure stays
-            }
+            // Only the upload failed: the run is complete without its files, and says so.
+            let withoutFiles = try await tracker.logRun(run: info, summary: summary, resultFiles: [missing], status: .finished)
+            let warning = try #require(withoutFiles.artifactWarning, "a missing result file was uploaded")
+            #expect(warning.code == .file && warning.runID == withoutFiles.runID)
+            #expect(warning.description.contains(missing))
+            let run = try await getRun(mlflowURL, withoutFiles.runID)
+            #expect(run.info["status"] as? String == "FINISHED")
+            #expect(run.tags["llm_client.artifacts"] == "not uploaded")
+            #expect(run.metrics["total_requests"] == 3)
 
             // A deleted experiment is named as such instead of failing obscurely at runs/create.
             let experiment = uniqueExperiment("deleted")
@@ -259,10 +257,70 @@ import FoundationNetworking
                 try await deleted.logRun(run: info, summary: summary, resultFiles: [], status: .finished)
                 Issue.record("a run was logged into a deleted experiment")
             } catch {
-                #expect(error.kind == .configuration)
+                #expect(error.code == .configuration)
                 #expect(error.description.contains(experiment) && error.description.contains("deleted"))
             }
         }
+    }
+
+    /// A server started with a local `--default-artifact-root` hands out artifact paths only its
+    /// Python client can write: the run's parameters and metrics are logged all the same, so it
+    /// ends FINISHED with a tag saying the files were not uploaded, and the warning comes back.
+    @Test(.requires(.mlflow, .python)) func aServerWithLocalArtifactsFinishesTheRunWithoutItsFiles() async throws {
+        try await withMLflow { _ in
+            let python = try RealService.python.required()
+            let directory = try temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let port = try await freePort(python: python)
+            let url = "http://127.0.0.1:\(port)"
+            let log = try FileHandle(forWritingTo: {
+                let path = directory.appendingPathComponent("server.log")
+                FileManager.default.createFile(atPath: path.path, contents: nil)
+                return path
+            }())
+            try await withBackgroundProcess(
+                URL(fileURLWithPath: python),
+                ["-m", "mlflow", "server", "--host", "127.0.0.1", "--port", String(port), "--workers", "1",
+                 "--backend-store-uri", "sqlite:///\(directory.path)/mlflow.db",
+                 "--default-artifact-root", directory.appendingPathComponent("artifacts").path],
+                stdout: log, stderr: log
+            ) { _ in
+                try await waitUntilHealthy(url)
+                let results = directory.appendingPathComponent("results.json").path
+                try Data("{}".utf8).write(to: URL(fileURLWithPath: results))
+                let tracker = MLflowTracker(settings: try MLflowSettings(trackingURI: url, experimentName: uniqueExperiment("local artifacts")))
+                let reference = try await tracker.logRun(
+                    run: MLflowRecordTests.runInfo(), summary: MLflowRecordTests.summary, resultFiles: [results], status: .finished)
+                let warning = try #require(reference.artifactWarning, "the upload to a local artifact root should have failed")
+                #expect(warning.code == .configuration && warning.runID == reference.runID)
+                #expect(warning.description.contains("--serve-artifacts"))
+                let run = try await getRun(url, reference.runID)
+                #expect(run.info["status"] as? String == "FINISHED")
+                #expect(run.tags["llm_client.artifacts"] == "not uploaded")
+                #expect(run.tags["llm_client.artifacts_warning"] == warning.description)
+                #expect(run.metrics["total_requests"] == 3 && run.params["model"] != nil)
+            }
+        }
+    }
+
+    /// A loopback port nothing listens on now (the OS's choice, asked through Python).
+    private func freePort(python: String) async throws -> Int {
+        let output = try await runProcess(
+            URL(fileURLWithPath: python),
+            ["-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"])
+        return try #require(Int(output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+    }
+
+    /// Waits up to five minutes (a new SQLite store's migrations are slow on a busy machine) for
+    /// `/health` of the MLflow server at `url` to answer 200.
+    private func waitUntilHealthy(_ url: String) async throws {
+        let deadline = ContinuousClock.now + .seconds(300)
+        while ContinuousClock.now < deadline {
+            if let (status, _) = try? await call("\(url)/health"), status == 200 { return }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        Issue.record("the MLflow server at \(url) did not become healthy within 300 s")
+        throw CancellationError()
     }
 
     @Test func anUnreachableServerGivesAClearErrorNamingItsURL() async throws {
@@ -275,7 +333,7 @@ import FoundationNetworking
                     resultFiles: [], status: .finished)
                 Issue.record("logging to a closed port succeeded")
             } catch {
-                #expect(error.kind == .unreachable)
+                #expect(error.code == .unreachable)
                 #expect(error.runID == nil)
                 #expect(error.description == "MLflow tracking at \(url): cannot find experiment 'anything': "
                     + "connection refused: nothing is listening there (is `mlflow server` running?)")
@@ -292,7 +350,7 @@ import FoundationNetworking
                     resultFiles: [], status: .finished)
                 Issue.record("the simulator passed for MLflow")
             } catch {
-                #expect(error.kind == .http(status: 404, code: nil))
+                #expect(error.code == .http && error.httpStatus == 404 && error.serverErrorCode == nil)
                 #expect(error.description.hasPrefix("MLflow tracking at \(endpoint.rootURL): cannot find experiment 'anything': HTTP 404"))
             }
         }

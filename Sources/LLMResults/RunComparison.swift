@@ -14,11 +14,11 @@ public struct ComparedRun: Sendable {
     /// The run's configuration (with the temperature and model of its setting when split); nil
     /// for a JSONL file, which does not record it.
     public var info: RunInfo?
-    public var summary: RunSummary
+    public var summary: ResultSummary
     /// Every result of the run, sorted by index.
     public var results: [RequestResult]
 
-    public init(label: String, file: String, setting: String?, info: RunInfo?, summary: RunSummary, results: [RequestResult]) {
+    public init(label: String, file: String, setting: String?, info: RunInfo?, summary: ResultSummary, results: [RequestResult]) {
         self.label = label
         self.file = file
         self.setting = setting
@@ -40,58 +40,51 @@ public struct ComparedRun: Sendable {
     }
 
     /// The runs of the result file at `path`: a JSON document of `llm-client run` (by its `.json`
-    /// extension) or a JSONL result file (any other extension but `.csv`).
-    /// - Throws: ``ResultFileError`` naming the file when it is missing, unreadable, not a run's
-    ///   results, or empty.
-    public static func load(path: String) throws(ResultFileError) -> [ComparedRun] {
-        func failure(_ reason: String) -> ResultFileError { ResultFileError(path: path, reason: reason) }
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw failure(FileManager.default.fileExists(atPath: path) ? "it cannot be read" : "no such file")
-        }
+    /// extension; see ``runs(of:file:)``) or of `llm-client bench` (see ``BenchDocument/comparedRuns(file:)``),
+    /// or a JSONL result file (any other extension but `.csv`).
+    /// - Throws: ``ResultsError`` naming the file when it is missing, unreadable, not results, or empty.
+    public static func load(path: String) throws(ResultsError) -> [ComparedRun] {
         let runs: [ComparedRun]
-        switch OutputFormat(path: path) {
-        case .csv:
-            throw failure("CSV results lack the per-request timings; give the .json or .jsonl results of llm-client run")
-        case .json:
-            guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-                throw failure("not a JSON object (give the .json or .jsonl results of llm-client run)")
+        var fromBench = false
+        do throws(ResultsError) {
+            switch (path as NSString).pathExtension.lowercased() {
+            case "csv":
+                throw ResultsError(
+                    .notResults, path: path, reason: "CSV results lack the per-request timings; give the .json or .jsonl results of llm-client run")
+            case "json":
+                switch try ResultDocument.load(path: path) {
+                case .run(let document): runs = Self.runs(of: document, file: path)
+                case .bench(let document):
+                    runs = document.comparedRuns(file: path)
+                    fromBench = true
+                }
+            default:
+                runs = Self.runs(ofResults: try ResultDocument.results(path: path), file: path)
             }
-            if object["levels"] != nil {
-                throw failure("a benchmark document; compare reads the results of llm-client run (--output x.json), `llm-client report` draws benchmarks")
-            }
-            do {
-                runs = Self.runs(of: try JSONDecoder().decode(RunDocument.self, from: data), file: path)
-            } catch {
-                throw failure("not a run result document (\(error))")
-            }
-        case .jsonl, nil:
-            do {
-                runs = Self.runs(ofResults: try ResultWriter.readResults(path: path), file: path)
-            } catch let error as ResultFileError {
-                throw error
-            } catch {
-                throw failure("not a JSONL result file (\(error))")
-            }
+        } catch where error.code == .notJSONObject {
+            throw .cannotUse(error.code, path: path, reason: "not a JSON object (give the .json results of llm-client run or bench, or the .jsonl results of run)")
+        } catch {
+            throw .cannotUse(error.code, path: path, reason: error.reason)
         }
-        guard runs.contains(where: { !$0.results.isEmpty }) else { throw failure("it holds no results") }
+        // A benchmark's levels have summaries but no per-request results.
+        guard fromBench ? !runs.isEmpty : runs.contains(where: { !$0.results.isEmpty }) else {
+            throw .cannotUse(.nothingToUse, path: path, reason: "it holds no results")
+        }
         return runs
     }
 
     private static func runs(
-        file: String, info: RunInfo?, summary: RunSummary?, settingSummaries: [SettingSummary], results: [RequestResult]
+        file: String, info: RunInfo?, summary: ResultSummary?, settingSummaries: [SettingSummary], results: [RequestResult]
     ) -> [ComparedRun] {
         let name = (file as NSString).lastPathComponent
         let groups = SettingSummary.groups(of: results)
         guard groups.count > 1 else {
-            let summary = summary ?? RunSummary(results: results, durationSeconds: ExperimentRunner.span(of: results))
+            let summary = summary ?? ResultSummary(results: results, durationSeconds: RunDocument.span(of: results))
             return [ComparedRun(label: name, file: file, setting: groups.first?.setting, info: info, summary: summary, results: results)]
         }
         return groups.map { group in
             let summary = settingSummaries.first { $0.setting == group.setting }?.summary
-                ?? RunSummary(results: group.results, durationSeconds: ExperimentRunner.span(of: group.results))
+                ?? ResultSummary(results: group.results, durationSeconds: RunDocument.span(of: group.results))
             var settingInfo = info
             if var specialised = info, let first = group.results.first {
                 specialised.temperature = first.temperature
@@ -153,7 +146,7 @@ public enum SummaryMetric: String, Codable, Sendable, CaseIterable {
 
     /// The metrics compared between runs with `summaries`: every count, timing and rate, and the
     /// quality metrics some summary has a value of, in declaration order.
-    public static func compared(in summaries: [RunSummary]) -> [SummaryMetric] {
+    public static func compared(in summaries: [ResultSummary]) -> [SummaryMetric] {
         allCases.filter { metric in !metric.isQuality || summaries.contains { metric.value(in: $0) != nil } }
     }
 
@@ -221,7 +214,7 @@ public enum SummaryMetric: String, Codable, Sendable, CaseIterable {
 
     /// The metric's value in `summary`; nil when the run has no such value (no successful
     /// request, no streaming for TTFT and ITL, no expectations, judge or repeats for quality).
-    public func value(in summary: RunSummary) -> Double? {
+    public func value(in summary: ResultSummary) -> Double? {
         switch self {
         case .successful: Double(summary.successful)
         case .failed: Double(summary.failed)
@@ -506,19 +499,16 @@ public struct RunComparison: Sendable {
         prompts = Self.matchPrompts(runs)
     }
 
-    /// The comparison of result files (see ``ComparedRun/load(path:)``, or `loader` for other
-    /// kinds of file), in the order given, the first run the baseline. Runs of files with the same
+    /// The comparison of result files (see ``ComparedRun/load(path:)``), in the order given, the first run the baseline. Runs of files with the same
     /// name are labelled by the paths as given.
-    /// - Throws: ``ResultFileError`` naming a file that cannot be compared, or the only file when
+    /// - Throws: ``ResultsError`` naming a file that cannot be compared, or the only file when
     ///   the files hold fewer than two runs.
-    public static func load(
-        resultFiles: [String], loader: (String) throws(ResultFileError) -> [ComparedRun] = ComparedRun.load(path:)
-    ) throws(ResultFileError) -> RunComparison {
+    public static func load(resultFiles: [String]) throws(ResultsError) -> RunComparison {
         var runs: [ComparedRun] = []
-        for path in resultFiles { runs += try loader(path) }
+        for path in resultFiles { runs += try ComparedRun.load(path: path) }
         guard runs.count >= 2 else {
-            throw ResultFileError(
-                path: resultFiles.first ?? "",
+            throw .cannotUse(
+                .nothingToUse, path: resultFiles.first ?? "",
                 reason: "it holds one run and no settings to compare; give two or more result files, or the file of a run with a list of settings (--temperature 0.1,0.9)")
         }
         return RunComparison(runs: uniquelyLabelled(runs))
@@ -578,10 +568,7 @@ extension RunComparison: Encodable {
 
     /// The comparison as pretty-printed JSON with sorted keys; Korean is written as it is.
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try encoder.encode(self) + Data("\n".utf8)
+        try ResultJSON.document(self)
     }
 }
 
@@ -683,18 +670,12 @@ extension RunComparison {
                 verdicts.append(test.verdict)
             }
         }
-        let widths = headers.indices.map { column in
-            min(column == 0 ? 28 : 40, ([headers[column]] + rows.map { $0[column] }).map(\.displayWidth).max() ?? 0)
-        }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { column, cell in
-                let alignment: TextAlignment = column == 0 || column == 1 || column == cells.count - 1 ? .left : .right
-                return cell.truncated(toWidth: widths[column]).padded(toWidth: widths[column], alignment: alignment)
-            }.joined(separator: "  ")
-        }
-        lines.append(line(headers))
+        let table = TextTable(
+            [headers] + rows, alignment: { $0 == 0 || $0 == 1 || $0 == headers.count - 1 ? .left : .right },
+            maxWidth: { $0 == 0 ? 28 : 40 })
+        lines.append(table.line(headers))
         for (row, verdict) in zip(rows, verdicts) {
-            let text = line(row)
+            let text = table.line(row)
             switch verdict {
             case .better: lines.append(style.green(text))
             case .worse: lines.append(style.red(text))

@@ -1,0 +1,127 @@
+public import Foundation
+
+/// The whole result of `llm-client bench`: configuration, and per level the summary, time series
+/// and exact histograms.
+public struct BenchDocument: Codable, Sendable {
+    public struct Level: Codable, Sendable {
+        public var label: String
+        public var temperature: Double?
+        public var summary: ResultSummary
+        public var timeSeries: [TimeSeriesPoint]
+        public var histograms: [String: [[UInt64]]]
+        /// Wall-clock start of the measured load (ISO 8601), the time series' second 0.
+        public var startedAt: String?
+
+        public init(
+            label: String, temperature: Double?, summary: ResultSummary, timeSeries: [TimeSeriesPoint],
+            histograms: [String: [[UInt64]]], startedAt: String?
+        ) {
+            self.label = label
+            self.temperature = temperature
+            self.summary = summary
+            self.timeSeries = timeSeries
+            self.histograms = histograms
+            self.startedAt = startedAt
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case label, temperature, summary, histograms
+            case timeSeries = "time_series"
+            case startedAt = "started_at"
+        }
+
+        /// The histogram of `metric` (`[microseconds, count]` pairs); empty when the level has none.
+        public func histogram(_ metric: LatencyHistogramName) -> [[UInt64]] {
+            histograms[metric.rawValue] ?? []
+        }
+    }
+
+    public var run: RunInfo
+    /// Benchmark settings beyond the run's: load, stop condition, warm-up, workload, SLO.
+    public var bench: [String: String]
+    public var levels: [Level]
+    /// The level where throughput stopped growing while latency climbed, if a sweep found one.
+    public var saturationLevel: String?
+    /// Changes of the server's Prometheus metrics over the run (`--scrape-metrics`).
+    public var serverMetricChanges: [String: Double]?
+
+    /// A document of `levels` (e.g. merged from shards); the saturation level is found from them.
+    public init(run: RunInfo, bench: [String: String], levels: [Level], serverMetricChanges: [String: Double]?) {
+        self.run = run
+        self.bench = bench
+        self.levels = levels
+        saturationLevel = Self.saturation(levels.map(\.summary)).map { levels[$0].label }
+        self.serverMetricChanges = serverMetricChanges
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case run, bench, levels
+        case saturationLevel = "saturation_level"
+        case serverMetricChanges = "server_metric_changes"
+    }
+
+    /// The index of the saturation level in a sweep: the first level after which request
+    /// throughput grows by less than 10 % while median end-to-end latency grows by more than 25 %.
+    public static func saturation(_ summaries: [ResultSummary]) -> Int? {
+        guard summaries.count >= 2 else { return nil }
+        for index in 0..<(summaries.count - 1) {
+            let here = summaries[index], next = summaries[index + 1]
+            guard here.requestsPerSecond > 0, let latencyHere = here.latencyS?.p50, let latencyNext = next.latencyS?.p50, latencyHere > 0 else { continue }
+            if next.requestsPerSecond < here.requestsPerSecond * 1.10 && latencyNext > latencyHere * 1.25 { return index }
+        }
+        return nil
+    }
+}
+
+/// One second of a run.
+public struct TimeSeriesPoint: Codable, Sendable, Hashable {
+    /// Seconds since the run's start (the second this point covers starts here).
+    public var second: Int
+    public var completed = 0
+    public var errors = 0
+    public var outputTokens = 0
+    /// The most requests in flight at once during this second.
+    public var maxInFlight = 0
+
+    /// The point of `second` with nothing counted yet.
+    public init(second: Int) {
+        self.second = second
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case second, completed, errors
+        case outputTokens = "output_tokens"
+        case maxInFlight = "max_in_flight"
+    }
+}
+
+/// The latency histograms of a benchmark level, by the names they are stored under.
+public enum LatencyHistogramName: String, Sendable, CaseIterable {
+    case ttft = "ttft_us"
+    case e2e = "e2e_us"
+    case itl = "itl_us"
+    case tpot = "tpot_us"
+    case schedulingLag = "scheduling_lag_us"
+}
+
+extension BenchDocument {
+    /// The benchmark's levels as runs to compare (`llm-client compare`): each level's summary, its
+    /// latency distributions from the histograms. A benchmark document holds no per-request results,
+    /// so there are no per-request tests or prompts; compare the `.jsonl` results for those.
+    public func comparedRuns(file: String) -> [ComparedRun] {
+        let name = (file as NSString).lastPathComponent
+        return levels.map { level in
+            // Compared runs are written with a run's keys, without what only a benchmark level has.
+            var summary = level.summary
+            summary.keys = .run
+            summary.schedulingLagS = nil
+            summary.goodput = nil
+            summary.sloAttainmentPercent = nil
+            summary.maxInFlight = nil
+            summary.client = nil
+            let setting = levels.count > 1 ? level.label : nil
+            return ComparedRun(
+                label: setting.map { "\(name) \($0)" } ?? name, file: file, setting: setting, info: run, summary: summary, results: [])
+        }
+    }
+}

@@ -1,0 +1,40 @@
+public import Foundation
+
+/// The one JSON configuration of result files: pretty-printed documents and single-line JSONL
+/// records, both with sorted keys and unescaped slashes (Korean is written as it is), and the
+/// ISO 8601 timestamps the documents carry (`2026-01-01T12:00:00.123Z`, fractional seconds optional).
+public enum ResultJSON {
+    /// The encoder of whole documents (`--output x.json`, merged files, comparisons): pretty-printed.
+    /// Non-finite numbers are written as `"inf"`, `"-inf"` and `"nan"`.
+    public static var documentEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }
+
+    /// The encoder of one JSONL line: sorted keys, no line breaks.
+    public static var lineEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    /// The decoder of every result file (`"inf"`, `"-inf"` and `"nan"` are read back as numbers).
+    public static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }
+
+    /// `value` as a whole document: pretty-printed JSON and a final newline.
+    public static func document(_ value: some Encodable) throws -> Data {
+        try documentEncoder.encode(value) + Data("\n".utf8)
+    }
+
+    /// The instant of an ISO 8601 timestamp with or without fractional seconds; nil for other text.
+    public static func date(_ text: String) -> Date? {
+        (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+            ?? (try? Date(text, strategy: Date.ISO8601FormatStyle()))
+    }
+}
