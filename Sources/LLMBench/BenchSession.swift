@@ -1,6 +1,7 @@
 import Foundation
 public import LLMClientKit
 public import LLMExperiment
+public import LLMResults
 public import LLMSupport
 public import OpenAIAPI
 import Synchronization
@@ -274,7 +275,7 @@ public final class BenchSession: Sendable {
         let document = BenchDocument(
             run: run, bench: plan.settings, levels: measurement.levels, serverMetricChanges: measurement.serverMetricChanges)
         do {
-            for writer in streamWriters { try writer.finish(run: run, summary: RunSummary(results: [], durationSeconds: 0)) }
+            for writer in streamWriters { try writer.finish(run: run, summary: ResultSummary(results: [], durationSeconds: 0)) }
         } catch {
             throw BenchError(code: .output, message: "\(error)")
         }
@@ -288,10 +289,8 @@ public final class BenchSession: Sendable {
     ///   measured result could not be written to a JSONL or CSV file during the run.
     public func save(_ outcome: BenchOutcome) throws(BenchError) {
         for output in plan.outputs where output.format == .json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             do {
-                try (try encoder.encode(outcome.document) + Data("\n".utf8))
+                try ResultJSON.document(outcome.document)
                     .write(to: URL(fileURLWithPath: output.path), options: plan.overwrite ? [] : [.withoutOverwriting])
             } catch {
                 throw BenchError(code: .output, message: "cannot write \(output.path): \(error.localizedDescription)")

@@ -1,5 +1,6 @@
 import Foundation
 public import LLMClientKit
+public import LLMResults
 
 /// The judge of a batch: which model scores the answers, on which server, with what instructions.
 public struct JudgeSettings: Sendable {

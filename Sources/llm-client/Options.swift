@@ -3,6 +3,7 @@ import Foundation
 import LLMClientKit
 import LLMExperiment
 import LLMReport
+import LLMResults
 import LLMSupport
 import LLMTracking
 import OpenAIAPI
@@ -312,8 +313,7 @@ struct ShardOptions: ParsableArguments {
     private func startDate() throws -> Date? {
         guard let startAt else { return nil }
         if let seconds = Double(startAt) { return Date(timeIntervalSince1970: seconds) }
-        if let date = try? Date(startAt, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
-        if let date = try? Date(startAt, strategy: Date.ISO8601FormatStyle()) { return date }
+        if let date = ResultJSON.date(startAt) { return date }
         throw ValidationError("--start-at takes an ISO 8601 time (2026-11-25T10:00:00Z) or Unix seconds, got '\(startAt)'.")
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import LLMBench
 import LLMClientKit
 import LLMExperiment
+import LLMResults
 import LLMSimulator
 import TestSupport
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import LLMClientKit
 import LLMExperiment
+import LLMResults
 import LLMSimulator
 import TestSupport
 import Testing
