@@ -152,6 +152,11 @@ public func formatBenchReport(_ document: BenchDocument, style: TerminalStyle = 
             lines.append("  \(name)  \(delta >= 0 ? "+" : "")\(delta.formatted(.number.precision(.fractionLength(0...3))))")
         }
     }
+    let serverLevels = ServerLevelMetrics.from(document)
+    if !serverLevels.isEmpty {
+        lines.append(String(repeating: "-", count: 100))
+        lines += ServerLevelMetrics.format(serverLevels)
+    }
     lines.append(rule)
     return lines.joined(separator: "\n")
 }

@@ -181,11 +181,11 @@ struct BenchCommand: AsyncParsableCommand {
                     mode: mode, numRequests: numRequests, duration: duration, warmupRequests: warmup.requests,
                     warmupSeconds: warmup.seconds, api: generation.api ?? .completions, stream: !generation.noStream,
                     parameters: parameters, seed: randomSeed, slo: objective, shard: shard, level: levelNumber)
-                let before = scrapeMetrics ? await scrape(client) : [:]
+                let before = scrapeMetrics ? await Self.scrape(client) : [:]
                 let expected = (numRequests ?? (duration == nil ? workload.count : nil)).map { shard?.share(of: $0) ?? $0 }
                 let label = temperatures.count > 1 ? "\(mode.label) t=\(temperature)" : mode.label
                 let progress = TerminalProgress.onTerminal(ProgressBar(label: label, total: expected, duration: duration), enabled: !quiet)
-                var level = await BenchRunner.run(
+                let runLevel = { await BenchRunner.run(
                     configuration, workload: workload, client: client, stop: interruption.stop,
                     onResult: { result in
                         // Each level numbers its requests from 0: the level tells a sweep's rows apart.
@@ -198,12 +198,20 @@ struct BenchCommand: AsyncParsableCommand {
                     onProgress: { metrics in
                         let (finished, failed, tokens) = metrics.progress
                         progress?.update(done: finished, failed: failed, tokens: tokens)
-                    })
+                    }) }
+                // With --scrape-metrics, the queue gauges are read every second during the level for their peaks.
+                var level: BenchLevelResult
+                var peaks: [String: Double] = [:]
+                if scrapeMetrics {
+                    (level, peaks) = await PrometheusScrape.samplingPeaks(every: .seconds(1), fetch: { await Self.scrape(client) }, during: runLevel)
+                } else {
+                    level = await runLevel()
+                }
                 progress?.finish()
                 if temperatures.count > 1 { level.label += " t=\(temperature)" }
                 if scrapeMetrics {
-                    for (name, delta) in PrometheusScrape.changes(before: before, after: await scrape(client)) {
-                        changes["\(mode.label) \(name)", default: 0] += delta
+                    for (name, delta) in PrometheusScrape.levelChanges(before: before, after: await Self.scrape(client), peaks: peaks) {
+                        changes["\(level.label) \(name)"] = delta
                     }
                 }
                 results.append(level)
@@ -263,7 +271,7 @@ struct BenchCommand: AsyncParsableCommand {
         if results.allSatisfy({ $0.summary.successful == 0 }) { throw CommandFailure(.failed, nil) }
     }
 
-    private func scrape(_ client: LLMClient) async -> [String: Double] {
+    private static func scrape(_ client: LLMClient) async -> [String: Double] {
         guard let text = await client.serverMetrics() else { return [:] }
         return PrometheusScrape.samples(text)
     }

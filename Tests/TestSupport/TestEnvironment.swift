@@ -8,6 +8,9 @@ public enum TestEnvironment {
     /// Base URL of a running llama.cpp `llama-server` with SmolLM2 (`LLM_CLIENT_LLAMA_URL`).
     public static var llamaBaseURL: String? { value("LLM_CLIENT_LLAMA_URL") }
 
+    /// Base URL of a running vLLM OpenAI server with SmolLM2 on the CPU (`LLM_CLIENT_VLLM_URL`).
+    public static var vllmBaseURL: String? { value("LLM_CLIENT_VLLM_URL") }
+
     /// A Python interpreter with the `openai` package (`LLM_CLIENT_PYTHON`).
     public static var python: String? { value("LLM_CLIENT_PYTHON") }
 

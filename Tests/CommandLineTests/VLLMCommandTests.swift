@@ -1,0 +1,106 @@
+import Foundation
+import LLMBench
+import LLMExperiment
+import TestSupport
+import Testing
+
+/// The `llm-client` binary against a real vLLM server (CPU) with SmolLM2-135M-Instruct, started by
+/// `scripts/test.sh` (`LLM_CLIENT_VLLM_URL`): repeats, the judge with structured output, and a
+/// benchmark sweep with vLLM's own metrics beside the client's. Small workloads, generous limits.
+@Suite(.serialized) struct VLLMCommandTests {
+    private static let model = "SmolLM2-135M-Instruct"
+
+    private func run(_ arguments: [String], timeout: Double = 900) async throws -> ProcessOutput {
+        try await runProcess(TestEnvironment.cliBinary, arguments, timeout: timeout)
+    }
+
+    private var baseURL: String? {
+        guard let url = TestEnvironment.vllmBaseURL else {
+            if TestEnvironment.requiresRealServers { Issue.record("LLM_CLIENT_VLLM_URL is not set: run the tests with scripts/test.sh") }
+            return nil
+        }
+        return url
+    }
+
+    @Test func tenRepeatsAtTemperatureZeroAreConsistent() async throws {
+        guard let baseURL else { return }
+        let directory = try makeTemporaryDirectory("llm-client-vllm")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let json = directory.appendingPathComponent("repeat.json").path
+        let output = try await run([
+            "--base-url", baseURL, "--prompt", "What is the capital of France?", "--api", "chat", "--repeat", "10",
+            "--temperature", "0.0", "--max-tokens", "16", "--quiet", "--output", json,
+        ])
+        #expect(output.status == 0, "\(output.stderr)")
+        let document = try JSONDecoder().decode(RunDocument.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+        #expect(document.results.count == 10 && document.results.allSatisfy(\.success))
+        #expect(document.results.allSatisfy { $0.model == Self.model && !$0.tokensEstimated && ($0.completionTokens ?? 0) > 0 })
+        let consistency = try #require(document.summary.quality?.consistency)
+        #expect(consistency.prompts == 1 && consistency.perPrompt.first?.answers == 10)
+        // Greedy decoding of one prompt, one request at a time: one answer, ten times.
+        #expect(consistency.identicalShare == 1, "\(Set(document.results.map(\.output)))")
+    }
+
+    @Test func theJudgeGetsAVerdictInTheSchemaFromGuidedDecoding() async throws {
+        guard let baseURL else { return }
+        let directory = try makeTemporaryDirectory("llm-client-vllm")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let prompts = directory.appendingPathComponent("prompts.txt")
+        try "한국의 수도는 어디인가요?\nWhat is the capital of France?\n".write(to: prompts, atomically: true, encoding: .utf8)
+        let json = directory.appendingPathComponent("judged.json").path
+        let output = try await run([
+            "--base-url", baseURL, "--prompt-file", prompts.path, "--api", "chat", "--temperature", "0", "--max-tokens", "16",
+            "--judge-model", Self.model, "--judge-max-tokens", "200", "--quiet", "--output", json,
+        ])
+        #expect(output.status == 0, "\(output.stderr)")
+        let document = try JSONDecoder().decode(RunDocument.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+        #expect(document.results.count == 2 && document.results.allSatisfy(\.success))
+        // vLLM honours response_format (guided decoding): the verdict is JSON in the schema, its
+        // score first, even from a 135M model that rarely writes one unguided.
+        for result in document.results {
+            let score = try #require(result.judgeScore, "\(result.judgeError ?? "")")
+            #expect((1...10).contains(score) && result.judgeReason != nil)
+        }
+    }
+
+    @Test func aSweepWithVLLMsOwnMetricsBesideTheClients() async throws {
+        guard let baseURL else { return }
+        let directory = try makeTemporaryDirectory("llm-client-vllm")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let json = directory.appendingPathComponent("sweep.json").path
+        let output = try await run([
+            "bench", "--base-url", baseURL, "--concurrent", "1,2,4,8", "--num-requests", "8", "--synthetic-input-tokens", "32",
+            "--synthetic-output-tokens", "16", "--synthetic-language", "en", "--extra-body", #"{"ignore_eos":true}"#,
+            "--scrape-metrics", "--quiet", "--output", json,
+        ])
+        #expect(output.status == 0, "\(output.stderr)")
+        let document = try JSONDecoder().decode(BenchDocument.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+        #expect(document.levels.map(\.label) == ["c=1", "c=2", "c=4", "c=8"])
+        #expect(document.levels.allSatisfy { $0.summary.successful == 8 && $0.summary.outputTokens == 8 * 16 })
+        let changes = try #require(document.serverMetricChanges)
+        for level in ["c=1", "c=2", "c=4", "c=8"] {
+            // Per level: vLLM's request and token counters, its histograms, and the gauges' peaks.
+            for family in [
+                "vllm:request_success_total", "vllm:generation_tokens_total", "vllm:time_to_first_token_seconds_count",
+                "vllm:inter_token_latency_seconds_sum", "vllm:request_queue_time_seconds_sum", "vllm:request_prefill_time_seconds_sum",
+                "vllm:prefix_cache_queries_total", "vllm:prefix_cache_hits_total", "vllm:num_preemptions_total",
+                "peak vllm:num_requests_running", "peak vllm:num_requests_waiting", "peak vllm:kv_cache_usage_perc",
+            ] {
+                #expect(changes.keys.contains { $0.hasPrefix("\(level) \(family)") }, "\(level) \(family) is missing")
+            }
+            let generated = changes.filter { $0.key.hasPrefix("\(level) vllm:generation_tokens_total") }.values.reduce(0, +)
+            #expect(generated == 8 * 16)
+        }
+        let server = ServerLevelMetrics.from(document)
+        #expect(server.map(\.label) == ["c=1", "c=2", "c=4", "c=8"])
+        for level in server {
+            #expect(level.requests == 8)
+            #expect((level.peakRunning ?? 0) >= 1)
+            // The client's mean TTFT and vLLM's differ by less than 25 % or 50 ms, whichever is larger.
+            #expect(level.ttftAgrees(), "\(level.label): client \(level.clientTTFTMeanS ?? -1) s, vLLM \(level.serverTTFTMeanS ?? -1) s")
+        }
+        #expect((server.last?.peakRunning ?? 0) > 1, "eight in flight run together")
+        #expect(output.stdout.contains("vLLM's own metrics per level") && output.stdout.contains("cli−srv"))
+        #expect(output.stdout.contains("peak vllm:num_requests_running"))
+    }
+}
