@@ -9,7 +9,7 @@
 #   ask for exactly OUTPUT_TOKENS (ignore_eos) at temperature 0, one warm-up request first (vLLM's
 #   "initial test run"), CONCURRENCY in flight.
 #   ROUNDS=N runs the pair N times, alternating which tool goes first. LLM_CLIENT_VLLM_URL=…/v1
-#   uses a running server instead of starting one.
+#   uses a running server instead of starting one; LLM_CLIENT_BIN=PATH a built llm-client.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -21,7 +21,7 @@ output_tokens="${4:-64}"
 rounds="${ROUNDS:-1}"
 
 ensure_vllm
-build_release_client
+if [ -n "${LLM_CLIENT_BIN:-}" ]; then BIN="$LLM_CLIENT_BIN"; else build_release_client; fi
 trap stop_vllm_server EXIT
 if [ -n "${LLM_CLIENT_VLLM_URL:-}" ]; then
     VLLM_URL="$LLM_CLIENT_VLLM_URL"

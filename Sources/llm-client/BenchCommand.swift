@@ -199,11 +199,11 @@ struct BenchCommand: AsyncParsableCommand {
                         let (finished, failed, tokens) = metrics.progress
                         progress?.update(done: finished, failed: failed, tokens: tokens)
                     }) }
-                // With --scrape-metrics, the queue gauges are read every second during the level for their peaks.
+                // With --scrape-metrics, the queue gauges are read twice a second during the level for their peaks.
                 var level: BenchLevelResult
                 var peaks: [String: Double] = [:]
                 if scrapeMetrics {
-                    (level, peaks) = await PrometheusScrape.samplingPeaks(every: .seconds(1), fetch: { await Self.scrape(client) }, during: runLevel)
+                    (level, peaks) = await PrometheusScrape.samplingPeaks(every: .milliseconds(500), fetch: { await Self.scrape(client) }, during: runLevel)
                 } else {
                     level = await runLevel()
                 }
