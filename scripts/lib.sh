@@ -215,7 +215,7 @@ start_vllm_server() {
 # Waits (up to 5 minutes) until the vLLM server started by start_vllm_server answers /health.
 wait_for_vllm_server() {
     local started=$SECONDS
-    wait_until_healthy vLLM "http://127.0.0.1:$VLLM_PORT/health" "$VLLM_PID" "$VLLM_LOG" 300
+    wait_until_healthy vLLM "http://127.0.0.1:$VLLM_PORT/health" "$VLLM_PID" "$VLLM_LOG" 300 || return 1
     log "vLLM is ready (waited $((SECONDS - started)) s)"
 }
 

@@ -182,10 +182,7 @@ public struct ServerLevelMetrics: Sendable, Equatable {
             "level", "requests", "TTFT cli", "TTFT srv", "cli−srv", "queue", "prefill", "ITL srv", "E2E srv",
             "running≤", "waiting≤", "KV cache≤", "prefix hit", "preempt",
         ]
-        var lines = [
-            "The server's own metrics per level, vLLM's (means over the level from /metrics; ≤ the highest value seen; times in ms;",
-            "its vllm: series are in the JSON output's server_metric_changes):",
-        ]
+        var lines = ["vLLM's own metrics per level (means over the level from /metrics; ≤ the highest value seen; times in ms):"]
         lines.append(header.enumerated().map { $0 == 0 ? $1.fitted(toWidth: 14) : $1.leftPadded(10) }.joined())
         for level in levels {
             let prefix: String
