@@ -200,6 +200,8 @@ start_vllm_server() {
     VLLM_PORT="$(free_port)"
     VLLM_LOG="${TMPDIR:-/tmp}/llm-client-vllm-$VLLM_PORT.log"
     mkdir -p "$STATE_DIR/vllm-cache"
+    # The vllm_dist_* files already there are not this server's (stop_vllm_server removes its own).
+    VLLM_DIST_BEFORE="$(ls -d "${TMPDIR:-/tmp}"/vllm_dist_* 2>/dev/null || true)"
     log "starting vLLM $VLLM_VERSION ($VLLM_MODEL_NAME, CPU) on 127.0.0.1:$VLLM_PORT (log: $VLLM_LOG)"
     # setsid: the server gets a process group of its own, so one signal reaches its children.
     HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 VLLM_TARGET_DEVICE=cpu VLLM_CPU_KVCACHE_SPACE=1 \
@@ -233,6 +235,10 @@ stop_vllm_server() {
         wait "$VLLM_PID" 2>/dev/null || true
         log "stopped vLLM"
     fi
-    find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'vllm_dist_*' -user "$(id -u)" -newer "$VLLM_LOG" -exec rm -rf {} + 2>/dev/null || true
+    local file
+    for file in "${TMPDIR:-/tmp}"/vllm_dist_*; do
+        [ -e "$file" ] || continue
+        grep -qxF "$file" <<<"${VLLM_DIST_BEFORE:-}" || rm -rf "$file"
+    done
     VLLM_PID=""
 }
