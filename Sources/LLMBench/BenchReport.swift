@@ -80,12 +80,20 @@ public func formatBenchReport(_ document: BenchDocument, style: TerminalStyle = 
             "⚠ The client kept more than \(Int(ClientLoad.busyPercent)) % of its cores busy (\(busy.joined(separator: ", "))): "
                 + "its own delays may be in these latencies. Spread the load over more workers (--shard K/N)."))
     }
-    if let changes = document.serverMetricChanges, !changes.isEmpty {
+    // A server with vLLM's metrics gets a table of its means per level instead of its vllm: series
+    // (60-odd per level, all kept in the JSON); other series are listed as they changed.
+    let serverLevels = ServerLevelMetrics.from(document)
+    let listed = (document.serverMetricChanges ?? [:]).filter { serverLevels.isEmpty || !$0.key.contains(" vllm:") }
+    if !listed.isEmpty {
         lines.append(String(repeating: "-", count: 100))
         lines.append("Server metrics that changed during the run:")
-        for (name, delta) in changes.sorted(by: { $0.key < $1.key }) {
+        for (name, delta) in listed.sorted(by: { $0.key < $1.key }) {
             lines.append("  \(name)  \(delta >= 0 ? "+" : "")\(delta.formatted(.number.precision(.fractionLength(0...3))))")
         }
+    }
+    if !serverLevels.isEmpty {
+        lines.append(String(repeating: "-", count: 100))
+        lines += ServerLevelMetrics.format(serverLevels)
     }
     lines.append(rule)
     return lines.joined(separator: "\n")

@@ -221,7 +221,7 @@ public final class BenchSession: Sendable {
                     }
                     let label = plan.sweepsTemperature ? "\(level.mode.label) t=\(level.temperature)" : level.mode.label
                     onLevel(LevelStart(label: label, expectedRequests: expected))
-                    var result = await BenchRunner.run(
+                    let runLevel = { await BenchRunner.run(
                         configuration, workload: plan.workload, client: client, stop: stop,
                         onResult: { result in
                             // Each level numbers its requests from 0: the level tells a sweep's rows apart.
@@ -237,12 +237,21 @@ public final class BenchSession: Sendable {
                             failures.note(row, measured: true)
                         },
                         onWarmupResult: { failures.note($0, measured: false) },
-                        onProgress: onProgress)
+                        onProgress: onProgress) }
+                    // With scraped metrics, the queue gauges are read twice a second during the level for their peaks.
+                    var result: BenchLevelResult
+                    var peaks: [String: Double] = [:]
+                    if plan.scrapeMetrics {
+                        (result, peaks) = await PrometheusScrape.samplingPeaks(
+                            every: .milliseconds(500), fetch: { await Self.scrape(client) }, during: runLevel)
+                    } else {
+                        result = await runLevel()
+                    }
                     onLevelEnd()
                     if plan.sweepsTemperature { result.label += " t=\(level.temperature)" }
                     if plan.scrapeMetrics {
-                        for (name, delta) in PrometheusScrape.changes(before: before, after: await Self.scrape(client)) {
-                            changes["\(level.mode.label) \(name)", default: 0] += delta
+                        for (name, delta) in PrometheusScrape.levelChanges(before: before, after: await Self.scrape(client), peaks: peaks) {
+                            changes["\(result.label) \(name)"] = delta
                         }
                     }
                     results.append(result)

@@ -15,15 +15,19 @@ struct ChunkEncoder {
         prefix = Array("data: ".utf8) + header
     }
 
-    /// The chat role chunk that opens an OpenAI chat stream (no text).
+    /// The chat role chunk that opens an OpenAI chat stream (no text), with vLLM's top-level
+    /// `prompt_token_ids` and `prompt_text`.
     func writeRoleChunk(into buffer: inout ByteBuffer) {
         guard api == .chat else { return }
         buffer.writeBytes(prefix)
-        buffer.writeString(#""choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}"#)
+        buffer.writeString(
+            #""choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}],"prompt_token_ids":null,"prompt_text":null}"#)
         buffer.writeString("\n\n")
     }
 
-    /// One token; the last one carries the finish reason.
+    /// One token. Only `"length"` rides on the last token, as in vLLM; an answer that stops ends
+    /// with ``writeStop(stopReason:into:)``. An empty token is vLLM's chunk for a token that only
+    /// began a UTF-8 character, which it holds back until the character is whole.
     func writeToken(_ token: String, finishReason: String?, into buffer: inout ByteBuffer) {
         buffer.writeBytes(prefix)
         let finish = finishReason.map { "\"\($0)\"" } ?? "null"
@@ -31,11 +35,28 @@ struct ChunkEncoder {
         case .completions:
             buffer.writeString(#""choices":[{"index":0,"text":""#)
             buffer.writeString(jsonEscaped(token))
-            buffer.writeString(#"","logprobs":null,"finish_reason":\#(finish),"stop_reason":null}]}"#)
+            buffer.writeString(#"","logprobs":null,"finish_reason":\#(finish),"stop_reason":null,"prompt_token_ids":null,"token_ids":null}]}"#)
         case .chat:
             buffer.writeString(#""choices":[{"index":0,"delta":{"content":""#)
             buffer.writeString(jsonEscaped(token))
-            buffer.writeString(#""},"logprobs":null,"finish_reason":\#(finish)}]}"#)
+            // vLLM's chat chunks name `stop_reason` only beside a finish reason.
+            buffer.writeString(finishReason == nil ? #""},"logprobs":null,"finish_reason":null,"token_ids":null}]}"# : #""},"logprobs":null,"finish_reason":\#(finish),"stop_reason":null,"token_ids":null}]}"#)
+        }
+        buffer.writeString("\n\n")
+    }
+
+    /// vLLM's end of an answer that stopped (end of text or a stop string): an extra chunk with no
+    /// text, `finish_reason: "stop"` and `stop_reason`, the matched stop string or null.
+    func writeStop(stopReason: String?, into buffer: inout ByteBuffer) {
+        buffer.writeBytes(prefix)
+        let reason = stopReason.map { "\"\(jsonEscaped($0))\"" } ?? "null"
+        switch api {
+        case .completions:
+            buffer.writeString(
+                #""choices":[{"index":0,"text":"","logprobs":null,"finish_reason":"stop","stop_reason":\#(reason),"prompt_token_ids":null,"token_ids":null}]}"#)
+        case .chat:
+            buffer.writeString(
+                #""choices":[{"index":0,"delta":{"content":""},"logprobs":null,"finish_reason":"stop","stop_reason":\#(reason),"token_ids":null}]}"#)
         }
         buffer.writeString("\n\n")
     }
@@ -51,7 +72,7 @@ struct ChunkEncoder {
     func writeUsage(promptTokens: Int, completionTokens: Int, into buffer: inout ByteBuffer) {
         buffer.writeBytes(prefix)
         buffer.writeString(
-            #""choices":[],"usage":{"prompt_tokens":\#(promptTokens),"total_tokens":\#(promptTokens + completionTokens),"completion_tokens":\#(completionTokens)}}"#
+            #""choices":[],"usage":{"prompt_tokens":\#(promptTokens),"total_tokens":\#(promptTokens + completionTokens),"completion_tokens":\#(completionTokens)},"system_fingerprint":"llm-client-simulator"}"#
         )
         buffer.writeString("\n\n")
     }

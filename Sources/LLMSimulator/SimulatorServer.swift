@@ -14,7 +14,7 @@ import Synchronization
 /// tools, with ``withRunning(_:_:)``, which always stops it.
 public final class SimulatorServer: Sendable {
     public let configuration: SimulatorConfiguration
-    let metrics = SimulatorMetrics()
+    let metrics: SimulatorMetrics
     private let slots: FIFOSemaphore
     private let generator: TextGenerator
     /// The tokens of ``SimulatorConfiguration/reply``, split once; nil to generate text.
@@ -25,6 +25,7 @@ public final class SimulatorServer: Sendable {
     public init(configuration: SimulatorConfiguration) {
         precondition(!configuration.models.isEmpty, "the simulator needs at least one model id")
         self.configuration = configuration
+        metrics = SimulatorMetrics(modelName: configuration.models[0])
         slots = FIFOSemaphore(limit: configuration.maxConcurrency)
         generator = TextGenerator(seed: configuration.seed)
         replyTokens = configuration.reply.map(TextGenerator.replyTokens)
@@ -105,8 +106,7 @@ public final class SimulatorServer: Sendable {
             Self.jsonResponse(status: .ok, bytes: Array(#"{"status":"ok"}"#.utf8))
         }
         router.get("metrics") { _, _ in
-            self.metrics.running.set(Double(self.slots.running))
-            self.metrics.waiting.set(Double(self.slots.waiting))
+            self.metrics.setQueue(running: self.slots.running, waiting: self.slots.waiting)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: self.metrics.exposition())))
@@ -137,6 +137,8 @@ public final class SimulatorServer: Sendable {
         var arrival: ContinuousClock.Instant
         var tokens: [String]
         var finishReason: String
+        /// The stop string that ended the answer, vLLM's `stop_reason`; nil for the end of text.
+        var stopReason: String?
         var promptTokens: Int
         var timeToFirstToken: Double
         var fault: Fault?
@@ -180,7 +182,7 @@ public final class SimulatorServer: Sendable {
 
         let plan = makePlan(simulated, arrival: arrival, fault: fault, random: random)
         metrics.countRequest(status: 200)
-        metrics.promptTokens.increment(by: Int64(plan.promptTokens))
+        metrics.recordPromptTokens(plan.promptTokens)
         if simulated.stream {
             return Response(
                 status: .ok,
@@ -214,13 +216,15 @@ public final class SimulatorServer: Sendable {
         var tokens = replyTokens.map { Array($0.prefix(cappedLength)) } ?? generator.tokens(
             prompt: request.promptText, temperature: request.temperature, requestSeed: request.seed, count: cappedLength)
         var finishReason = cappedLength < length ? "length" : "stop"
+        var stopReason: String?
         if !request.stop.isEmpty {
             var text = ""
             for (position, token) in tokens.enumerated() {
                 text += token
-                if request.stop.contains(where: { text.contains($0) }) {
+                if let matched = request.stop.first(where: { text.contains($0) }) {
                     tokens.removeSubrange(position...)
                     finishReason = "stop"
+                    stopReason = matched
                     break
                 }
             }
@@ -229,14 +233,17 @@ public final class SimulatorServer: Sendable {
         let number = requestCounter.add(1, ordering: .relaxed).newValue
         let id = (request.api == .completions ? "cmpl-" : "chatcmpl-") + String(number, radix: 16)
         return Plan(
-            request: request, arrival: arrival, tokens: tokens, finishReason: finishReason, promptTokens: promptTokens,
+            request: request, arrival: arrival, tokens: tokens, finishReason: finishReason, stopReason: stopReason, promptTokens: promptTokens,
             timeToFirstToken: latency.timeToFirstToken(promptTokens: promptTokens, using: &random), fault: fault, id: id,
             encoder: ChunkEncoder(api: request.api, id: id, created: Int(Date().timeIntervalSince1970), model: request.model),
             random: random)
     }
 
-    /// Writes a streamed answer on the latency model's schedule. Tokens that are due are written
-    /// together, so with no latency the whole answer goes out in one write.
+    /// Writes a streamed answer on the latency model's schedule, in vLLM's shape: the chat role
+    /// chunk, one chunk per token, `"length"` on the last token or an extra `"stop"` chunk, the usage
+    /// chunk. Tokens that are due are written together, so with no latency the whole answer goes out
+    /// in one write. With `--split-utf8`, a token with a character beyond ASCII is preceded, halfway since the token before, by an empty chunk, as vLLM sends while it holds back
+    /// a character whose bytes span two tokens.
     private func stream(_ plan: Plan, to writer: inout any ResponseBodyWriter) async throws {
         var plan = plan
         let admitted = try await acquireSlot()
@@ -247,9 +254,19 @@ public final class SimulatorServer: Sendable {
         plan.encoder.writeRoleChunk(into: &buffer)
         // Prefill starts once the request has a slot: queueing adds to the time to first token.
         var due = admitted + .seconds(plan.timeToFirstToken)
+        var previousDue = admitted
         let faultPosition = plan.tokens.count / 2
         for (position, token) in plan.tokens.enumerated() {
             if position > 0 { due += .seconds(configuration.latency.interTokenLatency(using: &plan.random)) }
+            if faults.splitUTF8, token.unicodeScalars.contains(where: { !$0.isASCII }) {
+                let holdback = previousDue + (due - previousDue) / 2
+                if holdback > .now {
+                    try await send(&buffer, to: &writer, random: &plan.random)
+                    try await Task.sleep(until: holdback, clock: .continuous)
+                }
+                plan.encoder.writeToken("", finishReason: nil, into: &buffer)
+            }
+            previousDue = due
             if due > .now {
                 try await send(&buffer, to: &writer, random: &plan.random)
                 try await Task.sleep(until: due, clock: .continuous)
@@ -269,21 +286,23 @@ public final class SimulatorServer: Sendable {
                 }
             }
             let isLast = position == plan.tokens.count - 1
-            plan.encoder.writeToken(token, finishReason: isLast ? plan.finishReason : nil, into: &buffer)
+            plan.encoder.writeToken(token, finishReason: isLast && plan.finishReason != "stop" ? plan.finishReason : nil, into: &buffer)
             if position == 0 {
-                metrics.timeToFirstToken.record((ContinuousClock.now - plan.arrival).seconds)
+                metrics.recordTimeToFirstToken((ContinuousClock.now - plan.arrival).seconds, streamed: true)
             }
         }
-        if plan.tokens.isEmpty {  // an empty reply, or a stop sequence in the first token: still say why it ended
+        if plan.finishReason == "stop" {
+            plan.encoder.writeStop(stopReason: plan.stopReason, into: &buffer)
+        } else if plan.tokens.isEmpty {  // `max_tokens` 0 or an empty reply cut: still say why it ended
             plan.encoder.writeToken("", finishReason: plan.finishReason, into: &buffer)
         }
-        metrics.generationTokens.increment(by: Int64(plan.tokens.count))
+        metrics.recordGeneratedTokens(plan.tokens.count)
         if plan.request.includeUsage {
             plan.encoder.writeUsage(promptTokens: plan.promptTokens, completionTokens: plan.tokens.count, into: &buffer)
         }
         plan.encoder.writeDone(into: &buffer)
         try await send(&buffer, to: &writer, random: &plan.random)
-        metrics.endToEndLatency.record((ContinuousClock.now - plan.arrival).seconds)
+        metrics.recordFinished(finishReason: plan.finishReason, endToEndLatency: (ContinuousClock.now - plan.arrival).seconds)
     }
 
     /// Writes and empties `buffer`; with `--split-utf8`, in pieces of 1 to 7 bytes cut anywhere.
@@ -309,8 +328,9 @@ public final class SimulatorServer: Sendable {
         if plan.fault == .stall { duration += configuration.faults.stallSeconds }
         try? await Task.sleep(until: admitted + .seconds(duration), clock: .continuous)
         releaseSlot()
-        metrics.generationTokens.increment(by: Int64(plan.tokens.count))
-        metrics.endToEndLatency.record((ContinuousClock.now - plan.arrival).seconds)
+        metrics.recordTimeToFirstToken((admitted - plan.arrival).seconds + plan.timeToFirstToken, streamed: false)
+        metrics.recordGeneratedTokens(plan.tokens.count)
+        metrics.recordFinished(finishReason: plan.finishReason, endToEndLatency: (ContinuousClock.now - plan.arrival).seconds)
 
         let text = plan.tokens.joined()
         let request = plan.request
