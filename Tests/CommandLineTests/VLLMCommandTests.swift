@@ -118,12 +118,10 @@ import Testing
                 // The client's TTFT holds the server's (and what HTTP and a loaded machine add).
                 #expect((level.ttftDifferenceS ?? -1) >= 0, "\(level.label): client \(level.clientTTFTMeanS ?? -1) s, server \(level.serverTTFTMeanS ?? -1) s")
             }
-            // One at a time, the simulator's TTFT is at least its latency model's 100 ms. Two slots
-            // for four in flight make half the requests queue for a whole answer (100 + 7 × 5 ms)
-            // first, which vLLM's TTFT includes, and so does the simulator's: at least 100 + 135 / 2 ms
-            // on average. (Lower bounds: the simulator never answers early, however busy the machine.)
-            #expect((server.first?.serverTTFTMeanS ?? 0) >= 0.1, "\(server)")
-            #expect((server.last?.serverTTFTMeanS ?? 0) >= 0.1 + 0.135 / 2, "\(server)")
+            // The simulator's TTFT is at least its latency model's 100 ms at every level (a lower
+            // bound: it never answers early; how much queueing adds depends on how promptly a busy
+            // machine lets the client send, so it is not asserted here).
+            #expect(server.allSatisfy { ($0.serverTTFTMeanS ?? 0) >= 0.1 }, "\(server)")
             // The simulator's own series are still listed; its vllm: ones make the table.
             #expect(output.stdout.contains("c=4 llmsim_requests_total{status=\"200\"}  +8") && output.stdout.contains("cli−srv"))
         }
