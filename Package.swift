@@ -124,7 +124,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "LLMReportTests", dependencies: ["LLMReport", "LLMResults", "TestSupport"]),
-        .testTarget(name: "LLMTrackingTests", dependencies: ["LLMTracking", "LLMResults", "LLMExperiment", "LLMClientKit", "LLMSimulator", "TestSupport"]),
+        .testTarget(
+            name: "LLMTrackingTests", dependencies: ["LLMTracking", "LLMResults", "LLMExperiment", "LLMClientKit", "LLMSimulator", "TestSupport"]),
         .testTarget(name: "LLMChatTests", dependencies: ["LLMChat", "LLMResults", "LLMSimulator", "TestSupport"]),
         .testTarget(name: "CommandLineTests", dependencies: ["LLMSimulator", "LLMResults", "LLMExperiment", "LLMBench", "TestSupport"]),
         // Helpers shared by the test targets: running the simulator, finding the real model server.

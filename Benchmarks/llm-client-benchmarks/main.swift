@@ -15,8 +15,8 @@
 import AsyncHTTPClient
 import Foundation
 import LLMBench
-import LLMResults
 import LLMClientKit
+import LLMResults
 import LLMSupport
 import NIOCore
 import Synchronization
@@ -108,7 +108,9 @@ func simulatorBenchmark(_ options: Options) async throws {
     let (tokens, requests, failures) = try await withThrowingTaskGroup(of: (Int, Int, Int).self) { group in
         for _ in 0..<options.clients {
             group.addTask {
-                var tokens = 0, requests = 0, failures = 0
+                var tokens = 0
+                var requests = 0
+                var failures = 0
                 while ContinuousClock.now < end {
                     do {
                         let count = try await oneRequest()
@@ -140,18 +142,24 @@ func simulatorBenchmark(_ options: Options) async throws {
     print(String(format: "  requests            %d (%d failed or short)", requests, failures))
     print(String(format: "  requests/s          %.0f", Double(requests) / seconds))
     print(String(format: "  streamed tokens/s   %.0f", Double(tokens) / seconds))
-    print(String(format: "  simulator CPU       %.2f s (%.2f µs per token, %.1f µs per request)", serverCPU, serverCPU / Double(tokens) * 1e6, serverCPU / Double(requests) * 1e6))
+    print(
+        String(
+            format: "  simulator CPU       %.2f s (%.2f µs per token, %.1f µs per request)", serverCPU, serverCPU / Double(tokens) * 1e6,
+            serverCPU / Double(requests) * 1e6))
     print(String(format: "  load generator CPU  %.2f s", clientCPU))
 }
 
 func clientBenchmark() async throws {
     SystemLimits.raiseOpenFileLimit()
     let workload = Workload.synthetic(count: 100, inputTokens: 32, outputTokens: 1_000_000, korean: true, seed: 1)
-    func measure(outputTokens: Int, concurrency: Int, seconds: Double) async throws -> (chunks: Double, requests: Double, cpu: Double, chunkCount: Int, requestCount: Int) {
+    func measure(outputTokens: Int, concurrency: Int, seconds: Double) async throws -> (
+        chunks: Double, requests: Double, cpu: Double, chunkCount: Int, requestCount: Int
+    ) {
         let (server, port) = try startSimulator(outputTokens: outputTokens)
         defer { server.terminate() }
         return try await LLMClient.withClient(ClientConfiguration(baseURL: "http://127.0.0.1:\(port)/v1", maxConnections: concurrency)) { client in
-            _ = await BenchRunner.run(BenchConfiguration(mode: .concurrency(concurrency), numRequests: nil, duration: 1), workload: workload, client: client)
+            _ = await BenchRunner.run(
+                BenchConfiguration(mode: .concurrency(concurrency), numRequests: nil, duration: 1), workload: workload, client: client)
             let chunks = ChunkCounter()
             let cpuBefore = cpuSeconds(pid: getpid())
             let level = await BenchRunner.run(
@@ -173,23 +181,33 @@ func clientBenchmark() async throws {
 
     let streaming = try await measure(outputTokens: 512, concurrency: 64, seconds: 8)
     print("client benchmark (llm-client's bench engine against serve-sim --no-latency, separate processes)")
-    print(String(format: "  long answers (512 chunks, 64 streams):  %.0f chunks/s, %.2f µs CPU per chunk", streaming.chunks, streaming.cpu / Double(streaming.chunkCount) * 1e6))
+    print(
+        String(
+            format: "  long answers (512 chunks, 64 streams):  %.0f chunks/s, %.2f µs CPU per chunk", streaming.chunks,
+            streaming.cpu / Double(streaming.chunkCount) * 1e6))
     let short = try await measure(outputTokens: 1, concurrency: 64, seconds: 8)
-    print(String(format: "  one-token answers (64 streams):          %.0f requests/s, %.1f µs CPU per request", short.requests, short.cpu / Double(short.requestCount) * 1e6))
+    print(
+        String(
+            format: "  one-token answers (64 streams):          %.0f requests/s, %.1f µs CPU per request", short.requests,
+            short.cpu / Double(short.requestCount) * 1e6))
 
     // Scheduling lag: 500 requests/s of 2-second streams keeps about 1,000 in flight. The streams
     // are slow (a token every 200 ms) so that the simulator, on the same two cores, leaves the
     // client the CPU it would have against a remote server.
-    let (server, port) = try startSimulator(outputTokens: 10, extra: ["--ttft-ms", "200", "--ttft-jitter-ms", "0", "--itl-ms", "200", "--itl-jitter-ms", "0", "--prefill-ms-per-token", "0"])
+    let (server, port) = try startSimulator(
+        outputTokens: 10,
+        extra: ["--ttft-ms", "200", "--ttft-jitter-ms", "0", "--itl-ms", "200", "--itl-jitter-ms", "0", "--prefill-ms-per-token", "0"])
     let lag = try await LLMClient.withClient(ClientConfiguration(baseURL: "http://127.0.0.1:\(port)/v1", maxConnections: 1200)) { client in
         await BenchRunner.run(
             BenchConfiguration(mode: .rate(500, arrivals: .poisson, burstiness: 1, maxConcurrency: nil), numRequests: 5000, duration: nil, seed: 1),
             workload: workload, client: client)
     }
     server.terminate()
-    print(String(format: "  open loop 500 req/s, ~%d streams in flight: scheduling lag p50 %.3f ms, p99 %.3f ms, max %.3f ms (%d ok, %d failed)",
-                 lag.summary.maxInFlight ?? 0, (lag.summary.schedulingLagS?.p50 ?? 0) * 1000, (lag.summary.schedulingLagS?.p99 ?? 0) * 1000,
-                 (lag.summary.schedulingLagS?.max ?? 0) * 1000, lag.summary.successful, lag.summary.failed))
+    print(
+        String(
+            format: "  open loop 500 req/s, ~%d streams in flight: scheduling lag p50 %.3f ms, p99 %.3f ms, max %.3f ms (%d ok, %d failed)",
+            lag.summary.maxInFlight ?? 0, (lag.summary.schedulingLagS?.p50 ?? 0) * 1000, (lag.summary.schedulingLagS?.p99 ?? 0) * 1000,
+            (lag.summary.schedulingLagS?.max ?? 0) * 1000, lag.summary.successful, lag.summary.failed))
 
     print(String(format: "  100,000 requests (%d ok) in %.1f s: peak memory %.0f MB", big.summary.successful, big.summary.durationS, memoryPeak))
 }

@@ -8,7 +8,9 @@ extension BenchDocument {
         self.init(
             run: run, bench: bench,
             levels: levels.map {
-                Level(label: $0.label, temperature: $0.temperature, summary: $0.summary, timeSeries: $0.timeSeries, histograms: $0.histograms, startedAt: $0.startedAt)
+                Level(
+                    label: $0.label, temperature: $0.temperature, summary: $0.summary, timeSeries: $0.timeSeries, histograms: $0.histograms,
+                    startedAt: $0.startedAt)
             },
             serverMetricChanges: serverMetricChanges)
     }
@@ -28,7 +30,8 @@ public func formatBenchReport(_ document: BenchDocument, style: TerminalStyle = 
         let s = level.summary
         let share = document.run.shard.map { "  (all workers together; this is shard \($0) and sends its share)" } ?? ""
         lines.append("Load:                \(level.label)\(share)")
-        lines.append("Requests:            \(s.totalRequests) (\(s.successful) ok, " + (s.failed > 0 ? style.red("\(s.failed) failed") : "0 failed") + ")")
+        lines.append(
+            "Requests:            \(s.totalRequests) (\(s.successful) ok, " + (s.failed > 0 ? style.red("\(s.failed) failed") : "0 failed") + ")")
         if !s.errorsByKind.isEmpty {
             lines.append("Errors by kind:      " + s.errorsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
@@ -41,31 +44,38 @@ public func formatBenchReport(_ document: BenchDocument, style: TerminalStyle = 
         }
         lines.append("Max in flight:       \(s.maxInFlight ?? 0)")
         if let client = s.client {
-            lines.append(String(
-                format: "Client load:         %.0f %% of %d cores (%.2f s CPU), peak memory %.0f MB",
-                client.cpuPercent, client.cores, client.cpuS, client.peakMemoryMB))
+            lines.append(
+                String(
+                    format: "Client load:         %.0f %% of %d cores (%.2f s CPU), peak memory %.0f MB",
+                    client.cpuPercent, client.cores, client.cpuS, client.peakMemoryMB))
         }
         lines.append(String(repeating: "-", count: 100))
-        lines.append("(ms)".fitted(toWidth: 18)
-            + ["mean", "min", "p50", "p90", "p95", "p99", "p99.9", "max"].map { $0.rightAlignedCell(width: 10) }.joined())
+        lines.append(
+            "(ms)".fitted(toWidth: 18)
+                + ["mean", "min", "p50", "p90", "p95", "p99", "p99.9", "max"].map { $0.rightAlignedCell(width: 10) }.joined())
         let rows: [(String, DistributionSummary?)] = [
             ("TTFT", s.ttftS), ("end-to-end", s.latencyS), ("ITL", s.itlS), ("TPOT", s.tpotS), ("scheduling lag", s.schedulingLagS),
         ]
         for (name, d) in rows {
             guard let d else { continue }
-            lines.append("  " + name.fitted(toWidth: 16)
-                + [d.mean, d.min, d.p50, d.p90, d.p95, d.p99, d.p99_9, d.max].map { ms($0).rightAlignedCell(width: 10) }.joined())
+            lines.append(
+                "  " + name.fitted(toWidth: 16)
+                    + [d.mean, d.min, d.p50, d.p90, d.p95, d.p99, d.p99_9, d.max].map { ms($0).rightAlignedCell(width: 10) }.joined())
         }
     } else {
-        let header = ["level", "req/s", "out tok/s", "TTFT p50", "TTFT p99", "E2E p50", "E2E p99", "ITL p50", "ITL p99", "lag p99", "client %", "errors"]
+        let header = [
+            "level", "req/s", "out tok/s", "TTFT p50", "TTFT p99", "E2E p50", "E2E p99", "ITL p50", "ITL p99", "lag p99", "client %", "errors",
+        ]
         lines.append(header.enumerated().map { $0 == 0 ? $1.fitted(toWidth: 16) : $1.rightAlignedCell(width: 10) }.joined())
         for level in document.levels {
             let s = level.summary
             var row = level.label.fitted(toWidth: 16)
-            row += [String(format: "%.2f", s.requestsPerSecond), String(format: "%.1f", s.outputTokensPerSecond),
-                    ms(s.ttftS?.p50), ms(s.ttftS?.p99), ms(s.latencyS?.p50), ms(s.latencyS?.p99), ms(s.itlS?.p50), ms(s.itlS?.p99),
-                    ms(s.schedulingLagS?.p99), s.client.map { String(format: "%.0f", $0.cpuPercent) } ?? "n/a",
-                    String(s.failed)].map { $0.rightAlignedCell(width: 10) }.joined()
+            row += [
+                String(format: "%.2f", s.requestsPerSecond), String(format: "%.1f", s.outputTokensPerSecond),
+                ms(s.ttftS?.p50), ms(s.ttftS?.p99), ms(s.latencyS?.p50), ms(s.latencyS?.p99), ms(s.itlS?.p50), ms(s.itlS?.p99),
+                ms(s.schedulingLagS?.p99), s.client.map { String(format: "%.0f", $0.cpuPercent) } ?? "n/a",
+                String(s.failed),
+            ].map { $0.rightAlignedCell(width: 10) }.joined()
             if level.label == document.saturationLevel { row += style.yellow("  ← saturation") }
             lines.append(row)
         }
@@ -76,9 +86,10 @@ public func formatBenchReport(_ document: BenchDocument, style: TerminalStyle = 
     }
     let busy = document.levels.filter { $0.summary.client?.isBusy(overSeconds: $0.summary.durationS) == true }.map(\.label)
     if !busy.isEmpty {
-        lines.append(style.yellow(
-            "⚠ The client kept more than \(Int(ClientLoad.busyPercent)) % of its cores busy (\(busy.joined(separator: ", "))): "
-                + "its own delays may be in these latencies. Spread the load over more workers (--shard K/N)."))
+        lines.append(
+            style.yellow(
+                "⚠ The client kept more than \(Int(ClientLoad.busyPercent)) % of its cores busy (\(busy.joined(separator: ", "))): "
+                    + "its own delays may be in these latencies. Spread the load over more workers (--shard K/N)."))
     }
     // A server with vLLM's metrics gets a table of its means per level instead of its vllm: series
     // (60-odd per level, all kept in the JSON); other series are listed as they changed.

@@ -1,7 +1,7 @@
-import LLMSupport
 import Foundation
 public import LLMClientKit
 public import LLMResults
+import LLMSupport
 public import OpenAIAPI
 import Synchronization
 
@@ -87,7 +87,8 @@ public enum BenchRunner {
             let warmup = BenchMetrics(start: .now, slo: nil)
             await runPhase(
                 configuration, workload: workload, client: client, stop: stop, metrics: warmup, counted: false,
-                count: configuration.warmupRequests > 0 ? shard.map { $0.share(of: configuration.warmupRequests) } ?? configuration.warmupRequests : nil,
+                count: configuration.warmupRequests > 0
+                    ? shard.map { $0.share(of: configuration.warmupRequests) } ?? configuration.warmupRequests : nil,
                 duration: configuration.warmupRequests > 0 ? nil : configuration.warmupSeconds,
                 firstIndex: 0, stream: 2 * configuration.level + 1, onResult: onWarmupResult, onProgress: { _ in })
         }

@@ -201,7 +201,8 @@ public final class BenchSession: Sendable {
                     throw BenchError(code: .server, message: "\(error)")
                 }
                 if let startAt = plan.startAt, startAt.timeIntervalSinceNow > 0,
-                    !(await stop.sleep(until: .now + .seconds(startAt.timeIntervalSinceNow))) {
+                    !(await stop.sleep(until: .now + .seconds(startAt.timeIntervalSinceNow)))
+                {
                     return nil
                 }
                 let startedAt = iso8601Timestamp(Date())
@@ -221,23 +222,25 @@ public final class BenchSession: Sendable {
                     }
                     let label = plan.sweepsTemperature ? "\(level.mode.label) t=\(level.temperature)" : level.mode.label
                     onLevel(LevelStart(label: label, expectedRequests: expected))
-                    let runLevel = { await BenchRunner.run(
-                        configuration, workload: plan.workload, client: client, stop: stop,
-                        onResult: { result in
-                            // Each level numbers its requests from 0: the level tells a sweep's rows apart.
-                            var row = result
-                            row.setting = label
-                            for writer in writers {
-                                do {
-                                    try writer.append(row)
-                                } catch {
-                                    writeError.withLock { $0 = $0 ?? "cannot write \(writer.path): \(error)" }
+                    let runLevel = {
+                        await BenchRunner.run(
+                            configuration, workload: plan.workload, client: client, stop: stop,
+                            onResult: { result in
+                                // Each level numbers its requests from 0: the level tells a sweep's rows apart.
+                                var row = result
+                                row.setting = label
+                                for writer in writers {
+                                    do {
+                                        try writer.append(row)
+                                    } catch {
+                                        writeError.withLock { $0 = $0 ?? "cannot write \(writer.path): \(error)" }
+                                    }
                                 }
-                            }
-                            failures.note(row, measured: true)
-                        },
-                        onWarmupResult: { failures.note($0, measured: false) },
-                        onProgress: onProgress) }
+                                failures.note(row, measured: true)
+                            },
+                            onWarmupResult: { failures.note($0, measured: false) },
+                            onProgress: onProgress)
+                    }
                     // With scraped metrics, the queue gauges are read twice a second during the level for their peaks.
                     var result: BenchLevelResult
                     var peaks: [String: Double] = [:]
@@ -312,7 +315,8 @@ public final class BenchSession: Sendable {
         if interrupted { return .interrupted }
         if let unreachable = measurement.unreachable { return .serverUnreachable(requestsInARow: unreachable) }
         if let required = plan.sloPercent,
-            let missed = measurement.levels.first(where: { ($0.summary.sloAttainmentPercent ?? 100) < required }) {
+            let missed = measurement.levels.first(where: { ($0.summary.sloAttainmentPercent ?? 100) < required })
+        {
             return .sloMissed(level: missed.label, attainmentPercent: missed.summary.sloAttainmentPercent ?? 0, requiredPercent: required)
         }
         if measurement.levels.allSatisfy({ $0.summary.successful == 0 }) { return .allFailed }

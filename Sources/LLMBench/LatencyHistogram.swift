@@ -5,7 +5,8 @@ public import LLMResults
 /// significant digits, fixed memory whatever the number of requests. Histograms of several runs or
 /// shards merge exactly (``merge(_:)``).
 public struct LatencyHistogram: Sendable {
-    private(set) var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+    private(set) var histogram = Histogram<UInt64>(
+        lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
 
     public init() {}
 

@@ -155,7 +155,9 @@ public struct ServerLevelMetrics: Sendable, Equatable {
         }
         guard byFamily.keys.contains(where: { $0.hasPrefix("vllm:") }) else { return nil }
         func mean(_ histogram: String) -> Double? {
-            guard let count = byFamily[Substring(histogram + "_count")], count > 0, let sum = byFamily[Substring(histogram + "_sum")] else { return nil }
+            guard let count = byFamily[Substring(histogram + "_count")], count > 0, let sum = byFamily[Substring(histogram + "_sum")] else {
+                return nil
+            }
             return sum / count
         }
         return ServerLevelMetrics(

@@ -30,12 +30,17 @@ public enum ShardMerge {
             var other = document.bench
             other.removeValue(forKey: "shard")
             guard other == bench else {
-                throw ShardMergeError(.differentWorkloads, "the shards were run with different benchmark settings (\(difference(bench, other))): refusing to merge different workloads")
+                throw ShardMergeError(
+                    .differentWorkloads,
+                    "the shards were run with different benchmark settings (\(difference(bench, other))): refusing to merge different workloads")
             }
         }
         let labels = documents[0].levels.map(\.label)
         guard documents.allSatisfy({ $0.levels.map(\.label) == labels }) else {
-            throw ShardMergeError(.differentWorkloads, "the shards have different load levels (\(documents.map { $0.levels.map(\.label).joined(separator: ",") }.joined(separator: " vs ")))")
+            throw ShardMergeError(
+                .differentWorkloads,
+                "the shards have different load levels (\(documents.map { $0.levels.map(\.label).joined(separator: ",") }.joined(separator: " vs ")))"
+            )
         }
         let levels = try labels.indices.map { (position: Int) throws(ShardMergeError) -> BenchDocument.Level in
             try mergedLevel(documents.map { $0.levels[position] })
@@ -55,12 +60,15 @@ public enum ShardMerge {
         guard let first = runs.first else { throw ShardMergeError(.notShards, "nothing to merge") }
         var shards: [Shard] = []
         for run in runs {
-            guard let text = run.shard else { throw ShardMergeError(.notShards, "a file is not a shard's (its run has no shard): merge the files of `--shard K/N` workers") }
+            guard let text = run.shard else {
+                throw ShardMergeError(.notShards, "a file is not a shard's (its run has no shard): merge the files of `--shard K/N` workers")
+            }
             do { shards.append(try Shard(parsing: text)) } catch { throw ShardMergeError(.notShards, "a run's shard '\(text)' is invalid: \(error)") }
         }
         let count = shards[0].count
         guard shards.allSatisfy({ $0.count == count }) else {
-            throw ShardMergeError(.notShards, "the files come from runs of different shard counts (\(shards.map(\.description).joined(separator: ", ")))")
+            throw ShardMergeError(
+                .notShards, "the files come from runs of different shard counts (\(shards.map(\.description).joined(separator: ", ")))")
         }
         let indexes = shards.map(\.index).sorted()
         guard indexes == Array(0..<count) else {
@@ -82,7 +90,10 @@ public enum ShardMerge {
             return run
         }
         for run in runs.dropFirst() where workload(run) != workload(first) {
-            throw ShardMergeError(.differentWorkloads, "the shards were run with different configurations (\(difference(workload(first), workload(run)))): refusing to merge different workloads")
+            throw ShardMergeError(
+                .differentWorkloads,
+                "the shards were run with different configurations (\(difference(workload(first), workload(run)))): refusing to merge different workloads"
+            )
         }
         var merged = first
         merged.shard = nil
@@ -144,7 +155,8 @@ public enum ShardMerge {
             client: ClientLoad.merged(summaries.map(\.client), durationS: end.timeIntervalSince(firstStart)))
         return BenchDocument.Level(
             label: levels[0].label, temperature: levels[0].temperature, summary: summary, timeSeries: series,
-            histograms: Dictionary(uniqueKeysWithValues: histograms.map { ($0.key.rawValue, $0.value.sparseCounts) }), startedAt: levels.compactMap(\.startedAt).min())
+            histograms: Dictionary(uniqueKeysWithValues: histograms.map { ($0.key.rawValue, $0.value.sparseCounts) }),
+            startedAt: levels.compactMap(\.startedAt).min())
     }
 
     /// The first keys whose values differ, for a message.
@@ -156,8 +168,10 @@ public enum ShardMerge {
         let keys = Set(left.keys).union(right.keys).sorted().filter { key in
             String(describing: left[key] ?? "none") != String(describing: right[key] ?? "none")
         }
-        return keys.prefix(3).map { "\($0): \(left[$0].map { String(describing: $0) } ?? "none") vs \(right[$0].map { String(describing: $0) } ?? "none")" }
-            .joined(separator: "; ")
+        return keys.prefix(3).map {
+            "\($0): \(left[$0].map { String(describing: $0) } ?? "none") vs \(right[$0].map { String(describing: $0) } ?? "none")"
+        }
+        .joined(separator: "; ")
     }
 }
 

@@ -5,9 +5,9 @@ import LLMSupport
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The interactive chat in a terminal: reads lines (with libedit when standard input and output
@@ -43,7 +43,9 @@ public struct ChatTerminal: Sendable {
         }
 
         let api = session.settings.api
-        output.line(output.style.bold("llm-client chat") + " · \(session.settings.parameters.model ?? "") at \(client.configuration.redactedBaseURL) · \(api.rawValue) API")
+        output.line(
+            output.style.bold("llm-client chat")
+                + " · \(session.settings.parameters.model ?? "") at \(client.configuration.redactedBaseURL) · \(api.rawValue) API")
         if api == .completions { output.line("(completions API: each message is sent on its own, without the conversation)") }
         output.line(output.style.dim("Type a message; /help lists commands; /exit or Ctrl-D quits."))
 

@@ -3,9 +3,9 @@ import Foundation
 import LLMSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Where the chat's typed lines come from.

@@ -114,9 +114,10 @@ public struct GenerationRequest: Sendable {
         switch api {
         case .completions: body["prompt"] = .string(prompt.asPrompt)
         case .chat:
-            body["messages"] = .array(prompt.asMessages.map {
-                .object(["role": .string($0.role), "content": .string($0.content)])
-            })
+            body["messages"] = .array(
+                prompt.asMessages.map {
+                    .object(["role": .string($0.role), "content": .string($0.content)])
+                })
         }
         if stream { body["stream_options"] = ["include_usage": true] }
         if let value = parameters.temperature { body["temperature"] = .number(value) }

@@ -125,7 +125,8 @@ public final class LLMClient: Sendable {
             let body = try await response.body.collect(upTo: 16 * 1024 * 1024)
             return (Int(response.status.code), Array(buffer: body))
         } catch {
-            let (kind, message) = Task.isCancelled
+            let (kind, message) =
+                Task.isCancelled
                 ? (.cancelled, "cancelled") : Self.classify(error, receivedHead: false, url: configuration.redacting(url))
             throw LLMClientError(code: .init(kind), message: message)
         }
@@ -250,7 +251,8 @@ public final class LLMClient: Sendable {
             guard (200..<300).contains(response.status.code) else {
                 retryAfter = Self.retryAfter(in: response.headers)
                 let errorBody = try await response.body.collect(upTo: 1024 * 1024)
-                result.error = "HTTP \(response.status.code): \(Self.errorMessage(in: Array(buffer: errorBody)))"
+                result.error =
+                    "HTTP \(response.status.code): \(Self.errorMessage(in: Array(buffer: errorBody)))"
                     + configuration.hint(forStatus: Int(response.status.code))
                 result.errorKind = .httpStatus
                 result.latencyS = (ContinuousClock.now - started).seconds
@@ -278,7 +280,9 @@ public final class LLMClient: Sendable {
                 guard events > 0 || type.lowercased().contains("text/event-stream") else {
                     throw RequestFailure(
                         kind: .invalidResponse,
-                        message: "the server answered a streamed request with no event stream (Content-Type: \(type)): \(Self.snippet(opening)); is --base-url an OpenAI-compatible server? without streaming support, try --no-stream")
+                        message:
+                            "the server answered a streamed request with no event stream (Content-Type: \(type)): \(Self.snippet(opening)); is --base-url an OpenAI-compatible server? without streaming support, try --no-stream"
+                    )
                 }
                 guard stream.sawDone || stream.finishReason != nil else {
                     throw RequestFailure(kind: .streamCut, message: "the stream ended before the server finished the answer")
@@ -292,7 +296,8 @@ public final class LLMClient: Sendable {
                 do {
                     decoded = try JSONDecoder().decode(GenerationResponse.self, from: Data(whole))
                 } catch {
-                    throw RequestFailure(kind: .invalidResponse, message: "the response is not a valid \(request.api.rawValue) response: \(Self.snippet(whole))")
+                    throw RequestFailure(
+                        kind: .invalidResponse, message: "the response is not a valid \(request.api.rawValue) response: \(Self.snippet(whole))")
                 }
                 result.output = decoded.firstText
                 result.finishReason = decoded.choices.first?.finishReason
@@ -309,7 +314,7 @@ public final class LLMClient: Sendable {
         } catch let failure as RequestFailure {
             result.error = failure.message
             result.errorKind = failure.kind
-        } catch where Task.isCancelled {
+        } catch  where Task.isCancelled {
             // Whatever the transport reports (a closed channel, a cut body), it was a cancellation:
             // the user's, or the watchdog's (which then names the timeout).
             result.error = "cancelled"
@@ -337,7 +342,7 @@ public final class LLMClient: Sendable {
         while true {
             do {
                 return try await http.execute(request, deadline: deadline)
-            } catch where attempt < 3 && Self.isClosedBeforeResponse(error) {
+            } catch  where attempt < 3 && Self.isClosedBeforeResponse(error) {
                 attempt += 1
                 try await Task.sleep(for: .milliseconds(10 * attempt))
             }
@@ -439,7 +444,8 @@ public final class LLMClient: Sendable {
         case .connectTimeout: return (.connectTimeout, "connect timeout: no connection to \(url) within the connect timeout")
         case .tls:
             let reason = tlsReason(String(describing: error))
-            let hint = reason.contains("WRONG_VERSION_NUMBER") || reason.contains("HTTP_REQUEST")
+            let hint =
+                reason.contains("WRONG_VERSION_NUMBER") || reason.contains("HTTP_REQUEST")
                 ? "the server does not speak TLS: use http:// for a plain server"
                 : "an untrusted or self-signed certificate? see --ca-cert and --insecure"
             return (.tls, "TLS error talking to \(url): \(reason) (\(hint))")

@@ -15,9 +15,15 @@ extension ErrorKind {
         }
         if let httpError = error as? HTTPClientError {
             switch httpError {
-            case .cancelled: self = .cancelled; return
-            case .deadlineExceeded: self = .requestTimeout; return
-            case .connectTimeout: self = .connectTimeout; return
+            case .cancelled:
+                self = .cancelled
+                return
+            case .deadlineExceeded:
+                self = .requestTimeout
+                return
+            case .connectTimeout:
+                self = .connectTimeout
+                return
             default: break
             }
         }

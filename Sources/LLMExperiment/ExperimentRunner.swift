@@ -1,9 +1,9 @@
 import Foundation
-import Synchronization
 public import LLMClientKit
-public import OpenAIAPI
-public import LLMSupport
 public import LLMResults
+public import LLMSupport
+public import OpenAIAPI
+import Synchronization
 
 /// A batch to run: prompts, how often, how many at once, with what parameters, saved where.
 public struct ExperimentPlan: Sendable {
@@ -76,12 +76,15 @@ public struct ExperimentPlan: Sendable {
                 prompts[promptPosition(ofRequest: result.index)].prompt.displayText == result.prompt
             else {
                 throw ExperimentError(
-                    code: .resume, message: "cannot resume from \(resumeFile): its request #\(result.index) is not this run's (other prompts, order or --repeat?)")
+                    code: .resume,
+                    message: "cannot resume from \(resumeFile): its request #\(result.index) is not this run's (other prompts, order or --repeat?)")
             }
             if let shard, !shard.owns(result.index) {
                 throw ExperimentError(
                     code: .resume,
-                    message: "cannot resume from \(resumeFile): its request #\(result.index) is another shard's than \(shard) (resume each worker from its own file)")
+                    message:
+                        "cannot resume from \(resumeFile): its request #\(result.index) is another shard's than \(shard) (resume each worker from its own file)"
+                )
             }
         }
         return previous.filter(\.success)
@@ -102,9 +105,10 @@ public struct ExperimentPlan: Sendable {
                     var parameters = self.parameters.overridden(by: entry.parameters)
                     if let setting { parameters = parameters.overridden(by: setting.parameters) }
                     parameters.model = parameters.model ?? model
-                    requests.append(GenerationRequest(
-                        index: requests.count, repeatIndex: round, promptID: entry.id, prompt: entry.prompt,
-                        parameters: parameters, api: api, stream: stream, setting: setting?.label))
+                    requests.append(
+                        GenerationRequest(
+                            index: requests.count, repeatIndex: round, promptID: entry.id, prompt: entry.prompt,
+                            parameters: parameters, api: api, stream: stream, setting: setting?.label))
                 }
             }
         }

@@ -138,8 +138,9 @@ public struct ExperimentSession: Sendable {
             configuration.apiKey = judge.apiKey
         }
         return try await LLMClient.withClient(configuration) { client in
-            try await body(ResponseJudge(
-                client: client, model: judge.model, rubric: judge.rubric, language: judge.language, maxTokens: judge.maxTokens))
+            try await body(
+                ResponseJudge(
+                    client: client, model: judge.model, rubric: judge.rubric, language: judge.language, maxTokens: judge.maxTokens))
         }
     }
 }

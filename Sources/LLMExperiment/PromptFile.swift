@@ -178,7 +178,13 @@ public enum PromptFile {
         for byte in bytes {
             defer { counter.advance(over: byte) }
             if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
                 continue
             }
             if expectingElement, !isJSONSpace(byte), byte != UInt8(ascii: "]") {
@@ -375,7 +381,8 @@ public enum PromptFile {
         guard let header = records.first else { return [] }
         let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard let promptColumn = columns.firstIndex(of: "prompt") else {
-            throw PromptFileError(path: path, line: header.line, message: "the header has no \"prompt\" column (found: \(columns.joined(separator: ", ")))")
+            throw PromptFileError(
+                path: path, line: header.line, message: "the header has no \"prompt\" column (found: \(columns.joined(separator: ", ")))")
         }
         try checkCSVHeader(columns, line: header.line, path: path)
         func column(_ name: String) -> Int? { columns.firstIndex(of: name) }
@@ -423,8 +430,9 @@ public enum PromptFile {
                 default: throw PromptFileError(path: path, line: record.line, message: "column \"expect_json\": \"\(flag)\" is not true or false")
                 }
             }
-            entries.append(PromptEntry(
-                id: cell(column("id")), prompt: .text(prompt), parameters: parameters, line: record.line, expectations: expectations))
+            entries.append(
+                PromptEntry(
+                    id: cell(column("id")), prompt: .text(prompt), parameters: parameters, line: record.line, expectations: expectations))
         }
         return entries
     }
@@ -459,7 +467,8 @@ public enum PromptFile {
 
     /// The Levenshtein distance between two texts.
     private static func editDistance(_ first: String, _ second: String) -> Int {
-        let a = Array(first), b = Array(second)
+        let a = Array(first)
+        let b = Array(second)
         guard !a.isEmpty else { return b.count }
         var previous = Array(0...b.count)
         for i in 1...a.count {

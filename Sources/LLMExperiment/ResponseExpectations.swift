@@ -108,11 +108,19 @@ public struct ResponseExpectations: Sendable, Hashable {
         var lastComma: Int?
         for (offset, byte) in bytes.enumerated() {
             if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
                 continue
             }
             switch byte {
-            case UInt8(ascii: "\""): inString = true; lastComma = nil
+            case UInt8(ascii: "\""):
+                inString = true
+                lastComma = nil
             case UInt8(ascii: ","): lastComma = offset
             case UInt8(ascii: "}"), UInt8(ascii: "]"): if let lastComma { return lastComma }
             case 0x20, 0x09, 0x0A, 0x0D: break

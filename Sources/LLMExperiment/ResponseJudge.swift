@@ -13,7 +13,9 @@ public enum JudgeLanguage: String, Sendable, CaseIterable {
     /// The language for `prompt`: the fixed one, or by the prompt's script for `auto`.
     func resolved(for prompt: String) -> JudgeLanguage {
         guard self == .auto else { return self }
-        return prompt.unicodeScalars.contains { (0xAC00...0xD7A3).contains($0.value) || (0x1100...0x11FF).contains($0.value) || (0x3130...0x318F).contains($0.value) } ? .ko : .en
+        return prompt.unicodeScalars.contains {
+            (0xAC00...0xD7A3).contains($0.value) || (0x1100...0x11FF).contains($0.value) || (0x3130...0x318F).contains($0.value)
+        } ? .ko : .en
     }
 }
 
@@ -76,14 +78,23 @@ public struct JudgeVerdict: Sendable, Hashable {
             for index in open..<bytes.count {
                 let byte = bytes[index]
                 if inString {
-                    if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                    if escaped {
+                        escaped = false
+                    } else if byte == UInt8(ascii: "\\") {
+                        escaped = true
+                    } else if byte == UInt8(ascii: "\"") {
+                        inString = false
+                    }
                     continue
                 }
                 if byte == UInt8(ascii: "\"") { inString = true }
                 if byte == UInt8(ascii: "{") { depth += 1 }
                 if byte == UInt8(ascii: "}") {
                     depth -= 1
-                    if depth == 0 { end = index; break }
+                    if depth == 0 {
+                        end = index
+                        break
+                    }
                 }
             }
             guard let end else { break }

@@ -1,6 +1,6 @@
 import Foundation
-public import LLMSupport
 public import LLMResults
+public import LLMSupport
 
 /// The side-by-side table of a comparison run's settings: one row per setting with its requests,
 /// latencies, throughput and, when measured, the answers' quality. Columns are measured in terminal columns, so labels stay aligned.
@@ -12,7 +12,10 @@ public func formatSettingsTable(_ settings: [SettingSummary], style: TerminalSty
     let qualityColumns: [(header: String, legend: String, value: (QualitySummary) -> String?)] = [
         ("pass", "pass: assertion pass rate", { $0.assertionPassRate.map { String(format: "%.0f%%", $0 * 100) } }),
         ("judge", "judge: mean score 1-10", { $0.judgeMeanScore.map { String(format: "%.2f", $0) } }),
-        ("identical", "identical: answers equal to the most common one", { $0.consistency.map { String(format: "%.0f%%", $0.identicalShare * 100) } }),
+        (
+            "identical", "identical: answers equal to the most common one",
+            { $0.consistency.map { String(format: "%.0f%%", $0.identicalShare * 100) } }
+        ),
         ("similarity", "similarity: mean pairwise trigram similarity", { $0.consistency.map { String(format: "%.3f", $0.meanSimilarity) } }),
     ].filter { column in qualities.contains { $0.flatMap(column.value) != nil } }
     headers += qualityColumns.map(\.header)

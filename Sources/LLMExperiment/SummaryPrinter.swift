@@ -1,6 +1,6 @@
 import Foundation
-public import LLMSupport
 public import LLMResults
+public import LLMSupport
 
 /// The end-of-run summary in the seed's layout, with TTFT, ITL, TPOT and percentiles added.
 /// Columns are measured in terminal columns, so wide (Korean) text keeps them aligned.
@@ -22,13 +22,20 @@ public func formatSummary(_ summary: ResultSummary, style: TerminalStyle = .plai
     lines.append(line("Total time:", String(format: "%.2fs", summary.durationS)))
     lines.append(line("Requests/second:", String(format: "%.2f", summary.requestsPerSecond)))
     let estimated = summary.tokensEstimated ? " (estimated)" : ""
-    lines.append(line("Tokens/second:", String(format: "%.1f output, %.1f total%@", summary.outputTokensPerSecond, summary.totalTokensPerSecond, estimated)))
+    lines.append(
+        line("Tokens/second:", String(format: "%.1f output, %.1f total%@", summary.outputTokensPerSecond, summary.totalTokensPerSecond, estimated)))
     lines.append(line("Tokens:", "\(summary.totalPromptTokens) prompt, \(summary.totalCompletionTokens) completion\(estimated)"))
     if let client = summary.client {
-        lines.append(line("Client load:", String(
-            format: "%.0f %% of %d cores (%.2f s CPU), peak memory %.0f MB", client.cpuPercent, client.cores, client.cpuS, client.peakMemoryMB)))
+        lines.append(
+            line(
+                "Client load:",
+                String(
+                    format: "%.0f %% of %d cores (%.2f s CPU), peak memory %.0f MB", client.cpuPercent, client.cores, client.cpuS, client.peakMemoryMB
+                )))
         if client.isBusy(overSeconds: summary.durationS) {
-            lines.append(style.yellow("⚠ The client kept more than \(Int(ClientLoad.busyPercent)) % of its cores busy: its own delays may be in these latencies."))
+            lines.append(
+                style.yellow(
+                    "⚠ The client kept more than \(Int(ClientLoad.busyPercent)) % of its cores busy: its own delays may be in these latencies."))
         }
     }
     lines.append(thin)
@@ -65,7 +72,10 @@ func formatQualityLines(_ quality: QualitySummary, style: TerminalStyle) -> [(la
         lines.append(("Assertions:", passed < checked ? style.red(text) : style.green(text)))
     }
     if let judged = quality.judged {
-        var text = quality.judgeMeanScore.map { String(format: "%.2f mean of %d (min %g, max %g)", $0, judged, quality.judgeMinScore ?? 0, quality.judgeMaxScore ?? 0) }
+        var text =
+            quality.judgeMeanScore.map {
+                String(format: "%.2f mean of %d (min %g, max %g)", $0, judged, quality.judgeMinScore ?? 0, quality.judgeMaxScore ?? 0)
+            }
             ?? "no answer scored"
         if let errors = quality.judgeErrors, errors > 0 { text += ", " + style.red("\(errors) without a score") }
         lines.append(("Judge (1-10):", text))
@@ -75,7 +85,8 @@ func formatQualityLines(_ quality: QualitySummary, style: TerminalStyle) -> [(la
             format: "%.1f%% identical, %.1f distinct, similarity %.3f", consistency.identicalShare * 100, consistency.distinctOutputs,
             consistency.meanSimilarity)
         let settings = Set(consistency.perPrompt.compactMap(\.setting)).count
-        let over = settings > 1
+        let over =
+            settings > 1
             ? "mean over \(consistency.prompts) prompts × settings; each setting in the table below"
             : "\(consistency.prompts) \(consistency.prompts == 1 ? "prompt" : "prompts")"
         lines.append(("Consistency:", figures + " (\(over))"))
@@ -101,6 +112,8 @@ public func formatConsistencyTable(_ consistency: ConsistencySummary, limit: Int
     let textColumns: Set<String> = ["setting", "prompt"]
     let table = TextTable([headers] + rows, alignment: { textColumns.contains(headers[$0]) ? .left : .right }, padsLastColumn: false)
     var lines = [style.bold("🔁 CONSISTENCY ACROSS REPEATS"), style.bold(table.line(headers))] + rows.map(table.line)
-    if consistency.perPrompt.count > limit { lines.append("… and \(consistency.perPrompt.count - limit) more prompts (all in the JSON result's summary.quality)") }
+    if consistency.perPrompt.count > limit {
+        lines.append("… and \(consistency.perPrompt.count - limit) more prompts (all in the JSON result's summary.quality)")
+    }
     return lines.joined(separator: "\n")
 }

@@ -44,11 +44,12 @@ enum ComparisonSections {
             let scale = test.metric.displayScale
             let unit = test.metric.displayUnit.map { " (\($0))" } ?? ""
             let interval = test.confidenceInterval
-            let verdict = switch test.verdict {
-            case .better: "<span class=\"good\">better (significant)</span>"
-            case .worse: "<span class=\"bad\">worse (significant)</span>"
-            case .withinNoise: "within noise"
-            }
+            let verdict =
+                switch test.verdict {
+                case .better: "<span class=\"good\">better (significant)</span>"
+                case .worse: "<span class=\"bad\">worse (significant)</span>"
+                case .withinNoise: "within noise"
+                }
             html += "<tr><th scope=\"row\">\(runName(run, index: index))</th><td>\(HTMLText.escape(test.metric.label + unit))</td>"
             html += [
                 number(test.baselineMedian * scale, digits: 1), number(test.median * scale, digits: 1),
@@ -59,7 +60,8 @@ enum ComparisonSections {
             html += "<td>\(verdict)</td></tr>"
         }
         html += "</tbody></table></div>"
-        html += "<p class=\"note\">Successful requests of each run. Two-sided Mann–Whitney U test (normal approximation with tie and continuity corrections), significant at p &lt; \(RunComparison.significanceLevel); the interval is a seeded bootstrap (2000 resamples) of the difference in medians.</p>"
+        html +=
+            "<p class=\"note\">Successful requests of each run. Two-sided Mann–Whitney U test (normal approximation with tie and continuity corrections), significant at p &lt; \(RunComparison.significanceLevel); the interval is a seeded bootstrap (2000 resamples) of the difference in medians.</p>"
         return html
     }
 
@@ -67,8 +69,10 @@ enum ComparisonSections {
     /// and when checked or judged, the repeats that met the expectations and the judge's mean score.
     static func prompts(_ comparison: RunComparison) -> String {
         let hasQuality = comparison.prompts.contains { $0.cells.contains { $0?.assertionsChecked != nil || $0?.meanJudgeScore != nil } }
-        let quality = hasQuality ? ", the repeats that met the expectations (with what the first answer missed) and the judge's mean score (1–10)" : ""
-        var html = "<p class=\"note\">Prompts matched by id, else by text. Each cell shows a run's first answer with its output tokens, latency and TTFT (means over repeats)\(quality); long texts open on a click.</p>"
+        let quality =
+            hasQuality ? ", the repeats that met the expectations (with what the first answer missed) and the judge's mean score (1–10)" : ""
+        var html =
+            "<p class=\"note\">Prompts matched by id, else by text. Each cell shows a run's first answer with its output tokens, latency and TTFT (means over repeats)\(quality); long texts open on a click.</p>"
         html += "<div class=\"table-scroll\"><table class=\"requests side-by-side\"><thead><tr><th class=\"num\">#</th><th>Prompt</th>"
         html += comparison.runs.enumerated().map { "<th>\(runName($0.element.label, index: $0.offset))</th>" }.joined()
         html += "</tr></thead><tbody>"

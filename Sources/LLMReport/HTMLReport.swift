@@ -121,13 +121,16 @@ struct ReportPage {
         for section in sections {
             html += "<section id=\"\(section.id)\">\n<h2>\(HTMLText.escape(section.title))</h2>\n\(section.body)\n</section>\n"
         }
-        let versions = Set(input.documents.map { document -> String in
-            switch document.content {
-            case .run(let run): run.run.toolVersion
-            case .bench(let bench): bench.run.toolVersion
+        let versions = Set(
+            input.documents.map { document -> String in
+                switch document.content {
+                case .run(let run): run.run.toolVersion
+                case .bench(let bench): bench.run.toolVersion
+                }
             }
-        }).sorted()
-        html += "<footer>Made by llm-client \(HTMLText.escape(versions.joined(separator: ", "))) from \(HTMLText.escape(input.documents.map(\.name).joined(separator: ", "))).</footer>\n"
+        ).sorted()
+        html +=
+            "<footer>Made by llm-client \(HTMLText.escape(versions.joined(separator: ", "))) from \(HTMLText.escape(input.documents.map(\.name).joined(separator: ", "))).</footer>\n"
         return html + "</main>\n</body>\n</html>\n"
     }
 
@@ -190,15 +193,21 @@ struct ReportPage {
         if input.documents.contains(where: { runInfo($0).judgeModel != nil }) {
             row("Judge model") { text($0.judgeModel) }
         }
-        let benchKeys = Set(input.documents.flatMap { document -> [String] in
-            if case .bench(let bench) = document.content { return Array(bench.bench.keys) }
-            return []
-        }).sorted()
+        let benchKeys = Set(
+            input.documents.flatMap { document -> [String] in
+                if case .bench(let bench) = document.content { return Array(bench.bench.keys) }
+                return []
+            }
+        ).sorted()
         for key in benchKeys {
-            rows.append((Self.humanized(key), input.documents.map { document in
-                if case .bench(let bench) = document.content { return bench.bench[key] ?? "—" }
-                return "—"
-            }))
+            rows.append(
+                (
+                    Self.humanized(key),
+                    input.documents.map { document in
+                        if case .bench(let bench) = document.content { return bench.bench[key] ?? "—" }
+                        return "—"
+                    }
+                ))
         }
         row("Tool version") { $0.toolVersion }
 
@@ -224,8 +233,10 @@ struct ReportPage {
     private func summarySection() -> String {
         var html = "<h3>Requests and throughput</h3><div class=\"table-scroll\"><table class=\"summary\"><thead><tr>"
         let hasGoodput = sources.contains { $0.overview.goodput != nil }
-        var headers = ["", "Requests", "OK", "Failed", "Duration (s)", "Requests/s", "Output tokens/s", "Total tokens/s",
-                       "Prompt tokens", "Output tokens", "Max in flight"]
+        var headers = [
+            "", "Requests", "OK", "Failed", "Duration (s)", "Requests/s", "Output tokens/s", "Total tokens/s",
+            "Prompt tokens", "Output tokens", "Max in flight",
+        ]
         if hasGoodput { headers.append("Goodput (req/s)") }
         let hasClientLoad = sources.contains { $0.overview.clientLoad != nil }
         if hasClientLoad { headers.append("Client CPU (of its cores)") }
@@ -254,9 +265,11 @@ struct ReportPage {
         for (name, bench) in sweeps {
             let prefix = input.documents.count > 1 ? "\(name): s" : "S"
             if let saturation = bench.saturationLevel {
-                html += "<p class=\"note\">\(HTMLText.escape(prefix))aturation at <strong>\(HTMLText.escape(saturation))</strong>: beyond it request throughput grows by less than 10 % while median end-to-end latency rises by more than 25 %.</p>"
+                html +=
+                    "<p class=\"note\">\(HTMLText.escape(prefix))aturation at <strong>\(HTMLText.escape(saturation))</strong>: beyond it request throughput grows by less than 10 % while median end-to-end latency rises by more than 25 %.</p>"
             } else {
-                html += "<p class=\"note\">\(HTMLText.escape(prefix))weep found no saturation point: throughput kept growing with the load, or latency stayed flat.</p>"
+                html +=
+                    "<p class=\"note\">\(HTMLText.escape(prefix))weep found no saturation point: throughput kept growing with the load, or latency stayed flat.</p>"
             }
         }
         html += qualityTable()
@@ -284,14 +297,17 @@ struct ReportPage {
         html += "</tbody></table></div>"
 
         let metricChanges = input.documents.compactMap { document -> (String, [String: Double])? in
-            if case .bench(let bench) = document.content, let changes = bench.serverMetricChanges, !changes.isEmpty { return (document.name, changes) }
+            if case .bench(let bench) = document.content, let changes = bench.serverMetricChanges, !changes.isEmpty {
+                return (document.name, changes)
+            }
             return nil
         }
         for (name, changes) in metricChanges {
             html += "<h3>Server metrics that changed\(input.documents.count > 1 ? ": " + HTMLText.escape(name) : "")</h3>"
             html += "<div class=\"table-scroll\"><table><thead><tr><th>Metric</th><th class=\"num\">Change</th></tr></thead><tbody>"
             for (metric, delta) in changes.sorted(by: { $0.key < $1.key }) {
-                html += "<tr><td class=\"mono\">\(HTMLText.escape(metric))</td><td class=\"num\">\(delta >= 0 ? "+" : "")\(Format.compact(delta))</td></tr>"
+                html +=
+                    "<tr><td class=\"mono\">\(HTMLText.escape(metric))</td><td class=\"num\">\(delta >= 0 ? "+" : "")\(Format.compact(delta))</td></tr>"
             }
             html += "</tbody></table></div>"
         }
@@ -313,39 +329,48 @@ struct ReportPage {
             for (index, (source, distribution)) in zip(sources, distributions).enumerated() {
                 guard distribution.total > 0 else { continue }
                 let counts = distribution.binCounts(from: bins.lowerBound, binWidth: bins.width, binCount: bins.count)
-                histogramSeries.append(ChartSeries(
-                    name: source.name, style: .bars(width: bins.width * 1000),
-                    points: counts.enumerated().map {
-                        ChartPoint(x: (bins.lowerBound + Double($0.offset) * bins.width) * 1000, y: 100 * $0.element / distribution.total)
-                    },
-                    colorIndex: index))
+                histogramSeries.append(
+                    ChartSeries(
+                        name: source.name, style: .bars(width: bins.width * 1000),
+                        points: counts.enumerated().map {
+                            ChartPoint(x: (bins.lowerBound + Double($0.offset) * bins.width) * 1000, y: 100 * $0.element / distribution.total)
+                        },
+                        colorIndex: index))
                 let gridSteps = 240
-                cdfSeries.append(ChartSeries(
-                    name: source.name, style: .step,
-                    points: (0...gridSteps).map { step in
-                        let x = bins.lowerBound + (bins.upperBound - bins.lowerBound) * Double(step) / Double(gridSteps)
-                        return ChartPoint(x: x * 1000, y: 100 * distribution.fraction(atOrBelow: x))
-                    },
-                    colorIndex: index))
+                cdfSeries.append(
+                    ChartSeries(
+                        name: source.name, style: .step,
+                        points: (0...gridSteps).map { step in
+                            let x = bins.lowerBound + (bins.upperBound - bins.lowerBound) * Double(step) / Double(gridSteps)
+                            return ChartPoint(x: x * 1000, y: 100 * distribution.fraction(atOrBelow: x))
+                        },
+                        colorIndex: index))
                 if let summary = source.summaries[metric] {
                     for (label, value) in [("p50", summary.p50), ("p90", summary.p90), ("p99", summary.p99)] {
-                        markers.append(ChartMarker(
-                            .vertical, at: value * 1000, label: isComparison ? "" : "\(label) \(Format.compact(value * 1000))",
-                            colorIndex: isComparison ? index : nil))
+                        markers.append(
+                            ChartMarker(
+                                .vertical, at: value * 1000, label: isComparison ? "" : "\(label) \(Format.compact(value * 1000))",
+                                colorIndex: isComparison ? index : nil))
                     }
                 }
             }
             let xAxis = ChartAxis(title: metric.shortName, unit: "ms", includesZero: false)
-            html += figure(SVGChart(
-                id: nextChartID(), title: "\(metric.title): histogram", xAxis: xAxis,
-                yAxis: ChartAxis(title: "Share of \(metric.valueNoun)", unit: "%"), series: histogramSeries, markers: markers))
-            let references = isComparison
-                ? [ChartMarker(.horizontal, at: 50, label: "p50"), ChartMarker(.horizontal, at: 90, label: "p90"), ChartMarker(.horizontal, at: 99, label: "p99")]
+            html += figure(
+                SVGChart(
+                    id: nextChartID(), title: "\(metric.title): histogram", xAxis: xAxis,
+                    yAxis: ChartAxis(title: "Share of \(metric.valueNoun)", unit: "%"), series: histogramSeries, markers: markers))
+            let references =
+                isComparison
+                ? [
+                    ChartMarker(.horizontal, at: 50, label: "p50"), ChartMarker(.horizontal, at: 90, label: "p90"),
+                    ChartMarker(.horizontal, at: 99, label: "p99"),
+                ]
                 : []
-            html += figure(SVGChart(
-                id: nextChartID(), title: "\(metric.title): CDF", xAxis: xAxis,
-                yAxis: ChartAxis(title: "\(metric.valueNoun.capitalized) at or below", unit: "%"), series: cdfSeries,
-                markers: markers + references))
+            html += figure(
+                SVGChart(
+                    id: nextChartID(), title: "\(metric.title): CDF", xAxis: xAxis,
+                    yAxis: ChartAxis(title: "\(metric.valueNoun.capitalized) at or below", unit: "%"), series: cdfSeries,
+                    markers: markers + references))
         }
         html += "</div>"
         var caption = "Successful requests only. Dashed lines mark p50, p90 and p99\(isComparison ? " in each run's colour" : "")."
@@ -371,20 +396,25 @@ struct ReportPage {
         }
         let time = ChartAxis(title: isComparison ? "Time since start of each run" : "Time since start", unit: "s")
         var html = "<div class=\"charts\">"
-        html += figure(SVGChart(
-            id: nextChartID(), title: "Output token throughput", xAxis: time, yAxis: ChartAxis(title: "Output", unit: "tokens/s"),
-            series: series { Double($0.outputTokens) }))
-        html += figure(SVGChart(
-            id: nextChartID(), title: "Completed requests", xAxis: time, yAxis: ChartAxis(title: "Completed", unit: "requests/s"),
-            series: series { Double($0.completed) }))
-        html += figure(SVGChart(
-            id: nextChartID(), title: "Requests in flight", xAxis: time, yAxis: ChartAxis(title: "Most in flight", unit: "requests"),
-            series: series { Double($0.maxInFlight) }))
-        html += figure(SVGChart(
-            id: nextChartID(), title: "Errors", xAxis: time, yAxis: ChartAxis(title: "Failed", unit: "requests/s"),
-            series: series { Double($0.errors) }))
+        html += figure(
+            SVGChart(
+                id: nextChartID(), title: "Output token throughput", xAxis: time, yAxis: ChartAxis(title: "Output", unit: "tokens/s"),
+                series: series { Double($0.outputTokens) }))
+        html += figure(
+            SVGChart(
+                id: nextChartID(), title: "Completed requests", xAxis: time, yAxis: ChartAxis(title: "Completed", unit: "requests/s"),
+                series: series { Double($0.completed) }))
+        html += figure(
+            SVGChart(
+                id: nextChartID(), title: "Requests in flight", xAxis: time, yAxis: ChartAxis(title: "Most in flight", unit: "requests"),
+                series: series { Double($0.maxInFlight) }))
+        html += figure(
+            SVGChart(
+                id: nextChartID(), title: "Errors", xAxis: time, yAxis: ChartAxis(title: "Failed", unit: "requests/s"),
+                series: series { Double($0.errors) }))
         html += "</div>"
-        html += "<p class=\"note\">Per second: requests and tokens count in the second a request finished; in flight is the most at once during the second.\(runs.isEmpty ? "" : " For runs these are computed from each request's send time and latency.")</p>"
+        html +=
+            "<p class=\"note\">Per second: requests and tokens count in the second a request finished; in flight is the most at once during the second.\(runs.isEmpty ? "" : " For runs these are computed from each request's send time and latency.")</p>"
         return html
     }
 
@@ -404,7 +434,8 @@ struct ReportPage {
                     return ChartPoint(x: Double(category), y: y)
                 }
                 let name = several ? "\(sweep.name)\(suffix.isEmpty ? "" : " " + suffix)" : (suffix.isEmpty ? sweep.name : suffix)
-                return ChartSeries(name: name, style: .line(dots: true), points: points, colorIndex: several ? index : (dashed ? 1 : 0), dashed: dashed)
+                return ChartSeries(
+                    name: name, style: .line(dots: true), points: points, colorIndex: several ? index : (dashed ? 1 : 0), dashed: dashed)
             }
         }
         let saturationMarkers = sweeps.enumerated().compactMap { index, sweep -> ChartMarker? in
@@ -412,18 +443,23 @@ struct ReportPage {
             return ChartMarker(.vertical, at: Double(category), label: "saturation", colorIndex: several ? index : nil)
         }
         var html = "<div class=\"charts\">"
-        html += figure(SVGChart(
-            id: nextChartID(), title: "Request throughput", xAxis: loadAxis, yAxis: ChartAxis(title: "Throughput", unit: "requests/s"),
-            series: lines { $0.requestsPerSecond }, markers: saturationMarkers))
-        html += figure(SVGChart(
-            id: nextChartID(), title: "Output token throughput", xAxis: loadAxis, yAxis: ChartAxis(title: "Throughput", unit: "tokens/s"),
-            series: lines { $0.outputTokensPerSecond }, markers: saturationMarkers))
-        for (title, summary) in [("Time to first token", { (s: ResultSummary) in s.ttftS }), ("End-to-end latency", { $0.latencyS }), ("Inter-token latency", { $0.itlS })] {
-            html += figure(SVGChart(
-                id: nextChartID(), title: title, xAxis: loadAxis, yAxis: ChartAxis(title: "Latency", unit: "ms"),
-                series: lines({ summary($0).map { $0.p50 * 1000 } }, suffix: "p50")
-                    + lines({ summary($0).map { $0.p99 * 1000 } }, suffix: "p99", dashed: true),
-                markers: saturationMarkers, showsLegend: true))
+        html += figure(
+            SVGChart(
+                id: nextChartID(), title: "Request throughput", xAxis: loadAxis, yAxis: ChartAxis(title: "Throughput", unit: "requests/s"),
+                series: lines { $0.requestsPerSecond }, markers: saturationMarkers))
+        html += figure(
+            SVGChart(
+                id: nextChartID(), title: "Output token throughput", xAxis: loadAxis, yAxis: ChartAxis(title: "Throughput", unit: "tokens/s"),
+                series: lines { $0.outputTokensPerSecond }, markers: saturationMarkers))
+        for (title, summary) in [
+            ("Time to first token", { (s: ResultSummary) in s.ttftS }), ("End-to-end latency", { $0.latencyS }), ("Inter-token latency", { $0.itlS }),
+        ] {
+            html += figure(
+                SVGChart(
+                    id: nextChartID(), title: title, xAxis: loadAxis, yAxis: ChartAxis(title: "Latency", unit: "ms"),
+                    series: lines({ summary($0).map { $0.p50 * 1000 } }, suffix: "p50")
+                        + lines({ summary($0).map { $0.p99 * 1000 } }, suffix: "p99", dashed: true),
+                    markers: saturationMarkers, showsLegend: true))
         }
         html += "</div><p class=\"note\">Solid lines are medians (p50), dashed lines p99; the dashed vertical line marks the saturation level.</p>"
         return html
@@ -441,7 +477,8 @@ struct ReportPage {
             let hasQuality = run.results.contains { $0.assertionsPassed != nil || $0.judgeScore != nil || $0.judgeError != nil }
             // A comparison run sends every prompt once per setting: the setting tells its rows apart.
             let showsSetting = run.results.contains { $0.setting != nil }
-            html += "<th class=\"num\">#</th>\(showsSetting ? "<th>Setting</th>" : "")<th>Prompt</th><th>Output</th><th>Status</th>\(hasQuality ? "<th>Quality</th>" : "")"
+            html +=
+                "<th class=\"num\">#</th>\(showsSetting ? "<th>Setting</th>" : "")<th>Prompt</th><th>Output</th><th>Status</th>\(hasQuality ? "<th>Quality</th>" : "")"
             html += ["Prompt tokens", "Output tokens", "Latency", "TTFT", "TPOT", "Tokens/s"].map { "<th class=\"num\">\($0)</th>" }.joined()
             html += "</tr></thead><tbody>"
             for result in run.results {
@@ -545,7 +582,8 @@ struct ReportPage {
             html += qualities.map { "<td>\($0.flatMap(row.cell) ?? "—")</td>" }.joined() + "</tr>"
         }
         html += "</tbody></table></div>"
-        return html + "<p class=\"note\">Successful requests only. Assertions: answers checked against their prompt's expectations. Judge: the judge model's scores from 1 to 10, with answers it gave no score for. Consistency: over the prompts sent more than once, the mean share of answers equal to the most common one, the mean number of different answers and the mean similarity of every pair of answers (0 to 1).</p>"
+        return html
+            + "<p class=\"note\">Successful requests only. Assertions: answers checked against their prompt's expectations. Judge: the judge model's scores from 1 to 10, with answers it gave no score for. Consistency: over the prompts sent more than once, the mean share of answers equal to the most common one, the mean number of different answers and the mean similarity of every pair of answers (0 to 1).</p>"
     }
 
     private static func assertionFigures(_ quality: QualitySummary) -> String? {
@@ -557,7 +595,9 @@ struct ReportPage {
     private static func judgeFigures(_ quality: QualitySummary) -> String? {
         guard let judged = quality.judged else { return nil }
         var details = ["\(judged) scored"]
-        if let low = quality.judgeMinScore, let high = quality.judgeMaxScore { details.append("range \(Format.compact(low))–\(Format.compact(high))") }
+        if let low = quality.judgeMinScore, let high = quality.judgeMaxScore {
+            details.append("range \(Format.compact(low))–\(Format.compact(high))")
+        }
         var html = Format.optional(quality.judgeMeanScore) { Format.fixed($0, 2) } + "<span class=\"sub\">\(details.joined(separator: " · "))</span>"
         if let errors = quality.judgeErrors, errors > 0 { html += "<span class=\"bad error-message\">\(errors) without a score</span>" }
         return html
@@ -582,17 +622,21 @@ struct ReportPage {
     /// Per prompt sent more than once: its setting (when the run went through several and is not
     /// split into its settings already), answers, distinct answers, identical share and similarity.
     private func consistencySection() -> String {
-        var html = "<p class=\"note\">Prompts with two or more successful answers. Distinct answers are compared exactly; identical is the share of answers equal to the most common one; similarity is the mean over every pair of answers of their character-trigram Jaccard index (1 when all agree).</p>"
+        var html =
+            "<p class=\"note\">Prompts with two or more successful answers. Distinct answers are compared exactly; identical is the share of answers equal to the most common one; similarity is the mean over every pair of answers of their character-trigram Jaccard index (1 when all agree).</p>"
         for (name, consistency) in consistencies {
             if input.documents.count > 1 { html += "<h3>\(HTMLText.escape(name))</h3>" }
             // A comparison's runs are single settings already, named in the heading.
             let showsSetting = input.comparison == nil && consistency.perPrompt.contains { $0.setting != nil }
             html += "<div class=\"table-scroll\"><table class=\"consistency\"><thead><tr>\(showsSetting ? "<th>Setting</th>" : "")"
-            html += ["Answers", "Distinct", "Identical", "Similarity"].map { "<th class=\"num\">\($0)</th>" }.joined() + "<th>Prompt</th></tr></thead><tbody>"
+            html +=
+                ["Answers", "Distinct", "Identical", "Similarity"].map { "<th class=\"num\">\($0)</th>" }.joined()
+                + "<th>Prompt</th></tr></thead><tbody>"
             for entry in consistency.perPrompt {
                 html += "<tr>" + (showsSetting ? "<td>\(HTMLText.escape(entry.setting ?? "—"))</td>" : "")
                 html += [
-                    "\(entry.answers)", "\(entry.distinctOutputs)", "\(Format.fixed(entry.identicalShare * 100, 1)) %", Format.fixed(entry.meanSimilarity, 3),
+                    "\(entry.answers)", "\(entry.distinctOutputs)", "\(Format.fixed(entry.identicalShare * 100, 1)) %",
+                    Format.fixed(entry.meanSimilarity, 3),
                 ].map { "<td class=\"num\">\($0)</td>" }.joined()
                 let promptLabel = entry.promptID.map { "<span class=\"sub\">\(HTMLText.escape($0))</span>" } ?? ""
                 html += "<td class=\"text\">\(promptLabel)\(Self.longText(entry.prompt))</td></tr>"
@@ -685,10 +729,11 @@ private struct HistogramBins {
     init(distributions: [WeightedValues], summaries: [DistributionSummary?]) {
         let maximum = distributions.compactMap(\.maximum).max() ?? 0
         let minimum = distributions.compactMap(\.minimum).min() ?? 0
-        let tail = zip(distributions, summaries).compactMap { distribution, summary -> Double? in
-            guard let top = distribution.maximum else { return nil }
-            return min(top, (summary?.p99 ?? top) * 1.5)
-        }.max() ?? maximum
+        let tail =
+            zip(distributions, summaries).compactMap { distribution, summary -> Double? in
+                guard let top = distribution.maximum else { return nil }
+                return min(top, (summary?.p99 ?? top) * 1.5)
+            }.max() ?? maximum
         let upper = max(tail, 1e-6)
         let start = minimum > upper * 0.25 ? minimum : 0
         width = NiceTicks(lower: start, upper: upper, targetCount: 40).step

@@ -69,7 +69,8 @@ struct WeightedValues {
     /// The share (0–1) of values at or below `x`.
     func fraction(atOrBelow x: Double) -> Double {
         guard total > 0 else { return 0 }
-        var low = 0, high = values.count  // first index with a value above x
+        var low = 0
+        var high = values.count  // first index with a value above x
         while low < high {
             let middle = (low + high) / 2
             if values[middle] <= x { low = middle + 1 } else { high = middle }
@@ -149,11 +150,13 @@ struct ReportSource {
     init(name: String, level: BenchDocument.Level) {
         self.init(
             name: name, summary: level.summary, maxInFlight: level.summary.maxInFlight,
-            distributions: Dictionary(uniqueKeysWithValues: LatencyMetric.allCases.map { metric in
-                (metric, WeightedValues(sparseMicroseconds: level.histogram(metric.histogramName)))
-            }),
+            distributions: Dictionary(
+                uniqueKeysWithValues: LatencyMetric.allCases.map { metric in
+                    (metric, WeightedValues(sparseMicroseconds: level.histogram(metric.histogramName)))
+                }),
             seconds: level.timeSeries.map {
-                SecondCounts(second: $0.second, completed: $0.completed, errors: $0.errors, outputTokens: $0.outputTokens, maxInFlight: $0.maxInFlight)
+                SecondCounts(
+                    second: $0.second, completed: $0.completed, errors: $0.errors, outputTokens: $0.outputTokens, maxInFlight: $0.maxInFlight)
             })
     }
 
@@ -210,7 +213,8 @@ struct ReportSource {
                 seconds[second].errors += 1
             }
         }
-        var inFlight = 0, next = 0
+        var inFlight = 0
+        var next = 0
         for second in seconds.indices {
             var peak = inFlight
             while next < events.count && events[next].time < Double(second + 1) {

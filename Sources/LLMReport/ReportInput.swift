@@ -29,10 +29,11 @@ public struct ReportInput: Sendable {
     /// differences from the baseline (percentage changes, p-values, confidence intervals) and
     /// every prompt's answers side by side.
     public init(comparison: RunComparison) {
-        self.init(documents: comparison.runs.map { run in
-            let info = run.info ?? Self.recordedInfo(of: run.results)
-            return Document(name: run.label, content: .run(RunDocument(run: info, summary: run.summary, results: run.results)))
-        })
+        self.init(
+            documents: comparison.runs.map { run in
+                let info = run.info ?? Self.recordedInfo(of: run.results)
+                return Document(name: run.label, content: .run(RunDocument(run: info, summary: run.summary, results: run.results)))
+            })
         self.comparison = comparison
     }
 

@@ -130,7 +130,8 @@ public struct SVGChart: Sendable {
         let layout = Layout(chart: self)
         var svg = "<svg class=\"chart-svg\" viewBox=\"0 0 \(f(Self.width)) \(f(layout.height))\" role=\"img\" aria-labelledby=\"\(id)-title\">"
         svg += "<title id=\"\(id)-title\">\(HTMLText.escape(title))</title>"
-        svg += "<defs><clipPath id=\"\(id)-plot\"><rect x=\"\(f(layout.left))\" y=\"\(f(layout.top))\" width=\"\(f(layout.plotWidth))\" height=\"\(f(Self.plotHeight))\"/></clipPath></defs>"
+        svg +=
+            "<defs><clipPath id=\"\(id)-plot\"><rect x=\"\(f(layout.left))\" y=\"\(f(layout.top))\" width=\"\(f(layout.plotWidth))\" height=\"\(f(Self.plotHeight))\"/></clipPath></defs>"
         svg += text(title, x: Self.width / 2, y: 18, className: "chart-title", anchor: "middle")
         svg += renderGrid(layout)
         svg += "<g clip-path=\"url(#\(id)-plot)\">"
@@ -142,7 +143,8 @@ public struct SVGChart: Sendable {
         svg += "</g>"
         svg += renderAxes(layout)
         if layout.isEmpty {
-            svg += text("no data", x: layout.left + layout.plotWidth / 2, y: layout.top + Self.plotHeight / 2, className: "chart-empty", anchor: "middle")
+            svg += text(
+                "no data", x: layout.left + layout.plotWidth / 2, y: layout.top + Self.plotHeight / 2, className: "chart-empty", anchor: "middle")
         }
         if showsLegend { svg += renderLegend(layout) }
         return svg + "</svg>"
@@ -180,8 +182,10 @@ public struct SVGChart: Sendable {
             svg += text(tick.label, x: layout.left - 7, y: y + 4, className: "tick", anchor: "end")
         }
         svg += text(xAxis.label, x: layout.left + layout.plotWidth / 2, y: layout.bottom + 34, className: "axis-label", anchor: "middle")
-        let yLabelX = 14.0, yLabelY = layout.top + Self.plotHeight / 2
-        svg += "<text class=\"axis-label\" x=\"\(f(yLabelX))\" y=\"\(f(yLabelY))\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(yLabelX)) \(f(yLabelY)))\">\(HTMLText.escape(yAxis.label))</text>"
+        let yLabelX = 14.0
+        let yLabelY = layout.top + Self.plotHeight / 2
+        svg +=
+            "<text class=\"axis-label\" x=\"\(f(yLabelX))\" y=\"\(f(yLabelY))\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(yLabelX)) \(f(yLabelY)))\">\(HTMLText.escape(yAxis.label))</text>"
         return svg + "</g>"
     }
 
@@ -193,7 +197,8 @@ public struct SVGChart: Sendable {
         case .bars(let width):
             let zero = layout.y(max(layout.yDomain.lowerBound, 0))
             for point in points {
-                let x0 = layout.x(point.x), x1 = layout.x(point.x + width)
+                let x0 = layout.x(point.x)
+                let x1 = layout.x(point.x + width)
                 let y = layout.y(point.y)
                 let barWidth = max(0.5, x1 - x0 - 1)
                 svg += "<rect class=\"bar\" x=\"\(f(x0 + 0.5))\" y=\"\(f(min(y, zero)))\" width=\"\(f(barWidth))\" height=\"\(f(abs(zero - y)))\"/>"
@@ -220,7 +225,10 @@ public struct SVGChart: Sendable {
             switch marker.orientation {
             case .vertical:
                 let x = layout.x(marker.value)
-                guard x >= layout.left - 0.5 && x <= layout.right + 0.5 else { svg += "</g>"; continue }
+                guard x >= layout.left - 0.5 && x <= layout.right + 0.5 else {
+                    svg += "</g>"
+                    continue
+                }
                 svg += "<line x1=\"\(f(x))\" y1=\"\(f(layout.top))\" x2=\"\(f(x))\" y2=\"\(f(layout.bottom))\"/>"
                 if !marker.label.isEmpty {
                     let halfWidth = Self.textWidth(marker.label, fontSize: 10.5) / 2
@@ -230,7 +238,10 @@ public struct SVGChart: Sendable {
                 }
             case .horizontal:
                 let y = layout.y(marker.value)
-                guard y >= layout.top - 0.5 && y <= layout.bottom + 0.5 else { svg += "</g>"; continue }
+                guard y >= layout.top - 0.5 && y <= layout.bottom + 0.5 else {
+                    svg += "</g>"
+                    continue
+                }
                 svg += "<line x1=\"\(f(layout.left))\" y1=\"\(f(y))\" x2=\"\(f(layout.right))\" y2=\"\(f(y))\"/>"
                 if !marker.label.isEmpty {
                     svg += text(marker.label, x: layout.right + 3, y: y + 3.5, className: "marker-label", anchor: "start")
@@ -249,7 +260,8 @@ public struct SVGChart: Sendable {
             if series.style.isBars {
                 svg += "<rect class=\"swatch bar\" x=\"\(f(item.x))\" y=\"\(f(item.y - 9))\" width=\"12\" height=\"10\"/>"
             } else {
-                svg += "<line class=\"swatch-line\(series.dashed ? " dashed" : "")\" x1=\"\(f(item.x))\" y1=\"\(f(item.y - 4))\" x2=\"\(f(item.x + 14))\" y2=\"\(f(item.y - 4))\"/>"
+                svg +=
+                    "<line class=\"swatch-line\(series.dashed ? " dashed" : "")\" x1=\"\(f(item.x))\" y1=\"\(f(item.y - 4))\" x2=\"\(f(item.x + 14))\" y2=\"\(f(item.y - 4))\"/>"
             }
             svg += text(series.name, x: item.x + 18, y: item.y, className: "legend-label", anchor: "start")
             svg += "</g>"
@@ -329,7 +341,8 @@ public struct SVGChart: Sendable {
             top = labelledVertical ? 50 : 30
             height = top + SVGChart.plotHeight + 42
             if chart.showsLegend {
-                var x = left, y = height + 6
+                var x = left
+                var y = height + 6
                 for (index, series) in chart.series.enumerated() {
                     let itemWidth = 18 + SVGChart.textWidth(series.name, fontSize: 11) + 14
                     if x > left && x + itemWidth > right {
@@ -349,7 +362,8 @@ public struct SVGChart: Sendable {
                 let ticks = categories.enumerated().map { Tick(value: Double($0.offset), label: $0.element) }
                 return (-0.5...(Double(categories.count) - 0.5), ticks)
             }
-            var lower = values.min() ?? 0, upper = values.max() ?? 1
+            var lower = values.min() ?? 0
+            var upper = values.max() ?? 1
             if axis.includesZero {
                 lower = min(lower, 0)
                 upper = max(upper, 0)

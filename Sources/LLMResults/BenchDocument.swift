@@ -65,8 +65,11 @@ public struct BenchDocument: Codable, Sendable {
     public static func saturation(_ summaries: [ResultSummary]) -> Int? {
         guard summaries.count >= 2 else { return nil }
         for index in 0..<(summaries.count - 1) {
-            let here = summaries[index], next = summaries[index + 1]
-            guard here.requestsPerSecond > 0, let latencyHere = here.latencyS?.p50, let latencyNext = next.latencyS?.p50, latencyHere > 0 else { continue }
+            let here = summaries[index]
+            let next = summaries[index + 1]
+            guard here.requestsPerSecond > 0, let latencyHere = here.latencyS?.p50, let latencyNext = next.latencyS?.p50, latencyHere > 0 else {
+                continue
+            }
             if next.requestsPerSecond < here.requestsPerSecond * 1.10 && latencyNext > latencyHere * 1.25 { return index }
         }
         return nil

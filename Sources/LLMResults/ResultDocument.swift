@@ -74,7 +74,7 @@ public enum ResultDocument: Sendable {
                 let result = try decoder.decode(RequestResult.self, from: Data(line))
                 byKey[Key(setting: result.setting, index: result.index)] = result
                 if settingOrder[result.setting] == nil { settingOrder[result.setting] = settingOrder.count }
-            } catch where number == lines.count - 1 && data.last != UInt8(ascii: "\n") {
+            } catch  where number == lines.count - 1 && data.last != UInt8(ascii: "\n") {
                 break  // the line being written when the run was killed
             } catch {
                 throw ResultsError(.notResults, path: path, reason: "line \(number + 1) is not a result: \(error)")

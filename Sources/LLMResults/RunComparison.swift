@@ -61,8 +61,9 @@ public struct ComparedRun: Sendable {
             default:
                 runs = Self.runs(ofResults: try ResultDocument.results(path: path), file: path)
             }
-        } catch where error.code == .notJSONObject {
-            throw .cannotUse(error.code, path: path, reason: "not a JSON object (give the .json results of llm-client run or bench, or the .jsonl results of run)")
+        } catch  where error.code == .notJSONObject {
+            throw .cannotUse(
+                error.code, path: path, reason: "not a JSON object (give the .json results of llm-client run or bench, or the .jsonl results of run)")
         } catch {
             throw .cannotUse(error.code, path: path, reason: error.reason)
         }
@@ -83,7 +84,8 @@ public struct ComparedRun: Sendable {
             return [ComparedRun(label: name, file: file, setting: groups.first?.setting, info: info, summary: summary, results: results)]
         }
         return groups.map { group in
-            let summary = settingSummaries.first { $0.setting == group.setting }?.summary
+            let summary =
+                settingSummaries.first { $0.setting == group.setting }?.summary
                 ?? ResultSummary(results: group.results, durationSeconds: RunDocument.span(of: group.results))
             var settingInfo = info
             if var specialised = info, let first = group.results.first {
@@ -120,8 +122,12 @@ extension ComparedRun: Encodable {
 /// quality (compared only when some run has it).
 public enum SummaryMetric: String, Codable, Sendable, CaseIterable {
     case successful, failed
-    case latencyP50 = "latency_p50_s", latencyP90 = "latency_p90_s", latencyP99 = "latency_p99_s"
-    case ttftP50 = "ttft_p50_s", ttftP90 = "ttft_p90_s", ttftP99 = "ttft_p99_s"
+    case latencyP50 = "latency_p50_s"
+    case latencyP90 = "latency_p90_s"
+    case latencyP99 = "latency_p99_s"
+    case ttftP50 = "ttft_p50_s"
+    case ttftP90 = "ttft_p90_s"
+    case ttftP99 = "ttft_p99_s"
     case itlMean = "itl_mean_s"
     case meanOutputTokens = "mean_output_tokens"
     case outputTokensPerSecond = "output_tokens_per_second"
@@ -509,7 +515,9 @@ public struct RunComparison: Sendable {
         guard runs.count >= 2 else {
             throw .cannotUse(
                 .nothingToUse, path: resultFiles.first ?? "",
-                reason: "it holds one run and no settings to compare; give two or more result files, or the file of a run with a list of settings (--temperature 0.1,0.9)")
+                reason:
+                    "it holds one run and no settings to compare; give two or more result files, or the file of a run with a list of settings (--temperature 0.1,0.9)"
+            )
         }
         return RunComparison(runs: uniquelyLabelled(runs))
     }
@@ -635,9 +643,10 @@ extension RunComparison {
                 cells.append(Self.number(entry?.difference.map { $0 * scale }, digits: digits, signed: true))
                 cells.append(Self.percent(entry?.percentChange))
             }
-            lines.append(zip(cells, [labelWidth] + cellWidths).enumerated().map { column, entry in
-                entry.0.padded(toWidth: entry.1, alignment: column == 0 ? .left : .right)
-            }.joined(separator: "  "))
+            lines.append(
+                zip(cells, [labelWidth] + cellWidths).enumerated().map { column, entry in
+                    entry.0.padded(toWidth: entry.1, alignment: column == 0 ? .left : .right)
+                }.joined(separator: "  "))
         }
         return lines
     }
@@ -649,7 +658,10 @@ extension RunComparison {
     }
 
     private func testsTable(style: TerminalStyle) -> [String] {
-        var lines = [style.bold("Per-request medians against \(baseline.label)") + " (bootstrap 95% CI; Mann–Whitney U, significant at p < \(Self.significanceLevel)):"]
+        var lines = [
+            style.bold("Per-request medians against \(baseline.label)")
+                + " (bootstrap 95% CI; Mann–Whitney U, significant at p < \(Self.significanceLevel)):"
+        ]
         let headers = ["run", "metric", "median Δ", "%", "95% CI of Δ", "p", "verdict"]
         var rows: [[String]] = []
         var verdicts: [ChangeVerdict] = []
@@ -657,14 +669,17 @@ extension RunComparison {
             for test in difference.tests {
                 let scale = test.metric.displayScale
                 let unit = test.metric.displayUnit.map { " (\($0))" } ?? ""
-                let interval = "[\(Self.number(test.confidenceInterval.lower * scale, digits: 1, signed: true)), \(Self.number(test.confidenceInterval.upper * scale, digits: 1, signed: true))]"
-                let verdict = switch test.verdict {
-                case .better: "better, significant"
-                case .worse: "worse, significant"
-                case .withinNoise: "within noise"
-                }
+                let interval =
+                    "[\(Self.number(test.confidenceInterval.lower * scale, digits: 1, signed: true)), \(Self.number(test.confidenceInterval.upper * scale, digits: 1, signed: true))]"
+                let verdict =
+                    switch test.verdict {
+                    case .better: "better, significant"
+                    case .worse: "worse, significant"
+                    case .withinNoise: "within noise"
+                    }
                 rows.append([
-                    runs.first { $0.label == difference.run }.map(Self.columnName(of:)) ?? difference.run, test.metric.label + unit, Self.number(test.medianDifference * scale, digits: 1, signed: true),
+                    runs.first { $0.label == difference.run }.map(Self.columnName(of:)) ?? difference.run, test.metric.label + unit,
+                    Self.number(test.medianDifference * scale, digits: 1, signed: true),
                     Self.percent(test.percentChange), interval, Self.pValue(test.mannWhitney.pValue), verdict,
                 ])
                 verdicts.append(test.verdict)
@@ -687,7 +702,10 @@ extension RunComparison {
 
     private func promptLines(style: TerminalStyle, maxPrompts: Int, width: Int) -> [String] {
         guard !prompts.isEmpty else {
-            return [style.bold("Per prompt") + ": none (benchmark documents hold no per-request results; compare their .jsonl files for prompts and tests)"]
+            return [
+                style.bold("Per prompt")
+                    + ": none (benchmark documents hold no per-request results; compare their .jsonl files for prompts and tests)"
+            ]
         }
         let shown = prompts.prefix(maxPrompts)
         let repeated = runs.contains { run in run.results.contains { $0.repeat > 0 } }
@@ -708,7 +726,8 @@ extension RunComparison {
                 let tokens = cell.meanCompletionTokens.map { Self.number($0, digits: $0.rounded() == $0 ? 0 : 1) + " tok" } ?? "— tok"
                 let latency = cell.meanLatencyS.map { Self.number($0 * 1000, digits: 1) + " ms" } ?? "— ms"
                 let ttft = "TTFT " + (cell.meanTTFTS.map { Self.number($0 * 1000, digits: 1) + " ms" } ?? "—")
-                let figures = tokens.padded(toWidth: 9, alignment: .right) + "  " + latency.padded(toWidth: 11, alignment: .right)
+                let figures =
+                    tokens.padded(toWidth: 9, alignment: .right) + "  " + latency.padded(toWidth: 11, alignment: .right)
                     + "  " + ttft.padded(toWidth: 15)
                 var marks = ""
                 if showsAssertions { marks += "  " + Self.assertionMark(cell, style: style) }
@@ -717,7 +736,8 @@ extension RunComparison {
                 // Measured without the marks, whose colour's escape sequences are no columns: 7 and 10 wide.
                 let marksWidth = (showsAssertions ? 2 + 7 : 0) + (showsJudge ? 2 + 10 : 0)
                 let room = max(10, width - (label + "  " + figures + "  ").displayWidth - marksWidth)
-                var text = cell.error.map { style.red("✗ " + Self.oneLine($0).truncated(toWidth: room - 2)) }
+                var text =
+                    cell.error.map { style.red("✗ " + Self.oneLine($0).truncated(toWidth: room - 2)) }
                     ?? Self.oneLine(cell.output).truncated(toWidth: room)
                 if cell.successful < cell.requests && cell.error == nil { text += style.red(" (\(cell.requests - cell.successful) failed)") }
                 lines.append(prefix + text)

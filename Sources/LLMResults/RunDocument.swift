@@ -128,7 +128,12 @@ public struct RunDocument: Codable, Sendable {
         self.summary = summary
         self.results = results
         let groups = SettingSummary.groups(of: results)
-        settings = groups.isEmpty ? nil : groups.map { SettingSummary(setting: $0.setting, summary: ResultSummary(results: $0.results, durationSeconds: Self.span(of: $0.results))) }
+        settings =
+            groups.isEmpty
+            ? nil
+            : groups.map {
+                SettingSummary(setting: $0.setting, summary: ResultSummary(results: $0.results, durationSeconds: Self.span(of: $0.results)))
+            }
     }
 
     /// Seconds from the first result's start to the last one's end (0 for none); results without

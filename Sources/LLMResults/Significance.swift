@@ -17,9 +17,12 @@ public struct MannWhitneyTest: Codable, Sendable, Hashable {
     /// for ties and a continuity correction of one half (scipy's `mannwhitneyu` with
     /// `method="asymptotic"`). Nil when either sample is empty; non-finite values are left out.
     public init?(_ first: [Double], _ second: [Double]) {
-        let a = first.filter(\.isFinite), b = second.filter(\.isFinite)
+        let a = first.filter(\.isFinite)
+        let b = second.filter(\.isFinite)
         guard !a.isEmpty, !b.isEmpty else { return nil }
-        let n1 = Double(a.count), n2 = Double(b.count), n = n1 + n2
+        let n1 = Double(a.count)
+        let n2 = Double(b.count)
+        let n = n1 + n2
         let pooled = (a.map { ($0, true) } + b.map { ($0, false) }).sorted { $0.0 < $1.0 }
         // Midranks (1-based) over runs of tied values, and the tie term sum(t³ - t).
         var rankSumFirst = 0.0
@@ -85,7 +88,8 @@ public enum Significance {
     public static func bootstrapMedianDifference(
         _ first: [Double], _ second: [Double], level: Double = 0.95, resamples: Int = 2000, seed: UInt64 = 0x5EED
     ) -> ConfidenceInterval? {
-        let a = first.filter(\.isFinite), b = second.filter(\.isFinite)
+        let a = first.filter(\.isFinite)
+        let b = second.filter(\.isFinite)
         guard !a.isEmpty, !b.isEmpty, resamples > 0 else { return nil }
         var random = SeededRandom(seed: seed)
         func resampledMedian(_ values: [Double]) -> Double {

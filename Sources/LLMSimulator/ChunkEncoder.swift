@@ -21,7 +21,8 @@ struct ChunkEncoder {
         guard api == .chat else { return }
         buffer.writeBytes(prefix)
         buffer.writeString(
-            #""choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}],"prompt_token_ids":null,"prompt_text":null}"#)
+            #""choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}],"prompt_token_ids":null,"prompt_text":null}"#
+        )
         buffer.writeString("\n\n")
     }
 
@@ -40,7 +41,10 @@ struct ChunkEncoder {
             buffer.writeString(#""choices":[{"index":0,"delta":{"content":""#)
             buffer.writeString(jsonEscaped(token))
             // vLLM's chat chunks name `stop_reason` only beside a finish reason.
-            buffer.writeString(finishReason == nil ? #""},"logprobs":null,"finish_reason":null,"token_ids":null}]}"# : #""},"logprobs":null,"finish_reason":\#(finish),"stop_reason":null,"token_ids":null}]}"#)
+            buffer.writeString(
+                finishReason == nil
+                    ? #""},"logprobs":null,"finish_reason":null,"token_ids":null}]}"#
+                    : #""},"logprobs":null,"finish_reason":\#(finish),"stop_reason":null,"token_ids":null}]}"#)
         }
         buffer.writeString("\n\n")
     }
@@ -53,7 +57,8 @@ struct ChunkEncoder {
         switch api {
         case .completions:
             buffer.writeString(
-                #""choices":[{"index":0,"text":"","logprobs":null,"finish_reason":"stop","stop_reason":\#(reason),"prompt_token_ids":null,"token_ids":null}]}"#)
+                #""choices":[{"index":0,"text":"","logprobs":null,"finish_reason":"stop","stop_reason":\#(reason),"prompt_token_ids":null,"token_ids":null}]}"#
+            )
         case .chat:
             buffer.writeString(
                 #""choices":[{"index":0,"delta":{"content":""},"logprobs":null,"finish_reason":"stop","stop_reason":\#(reason),"token_ids":null}]}"#)

@@ -28,36 +28,42 @@ final class SimulatorMetrics: Sendable {
     }
 
     init(modelName: String) {
-        let requests = Self.metric( "llmsim_requests_total", "Generation requests answered, by HTTP status.")
+        let requests = Self.metric("llmsim_requests_total", "Generation requests answered, by HTTP status.")
         var counters: [Int: Counter] = [:]
         for status in [200, 400, 401, 404, 429, 500, 503] {
             counters[status] = registry.makeCounter(descriptor: requests, labels: [("status", String(status))])
         }
         requestCounters = counters
         otherStatusCounter = registry.makeCounter(descriptor: requests, labels: [("status", "other")])
-        promptTokens = registry.makeCounter(descriptor: Self.metric( "llmsim_prompt_tokens_total", "Prompt tokens received."))
-        generationTokens = registry.makeCounter(descriptor: Self.metric( "llmsim_generation_tokens_total", "Tokens generated."))
-        running = registry.makeGauge(descriptor: Self.metric( "llmsim_requests_running", "Requests generating now."))
-        waiting = registry.makeGauge(descriptor: Self.metric( "llmsim_requests_waiting", "Requests queued for a sequence slot."))
+        promptTokens = registry.makeCounter(descriptor: Self.metric("llmsim_prompt_tokens_total", "Prompt tokens received."))
+        generationTokens = registry.makeCounter(descriptor: Self.metric("llmsim_generation_tokens_total", "Tokens generated."))
+        running = registry.makeGauge(descriptor: Self.metric("llmsim_requests_running", "Requests generating now."))
+        waiting = registry.makeGauge(descriptor: Self.metric("llmsim_requests_waiting", "Requests queued for a sequence slot."))
         let latencyBuckets = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
         timeToFirstToken = registry.makeValueHistogram(
-            descriptor: Self.metric( "llmsim_time_to_first_token_seconds", "Time from receiving a streamed request to writing its first token, queueing included."), buckets: latencyBuckets)
+            descriptor: Self.metric(
+                "llmsim_time_to_first_token_seconds", "Time from receiving a streamed request to writing its first token, queueing included."),
+            buckets: latencyBuckets)
         endToEndLatency = registry.makeValueHistogram(
-            descriptor: Self.metric( "llmsim_e2e_request_latency_seconds", "Time from receiving a request to finishing its response."),
+            descriptor: Self.metric("llmsim_e2e_request_latency_seconds", "Time from receiving a request to finishing its response."),
             buckets: latencyBuckets + [20, 30, 60])
 
         let labels = [("engine", "0"), ("model_name", modelName)]
         let success = Self.metric("vllm:request_success_total", "Count of successfully processed requests.")
         let registry = registry
         vllm = VLLMFamilies(
-            promptTokens: registry.makeCounter(descriptor: Self.metric("vllm:prompt_tokens_total", "Number of prefill tokens processed."), labels: labels),
+            promptTokens: registry.makeCounter(
+                descriptor: Self.metric("vllm:prompt_tokens_total", "Number of prefill tokens processed."), labels: labels),
             generationTokens: registry.makeCounter(
                 descriptor: Self.metric("vllm:generation_tokens_total", "Number of generation tokens processed."), labels: labels),
-            requestSuccess: Dictionary(uniqueKeysWithValues: ["stop", "length", "abort"].map {
-                ($0, registry.makeCounter(descriptor: success, labels: labels + [("finished_reason", $0)]))
-            }),
-            running: registry.makeGauge(descriptor: Self.metric("vllm:num_requests_running", "Number of requests in model execution batches."), labels: labels),
-            waiting: registry.makeGauge(descriptor: Self.metric("vllm:num_requests_waiting", "Number of requests waiting to be processed."), labels: labels),
+            requestSuccess: Dictionary(
+                uniqueKeysWithValues: ["stop", "length", "abort"].map {
+                    ($0, registry.makeCounter(descriptor: success, labels: labels + [("finished_reason", $0)]))
+                }),
+            running: registry.makeGauge(
+                descriptor: Self.metric("vllm:num_requests_running", "Number of requests in model execution batches."), labels: labels),
+            waiting: registry.makeGauge(
+                descriptor: Self.metric("vllm:num_requests_waiting", "Number of requests waiting to be processed."), labels: labels),
             timeToFirstToken: registry.makeValueHistogram(
                 descriptor: Self.metric("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds."), labels: labels,
                 buckets: latencyBuckets + [20, 40, 80, 160, 640, 2560]),

@@ -1,13 +1,13 @@
-import LLMSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LLMSupport
 import Logging
 import NIOCore
 import OpenAIAPI
 import ServiceLifecycle
-import UnixSignals
 import Synchronization
+import UnixSignals
 
 /// An OpenAI-compatible HTTP server that answers like vLLM or llama.cpp, with a latency model and
 /// fault injection. Start it with ``run(onBound:)`` (until cancelled or signalled) or, in tests and
@@ -36,7 +36,8 @@ public final class SimulatorServer: Sendable {
     ///   - handleSignals: shut down gracefully on SIGINT and SIGTERM (for the command line): stop
     ///     accepting, let the answers in flight finish for up to ``shutdownGracePeriod``, then cancel them.
     ///   - onBound: called once listening, with the host and the port actually bound.
-    public func run(handleSignals: Bool = false, onBound: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in }) async throws {
+    public func run(handleSignals: Bool = false, onBound: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in }) async throws
+    {
         try await makeServiceGroup(signals: handleSignals ? [.sigterm, .sigint] : [], onBound: onBound).run()
     }
 
@@ -113,9 +114,10 @@ public final class SimulatorServer: Sendable {
         }
         router.get("v1/models") { request, _ in
             if let denied = self.checkAuthorization(request) { return denied }
-            let list = ModelList(data: self.configuration.models.map {
-                ModelList.Model(id: $0, created: self.startTime, ownedBy: "llm-client-simulator")
-            })
+            let list = ModelList(
+                data: self.configuration.models.map {
+                    ModelList.Model(id: $0, created: self.startTime, ownedBy: "llm-client-simulator")
+                })
             return Self.jsonResponse(status: .ok, bytes: Array(try JSONEncoder().encode(list)))
         }
         router.post("v1/completions") { request, _ in try await self.generate(request, api: .completions) }
@@ -174,9 +176,16 @@ public final class SimulatorServer: Sendable {
         case .error500?:
             return countedError(SimulatorError(status: 500, message: "The simulator injected an internal server error."))
         case .error429?:
-            return countedError(SimulatorError(status: 429, message: "Rate limit reached (injected by the simulator); retry after \(configuration.faults.retryAfterSeconds) s."), retryAfter: true)
+            return countedError(
+                SimulatorError(
+                    status: 429, message: "Rate limit reached (injected by the simulator); retry after \(configuration.faults.retryAfterSeconds) s."),
+                retryAfter: true)
         case .error503?:
-            return countedError(SimulatorError(status: 503, message: "The server is overloaded (injected by the simulator); retry after \(configuration.faults.retryAfterSeconds) s."), retryAfter: true)
+            return countedError(
+                SimulatorError(
+                    status: 503,
+                    message: "The server is overloaded (injected by the simulator); retry after \(configuration.faults.retryAfterSeconds) s."),
+                retryAfter: true)
         default: break
         }
 
@@ -209,12 +218,16 @@ public final class SimulatorServer: Sendable {
     private func makePlan(_ request: SimulatedRequest, arrival: ContinuousClock.Instant, fault: Fault?, random: SeededRandom) -> Plan {
         var random = random
         let latency = configuration.latency
-        let length = replyTokens?.count ?? generator.outputLength(
-            prompt: request.promptText, temperature: request.temperature, requestSeed: request.seed,
-            model: latency, maxTokens: nil)
+        let length =
+            replyTokens?.count
+            ?? generator.outputLength(
+                prompt: request.promptText, temperature: request.temperature, requestSeed: request.seed,
+                model: latency, maxTokens: nil)
         let cappedLength = request.maxTokens.map { min($0, length) } ?? length
-        var tokens = replyTokens.map { Array($0.prefix(cappedLength)) } ?? generator.tokens(
-            prompt: request.promptText, temperature: request.temperature, requestSeed: request.seed, count: cappedLength)
+        var tokens =
+            replyTokens.map { Array($0.prefix(cappedLength)) }
+            ?? generator.tokens(
+                prompt: request.promptText, temperature: request.temperature, requestSeed: request.seed, count: cappedLength)
         var finishReason = cappedLength < length ? "length" : "stop"
         var stopReason: String?
         if !request.stop.isEmpty {

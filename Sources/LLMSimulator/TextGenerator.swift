@@ -109,8 +109,9 @@ public struct TextGenerator: Sendable {
         if temperature == 0 {
             random = SeededRandom(seed: stableHash(prompt, seed: seed &+ 7))
         } else {
-            random = SeededRandom(seed: requestSeed.map { mixSeed(seed, UInt64(bitPattern: Int64($0)), stableHash(prompt, seed: 3)) }
-                ?? UInt64.random(in: .min ... .max))
+            random = SeededRandom(
+                seed: requestSeed.map { mixSeed(seed, UInt64(bitPattern: Int64($0)), stableHash(prompt, seed: 3)) }
+                    ?? UInt64.random(in: .min ... .max))
         }
         let length = model.outputTokens(using: &random)
         if let maxTokens { return min(length, maxTokens) }
@@ -146,26 +147,28 @@ enum Vocabulary {
         let punctuationMarker = "\u{1}"
     }
 
-    static let english = Words(words: """
-        the model learns from data and predicts the next token in a sequence while attention layers \
-        weigh every earlier word so that meaning emerges gradually across many training steps with \
-        gradients flowing backwards through networks of neurons energy from the sun becomes chemical \
-        energy in plants during photosynthesis renewable sources such as wind solar and water reduce \
-        emissions climate change affects oceans forests cities farms and people everywhere space \
-        exploration will bring new missions to the moon and mars quantum computers use qubits that \
-        hold superposition and entanglement ethics matters because systems make decisions about \
-        fairness privacy safety and trust robots may one day describe feelings of curiosity joy and \
-        wonder
-        """.split(separator: " ").map(String.init) + ["\u{1}.", "\u{1},", "\u{1}.", "\u{1},"])
+    static let english = Words(
+        words: """
+            the model learns from data and predicts the next token in a sequence while attention layers \
+            weigh every earlier word so that meaning emerges gradually across many training steps with \
+            gradients flowing backwards through networks of neurons energy from the sun becomes chemical \
+            energy in plants during photosynthesis renewable sources such as wind solar and water reduce \
+            emissions climate change affects oceans forests cities farms and people everywhere space \
+            exploration will bring new missions to the moon and mars quantum computers use qubits that \
+            hold superposition and entanglement ethics matters because systems make decisions about \
+            fairness privacy safety and trust robots may one day describe feelings of curiosity joy and \
+            wonder
+            """.split(separator: " ").map(String.init) + ["\u{1}.", "\u{1},", "\u{1}.", "\u{1},"])
 
-    static let korean = Words(words: """
-        인공지능은 데이터를 통해 학습하고 다음 단어를 예측합니다 모델은 문맥을 이해하며 \
-        주의 메커니즘이 모든 단어의 관계를 계산합니다 신경망은 가중치를 조정하면서 점점 더 \
-        정확해집니다 재생 에너지는 태양광 풍력 수력처럼 지속 가능한 자원에서 얻습니다 \
-        광합성은 빛 에너지를 화학 에너지로 바꾸는 과정입니다 기후 변화는 바다와 숲 그리고 \
-        도시에 영향을 줍니다 우주 탐사는 달과 화성으로 새로운 임무를 보냅니다 양자 컴퓨터는 \
-        큐비트의 중첩과 얽힘을 이용합니다 윤리는 공정성 개인정보 안전 신뢰와 관련됩니다 \
-        로봇은 호기심과 기쁨 그리고 감정을 느낄 수 있을까요 머신러닝은 경험으로부터 \
-        스스로 개선되는 방법입니다 한국어 문장은 자연스럽고 분명하게 생성됩니다
-        """.split(separator: " ").map(String.init) + ["\u{1}.", "\u{1},", "\u{1}.", "\u{1}?"])
+    static let korean = Words(
+        words: """
+            인공지능은 데이터를 통해 학습하고 다음 단어를 예측합니다 모델은 문맥을 이해하며 \
+            주의 메커니즘이 모든 단어의 관계를 계산합니다 신경망은 가중치를 조정하면서 점점 더 \
+            정확해집니다 재생 에너지는 태양광 풍력 수력처럼 지속 가능한 자원에서 얻습니다 \
+            광합성은 빛 에너지를 화학 에너지로 바꾸는 과정입니다 기후 변화는 바다와 숲 그리고 \
+            도시에 영향을 줍니다 우주 탐사는 달과 화성으로 새로운 임무를 보냅니다 양자 컴퓨터는 \
+            큐비트의 중첩과 얽힘을 이용합니다 윤리는 공정성 개인정보 안전 신뢰와 관련됩니다 \
+            로봇은 호기심과 기쁨 그리고 감정을 느낄 수 있을까요 머신러닝은 경험으로부터 \
+            스스로 개선되는 방법입니다 한국어 문장은 자연스럽고 분명하게 생성됩니다
+            """.split(separator: " ").map(String.init) + ["\u{1}.", "\u{1},", "\u{1}.", "\u{1}?"])
 }

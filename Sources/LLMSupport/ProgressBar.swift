@@ -21,13 +21,14 @@ public struct ProgressBar: Sendable {
     /// output token rate when known. It fits in `columns` terminal columns.
     public func line(done: Int, failed: Int, elapsed: Double, tokensPerSecond: Double? = nil, columns: Int = 100) -> String {
         let elapsed = max(elapsed, 1e-3)
-        let fraction: Double? = if let total, total > 0 {
-            min(1, Double(done) / Double(total))
-        } else if let duration, duration > 0 {
-            min(1, elapsed / duration)
-        } else {
-            nil
-        }
+        let fraction: Double? =
+            if let total, total > 0 {
+                min(1, Double(done) / Double(total))
+            } else if let duration, duration > 0 {
+                min(1, elapsed / duration)
+            } else {
+                nil
+            }
         var parts: [String] = []
         if !label.isEmpty { parts.append("[\(label)]") }
         if let fraction {

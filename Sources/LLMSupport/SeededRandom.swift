@@ -51,4 +51,3 @@ public func mixSeed(_ values: UInt64...) -> UInt64 {
     }
     return result
 }
-

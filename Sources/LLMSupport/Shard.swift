@@ -58,7 +58,9 @@ public struct Shard: Sendable, Hashable, Codable, CustomStringConvertible {
     /// there are workers: each would still send one, more than asked in all).
     public func check(concurrency: Int, option: String) throws(ShardError) {
         guard concurrency >= count else {
-            throw ShardError("\(option) \(concurrency) cannot be shared among \(count) workers (each sends at least one request at a time); give at least \(count)")
+            throw ShardError(
+                "\(option) \(concurrency) cannot be shared among \(count) workers (each sends at least one request at a time); give at least \(count)"
+            )
         }
     }
 }

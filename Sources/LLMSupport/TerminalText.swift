@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// How many terminal columns text takes, after Unicode's East Asian Width: Hangul syllables, CJK
@@ -19,7 +19,8 @@ public enum TerminalText {
     public static func displayWidth(of character: Character) -> Int {
         let scalars = character.unicodeScalars
         if scalars.contains(where: { $0.properties.isEmojiPresentation })
-            || (scalars.contains("\u{FE0F}") && scalars.contains(where: { $0.properties.isEmoji })) {
+            || (scalars.contains("\u{FE0F}") && scalars.contains(where: { $0.properties.isEmoji }))
+        {
             return 2
         }
         return scalars.map(displayWidth(of:)).max() ?? 0

@@ -187,12 +187,13 @@ public struct MLflowRunRecord: Sendable, Hashable {
     /// `key` with every character MLflow does not accept in a metric or parameter key (anything
     /// but letters, digits, `_`, `-`, `.`, space and `/`) replaced by `_`, cut to 250 characters.
     static func sanitizedKey(_ key: String) -> String {
-        let safe = String(key.unicodeScalars.map { scalar -> Character in
-            switch scalar {
-            case "a"..."z", "A"..."Z", "0"..."9", "_", "-", ".", " ", "/": Character(scalar)
-            default: "_"
-            }
-        }.prefix(maxKeyLength))
+        let safe = String(
+            key.unicodeScalars.map { scalar -> Character in
+                switch scalar {
+                case "a"..."z", "A"..."Z", "0"..."9", "_", "-", ".", " ", "/": Character(scalar)
+                default: "_"
+                }
+            }.prefix(maxKeyLength))
         return safe.isEmpty ? "_" : safe
     }
 

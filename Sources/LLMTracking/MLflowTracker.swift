@@ -106,7 +106,7 @@ public struct MLflowTracker: Sendable {
                 try await Self.logBatches(record, runID: run.runID, client: client)
                 do throws(MLflowError) {
                     try await Self.upload(resultFiles, artifactURI: run.artifactURI, client: client)
-                } catch where error.code != .unreachable && error.code != .timeout {
+                } catch  where error.code != .unreachable && error.code != .timeout {
                     let warning = error.inRun(run.runID)
                     try await Self.setTags(
                         [("llm_client.artifacts", "not uploaded"), ("llm_client.artifacts_warning", MLflowRunRecord.truncated(warning.message))],
@@ -140,13 +140,13 @@ public struct MLflowTracker: Sendable {
                     "the experiment is deleted; restore it in MLflow (or `mlflow gc` it) or choose another --mlflow-experiment")
             }
             return experiment.experimentID
-        } catch where error.isHTTP(404, "RESOURCE_DOES_NOT_EXIST") {
+        } catch  where error.isHTTP(404, "RESOURCE_DOES_NOT_EXIST") {
             do throws(MLflowError) {
                 return try await client.post(
                     "experiments/create", MLflowWire.CreateExperimentRequest(name: name),
                     as: MLflowWire.CreateExperimentResponse.self, operation: "create experiment '\(name)'"
                 ).experimentID
-            } catch where error.isHTTP(400, "RESOURCE_ALREADY_EXISTS") {
+            } catch  where error.isHTTP(400, "RESOURCE_ALREADY_EXISTS") {
                 // Another client created it in the meantime.
                 return try await client.get(
                     "experiments/get-by-name", query: [("experiment_name", name)], as: MLflowWire.GetExperimentResponse.self,

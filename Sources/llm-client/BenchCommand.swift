@@ -4,10 +4,10 @@ import LLMBench
 import LLMClientKit
 import LLMExperiment
 import LLMReport
-import LLMTracking
-import LLMSupport
-import Synchronization
 import LLMResults
+import LLMSupport
+import LLMTracking
+import Synchronization
 
 extension ArrivalProcess: ExpressibleByArgument {}
 
@@ -36,15 +36,19 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Language of synthetic prompts: ko or en.") var syntheticLanguage = "ko"
     @Option(name: .long, help: "Seed of synthetic prompts and arrival times.") var randomSeed: UInt64 = 0
 
-    @Option(name: .long, parsing: .unconditional, help: "Closed loop: requests in flight (a comma list sweeps them).") var concurrent: NumberList<Int>?
-    @Option(name: .long, parsing: .unconditional, help: "Open loop: requests per second (a comma list sweeps them).") var requestRate: NumberList<Double>?
+    @Option(name: .long, parsing: .unconditional, help: "Closed loop: requests in flight (a comma list sweeps them).") var concurrent:
+        NumberList<Int>?
+    @Option(name: .long, parsing: .unconditional, help: "Open loop: requests per second (a comma list sweeps them).") var requestRate:
+        NumberList<Double>?
     @Option(name: .long, help: "Open-loop arrivals: poisson or constant.") var arrivals: ArrivalProcess = .poisson
     @Option(name: .long, help: "Gamma shape of Poisson gaps (1: Poisson; < 1 burstier).") var burstiness = 1.0
     @Option(name: .long, help: "Open loop: cap on requests in flight.") var maxConcurrency: Int?
 
-    @Option(name: .long, parsing: .unconditional, help: "Measured requests per level (default: one per prompt when no --duration).") var numRequests: Int?
+    @Option(name: .long, parsing: .unconditional, help: "Measured requests per level (default: one per prompt when no --duration).") var numRequests:
+        Int?
     @Option(name: .long, parsing: .unconditional, help: "Seconds of measured load per level.") var duration: Double?
-    @Option(name: .long, parsing: .unconditional, help: "Warm-up before each level, not counted: N requests or Ns seconds (e.g. 20 or 5s).") var warmup: String?
+    @Option(name: .long, parsing: .unconditional, help: "Warm-up before each level, not counted: N requests or Ns seconds (e.g. 20 or 5s).")
+    var warmup: String?
 
     @Option(name: .long, help: "Service-level objective, seconds: ttft=…,itl=…,e2e=… (goodput counts requests meeting all).") var slo: String?
     @Option(name: .long, help: "Exit with status 3 when fewer than this percentage of requests meet --slo.") var sloPercent: Double?
@@ -67,7 +71,9 @@ struct BenchCommand: AsyncParsableCommand {
         if let concurrent, !concurrent.values.allSatisfy({ $0 >= 1 }) { throw ValidationError("--concurrent values must be at least 1.") }
         if let requestRate, !requestRate.values.allSatisfy({ $0 > 0 }) { throw ValidationError("--request-rate values must be greater than 0.") }
         let sweeps = [(concurrent?.values.count ?? 1) > 1, (requestRate?.values.count ?? 1) > 1, generation.temperature.values.count > 1]
-        guard sweeps.filter({ $0 }).count <= 1 else { throw ValidationError("Sweep one of --concurrent, --request-rate and --temperature at a time.") }
+        guard sweeps.filter({ $0 }).count <= 1 else {
+            throw ValidationError("Sweep one of --concurrent, --request-rate and --temperature at a time.")
+        }
         guard burstiness > 0 else { throw ValidationError("--burstiness must be greater than 0.") }
         if let maxConcurrency, maxConcurrency < 1 { throw ValidationError("--max-concurrency must be at least 1.") }
         try sharding.check(concurrency: concurrent?.values ?? [], option: "--concurrent")
@@ -77,7 +83,8 @@ struct BenchCommand: AsyncParsableCommand {
         if let syntheticInputTokens, syntheticInputTokens < 1 { throw ValidationError("--synthetic-input-tokens must be at least 1.") }
         guard syntheticOutputTokens >= 1 else { throw ValidationError("--synthetic-output-tokens must be at least 1.") }
         if syntheticInputSpread < 0 || syntheticInputSpread >= (syntheticInputTokens ?? 128) {
-            throw ValidationError("--synthetic-input-spread must be 0 or more and less than --synthetic-input-tokens (\(syntheticInputTokens ?? 128)).")
+            throw ValidationError(
+                "--synthetic-input-spread must be 0 or more and less than --synthetic-input-tokens (\(syntheticInputTokens ?? 128)).")
         }
         if syntheticOutputSpread < 0 || syntheticOutputSpread >= syntheticOutputTokens {
             throw ValidationError("--synthetic-output-spread must be 0 or more and less than --synthetic-output-tokens (\(syntheticOutputTokens)).")
@@ -94,8 +101,12 @@ struct BenchCommand: AsyncParsableCommand {
         try record.checkNoClobber(overwrite: outputs.overwrite)
         try checkFileLimit(connections: BenchPlan.largestConcurrency(of: levels))
         if let sloPercent, !(0...100).contains(sloPercent) { throw ValidationError("--slo-percent must be between 0 and 100, got \(sloPercent).") }
-        if requestRate == nil, maxConcurrency != nil { throw ValidationError("--max-concurrency caps an open loop (--request-rate); in a closed loop, --concurrent is the cap.") }
-        if requestRate == nil, burstiness != 1 || arrivals != .poisson { throw ValidationError("--burstiness and --arrivals shape an open loop (--request-rate); without it the loop is closed (--concurrent).") }
+        if requestRate == nil, maxConcurrency != nil {
+            throw ValidationError("--max-concurrency caps an open loop (--request-rate); in a closed loop, --concurrent is the cap.")
+        }
+        if requestRate == nil, burstiness != 1 || arrivals != .poisson {
+            throw ValidationError("--burstiness and --arrivals shape an open loop (--request-rate); without it the loop is closed (--concurrent).")
+        }
         if numRequests != nil, duration != nil { throw ValidationError("Give --num-requests or --duration, not both.") }
         // Workers finish a level at different times, and only the first level starts at --start-at:
         // the later levels of a sharded sweep would overlap other workers' earlier ones.
@@ -149,7 +160,10 @@ struct BenchCommand: AsyncParsableCommand {
         var settings: [String: String] = ["workload": workload.name, "random_seed": String(randomSeed)]
         settings["load"] = levels.map(\.mode.label).joined(separator: ",")
         if temperatures.count > 1 { settings["temperatures"] = temperatures.map { "\($0)" }.joined(separator: ",") }
-        if requestRate != nil { settings["arrivals"] = arrivals.rawValue; settings["burstiness"] = String(burstiness) }
+        if requestRate != nil {
+            settings["arrivals"] = arrivals.rawValue
+            settings["burstiness"] = String(burstiness)
+        }
         if let maxConcurrency { settings["max_concurrency"] = String(maxConcurrency) }
         if let numRequests { settings["num_requests"] = String(numRequests) }
         if let duration { settings["duration_s"] = String(duration) }
@@ -200,7 +214,10 @@ struct BenchCommand: AsyncParsableCommand {
         let outcome: BenchOutcome
         do {
             outcome = try session.outcome(of: measurement, interrupted: interruption.wasInterrupted, baseURL: server.redactedBaseURL)
-            print(formatBenchReport(outcome.document, style: TerminalStyle.forOutput(fileDescriptor: STDOUT_FILENO, environment: ProcessInfo.processInfo.environment)))
+            print(
+                formatBenchReport(
+                    outcome.document, style: TerminalStyle.forOutput(fileDescriptor: STDOUT_FILENO, environment: ProcessInfo.processInfo.environment))
+            )
             try session.save(outcome)
         } catch {
             throw CommandFailure(.failed, error: error)
@@ -211,16 +228,22 @@ struct BenchCommand: AsyncParsableCommand {
         let artifacts = output + (report.map { [$0] } ?? [])
         let serverUnreachable = if case .serverUnreachable = outcome.ending { true } else { false }
         let status = MLflowRunStatus(interrupted: interruption.wasInterrupted, completed: !serverUnreachable)
-        await record.track { tracker throws(MLflowError) in try await tracker.logBench(document: outcome.document, resultFiles: artifacts, status: status) }
+        await record.track { tracker throws(MLflowError) in
+            try await tracker.logBench(document: outcome.document, resultFiles: artifacts, status: status)
+        }
         for example in outcome.failureExamples { printError(example) }
         switch outcome.ending {
         case .completed: return
         case .interrupted:
             throw CommandFailure(.interrupted, "interrupted: the report covers the requests sent before the interrupt")
         case .serverUnreachable(let requests):
-            throw CommandFailure(.failed, "error: \(requests) requests in a row could not connect, with no answer for \(Int(BenchSession.unreachableQuietSeconds)) s or more, so the benchmark stopped sending (is the server down?)")
+            throw CommandFailure(
+                .failed,
+                "error: \(requests) requests in a row could not connect, with no answer for \(Int(BenchSession.unreachableQuietSeconds)) s or more, so the benchmark stopped sending (is the server down?)"
+            )
         case .sloMissed(let level, let attainment, let required):
-            throw CommandFailure(.sloMissed, String(format: "SLO missed at %@: %.1f %% of requests met it, %.1f %% required.", level, attainment, required))
+            throw CommandFailure(
+                .sloMissed, String(format: "SLO missed at %@: %.1f %% of requests met it, %.1f %% required.", level, attainment, required))
         case .allFailed:
             throw CommandFailure(.failed, nil)
         }

@@ -6,7 +6,9 @@ import LLMClientKit
 struct ChatCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chat", abstract: "Chat interactively, streaming each answer.",
-        discussion: "Type /help in the chat for its commands. History: $XDG_STATE_HOME/llm-client/chat_history (default ~/.local/state/llm-client/chat_history).")
+        discussion:
+            "Type /help in the chat for its commands. History: $XDG_STATE_HOME/llm-client/chat_history (default ~/.local/state/llm-client/chat_history)."
+    )
 
     @OptionGroup(title: "Server") var server: ServerOptions
     @OptionGroup(title: "Generation") var generation: GenerationOptions

@@ -3,14 +3,15 @@ import Foundation
 import LLMBench
 import LLMExperiment
 import LLMReport
-import LLMSupport
 import LLMResults
+import LLMSupport
 
 /// `llm-client compare`: result files side by side, with the differences from the first run.
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
-        abstract: "Compare run results side by side: per prompt the answers, tokens and timings; per run the metrics and their change from the first run.",
+        abstract:
+            "Compare run results side by side: per prompt the answers, tokens and timings; per run the metrics and their change from the first run.",
         discussion: """
             The first run is the baseline. Latency, TTFT, per-request tokens/s and judge scores (when judged) are tested against run-to-run noise (two-sided Mann–Whitney U on the per-request values, significant at p < 0.05; bootstrap 95 % interval of the difference in medians). A file whose results carry several settings (--temperature 0.1,0.9 or --model a,b) is split into one run per setting. Prompts are matched by prompt_id, else by their text. A benchmark's .json document (llm-client bench, or merge of its shards) gives one run per load level with the summary metrics from its histograms; its per-request tests and prompts need its .jsonl results.
 

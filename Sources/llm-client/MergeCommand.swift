@@ -69,6 +69,7 @@ struct MergeCommand: ParsableCommand {
             }
         }
         guard runs.isEmpty || benches.isEmpty else { throw ShardMergeError(.mixedKinds, "the files mix bench and run results") }
-        return benches.isEmpty ? try ResultJSON.document(try ShardMerge.merge(runs: runs)) : try ResultJSON.document(try ShardMerge.merge(benches: benches))
+        return benches.isEmpty
+            ? try ResultJSON.document(try ShardMerge.merge(runs: runs)) : try ResultJSON.document(try ShardMerge.merge(benches: benches))
     }
 }

@@ -42,7 +42,10 @@ struct ServerOptions: ParsableArguments {
     var caCert: String?
 
     func validate() throws {
-        for (name, value) in [("--connect-timeout", connectTimeout), ("--first-token-timeout", firstTokenTimeout), ("--idle-timeout", idleTimeout), ("--timeout", timeout)] {
+        for (name, value) in [
+            ("--connect-timeout", connectTimeout), ("--first-token-timeout", firstTokenTimeout), ("--idle-timeout", idleTimeout),
+            ("--timeout", timeout),
+        ] {
             guard value > 0, value.isFinite else { throw ValidationError("\(name) must be a number of seconds greater than 0, got \(value).") }
         }
         if let retries, retries < 0 { throw ValidationError("--retries must be 0 or more, got \(retries).") }
@@ -68,7 +71,8 @@ struct ServerOptions: ParsableArguments {
         guard let data = FileManager.default.contents(atPath: apiKeyFile) else {
             throw ValidationError("--api-key-file: cannot read '\(apiKeyFile)'.")
         }
-        let key = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first
+        let key =
+            String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first
             .map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
         guard !key.isEmpty else { throw ValidationError("--api-key-file: '\(apiKeyFile)' is empty.") }
         return key
@@ -78,13 +82,15 @@ struct ServerOptions: ParsableArguments {
     /// - Parameter defaultRetries: retries when `--retries` is not given.
     func clientConfiguration(maxConnections: Int, defaultRetries: Int = 2) -> ClientConfiguration {
         if insecure {
-            printError("warning: --insecure: the server's TLS certificate is not verified; anyone on the network path could read or change the traffic.")
+            printError(
+                "warning: --insecure: the server's TLS certificate is not verified; anyone on the network path could read or change the traffic.")
         }
         return ClientConfiguration(
             baseURL: resolvedBaseURL,
             apiKey: (try? keyFromFile()) ?? apiKey ?? ProcessInfo.processInfo.environment["OPENAI_API_KEY"],
             connectTimeout: .seconds(connectTimeout), firstTokenTimeout: .seconds(firstTokenTimeout),
-            idleTimeout: .seconds(idleTimeout), requestTimeout: .seconds(timeout), retry: RetryPolicy(maxRetries: retries ?? defaultRetries), insecureTLS: insecure,
+            idleTimeout: .seconds(idleTimeout), requestTimeout: .seconds(timeout), retry: RetryPolicy(maxRetries: retries ?? defaultRetries),
+            insecureTLS: insecure,
             caCertificateFile: caCert, maxConnections: maxConnections)
     }
 
@@ -133,7 +139,9 @@ struct OutputOptions: ParsableArguments {
 func checkFileLimit(connections: Int) throws {
     let limit = SystemLimits.raiseOpenFileLimit()
     guard connections + 64 <= limit else {
-        throw ValidationError("\(connections) connections need more open files than this process may have (\(limit)); raise the limit with `ulimit -n` or lower the concurrency.")
+        throw ValidationError(
+            "\(connections) connections need more open files than this process may have (\(limit)); raise the limit with `ulimit -n` or lower the concurrency."
+        )
     }
 }
 
@@ -153,7 +161,9 @@ struct GenerationOptions: ParsableArguments {
     var api: APIKind?
 
     // Unconditional: "-1" is the (invalid) value, not an unknown option.
-    @Option(name: .long, parsing: .unconditional, help: "Sampling temperature; a comma list (0.1,0.9) runs each on the same prompts (bench: sweeps them).")
+    @Option(
+        name: .long, parsing: .unconditional, help: "Sampling temperature; a comma list (0.1,0.9) runs each on the same prompts (bench: sweeps them)."
+    )
     var temperature: NumberList<Double> = NumberList(values: [0.7])
 
     @Option(name: .long, parsing: .unconditional, help: "Most tokens to generate per request.")
@@ -218,7 +228,8 @@ struct RecordOptions: ParsableArguments {
     @Option(name: .long, help: "Also write a self-contained HTML report (charts and tables) to this file.")
     var report: String?
 
-    @Option(name: .customLong("mlflow-uri"), help: "Log the run to this MLflow tracking server, e.g. http://127.0.0.1:5000 (env MLFLOW_TRACKING_URI).")
+    @Option(
+        name: .customLong("mlflow-uri"), help: "Log the run to this MLflow tracking server, e.g. http://127.0.0.1:5000 (env MLFLOW_TRACKING_URI).")
     var mlflowURI: String?
 
     @Option(name: .long, help: "MLflow experiment, created when missing (env MLFLOW_EXPERIMENT_NAME; default llm-client).")
@@ -279,7 +290,11 @@ struct RecordOptions: ParsableArguments {
 /// Running as one of several identical workers that share a workload (Kubernetes Indexed Jobs,
 /// Slurm job arrays), and starting together.
 struct ShardOptions: ParsableArguments {
-    @Option(name: .long, help: "Be worker K of N (K from 0): send the requests numbered i % N == K, 1/N of the concurrency or rate; merge the results with `llm-client merge` (default: JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID with LLM_CLIENT_SHARDS when set).")
+    @Option(
+        name: .long,
+        help:
+            "Be worker K of N (K from 0): send the requests numbered i % N == K, 1/N of the concurrency or rate; merge the results with `llm-client merge` (default: JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID with LLM_CLIENT_SHARDS when set)."
+    )
     var shard: String?
 
     @Option(name: .long, help: "Start at this time (ISO 8601 like 2026-11-25T10:00:00Z, or Unix seconds), so that all workers begin together.")
@@ -356,7 +371,11 @@ struct QualityOptions: ParsableArguments {
     @Option(name: .long, help: "Score every answer from 1 to 10 with this judge model (LLM-as-judge).")
     var judgeModel: String?
 
-    @Option(name: .long, help: "The judge's server (default: the measured --base-url; the judge then waits for the batch to end, so as not to load the server while it is measured). Its API key: env LLM_CLIENT_JUDGE_API_KEY.")
+    @Option(
+        name: .long,
+        help:
+            "The judge's server (default: the measured --base-url; the judge then waits for the batch to end, so as not to load the server while it is measured). Its API key: env LLM_CLIENT_JUDGE_API_KEY."
+    )
     var judgeBaseUrl: String?
 
     @Option(name: .long, help: "A file with the judge's rubric, replacing the default one (any language).")
@@ -378,7 +397,9 @@ struct QualityOptions: ParsableArguments {
         for pattern in expectRegex {
             if let problem = ResponseExpectations.problem(withPattern: pattern) { throw ValidationError("--expect-regex: \(problem)") }
         }
-        for (name, text) in [("--expect-contains", expectContains), ("--expect-regex", expectRegex), ("--expect-equals", expectEquals.map { [$0] } ?? [])]
+        for (name, text) in [
+            ("--expect-contains", expectContains), ("--expect-regex", expectRegex), ("--expect-equals", expectEquals.map { [$0] } ?? []),
+        ]
         where text.contains(where: \.isEmpty) {
             throw ValidationError("\(name) is empty.")
         }
@@ -406,7 +427,9 @@ struct QualityOptions: ParsableArguments {
         guard let data = FileManager.default.contents(atPath: judgeRubric), let text = String(data: data, encoding: .utf8) else {
             throw ValidationError("--judge-rubric: cannot read '\(judgeRubric)' as UTF-8 text.")
         }
-        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ValidationError("--judge-rubric: '\(judgeRubric)' is empty.") }
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw ValidationError("--judge-rubric: '\(judgeRubric)' is empty.")
+        }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -421,7 +444,8 @@ struct QualityOptions: ParsableArguments {
 
     /// Scheme, host (loopback names as one), port and path without a trailing slash of `url`.
     private static func address(_ url: String) -> String {
-        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(), var host = components.host?.lowercased() else {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(), var host = components.host?.lowercased()
+        else {
             return url
         }
         if ["localhost", "127.0.0.1", "::1", "[::1]"].contains(host) { host = "loopback" }

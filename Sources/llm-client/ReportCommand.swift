@@ -18,7 +18,9 @@ struct ReportCommand: ParsableCommand {
     @Argument(help: "JSON result files of llm-client run or bench (--output x.json).")
     var resultFiles: [String]
 
-    @Option(name: [.customShort("o"), .long], help: "The HTML file to write (default: the first result file with .html, or -comparison.html for several).")
+    @Option(
+        name: [.customShort("o"), .long], help: "The HTML file to write (default: the first result file with .html, or -comparison.html for several)."
+    )
     var output: String?
 
     @Flag(name: .long, help: "Replace the output file if it exists.")

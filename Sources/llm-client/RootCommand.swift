@@ -16,6 +16,9 @@ struct RootCommand: AsyncParsableCommand {
               llm-client bench --prompt-file examples/prompts.txt --concurrent 1,2,4,8
             """,
         version: version,
-        subcommands: [RunCommand.self, BenchCommand.self, ChatCommand.self, HealthCommand.self, ModelsCommand.self, ServeSimCommand.self, ReportCommand.self, MergeCommand.self, CompareCommand.self],
+        subcommands: [
+            RunCommand.self, BenchCommand.self, ChatCommand.self, HealthCommand.self, ModelsCommand.self, ServeSimCommand.self, ReportCommand.self,
+            MergeCommand.self, CompareCommand.self,
+        ],
         defaultSubcommand: RunCommand.self)
 }

@@ -1,12 +1,12 @@
 import ArgumentParser
-import Synchronization
 import Foundation
 import LLMClientKit
 import LLMExperiment
 import LLMReport
+import LLMResults
 import LLMSupport
 import LLMTracking
-import LLMResults
+import Synchronization
 
 /// `llm-client run` (the default): a single prompt, a prompt file, or an interactive chat.
 struct RunCommand: AsyncParsableCommand {
@@ -61,7 +61,8 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("Cannot tell the format of --output '\(path)' from its extension: use .json, .jsonl or .csv, or give --format.")
         }
         if let format, let path = output.first(where: { OutputFormat(path: $0).map { $0 != format } ?? false }) {
-            throw ValidationError("--format \(format.rawValue) contradicts --output '\(path)'; --format is for files without a .json, .jsonl or .csv extension.")
+            throw ValidationError(
+                "--format \(format.rawValue) contradicts --output '\(path)'; --format is for files without a .json, .jsonl or .csv extension.")
         }
         guard gracePeriod >= 0 else { throw ValidationError("--grace-period must be 0 or more, got \(gracePeriod).") }
         if let resume {
@@ -128,24 +129,28 @@ struct RunCommand: AsyncParsableCommand {
                         configuration: configuration, stop: interruption.stop,
                         onText: { text in FileHandle.standardOutput.write(Data(text.utf8)) })
                 }
-                return try await session.run(configuration: configuration, stop: interruption.stop, onResult: { result, done in
-                    guard !quiet else { return }
-                    let line = Self.progressLine(result, done: done, total: total)
-                    let failed = failures.withLock { count in
-                        if !result.success { count += 1 }
-                        return count
-                    }
-                    guard let progress else { return printError(line) }
-                    progress.printAbove(line)
-                    progress.update(done: done, failed: failed, force: done == total)
-                })
+                return try await session.run(
+                    configuration: configuration, stop: interruption.stop,
+                    onResult: { result, done in
+                        guard !quiet else { return }
+                        let line = Self.progressLine(result, done: done, total: total)
+                        let failed = failures.withLock { count in
+                            if !result.success { count += 1 }
+                            return count
+                        }
+                        guard let progress else { return printError(line) }
+                        progress.printAbove(line)
+                        progress.update(done: done, failed: failed, force: done == total)
+                    })
             }
         } catch let error as ExperimentError {
             progress?.finish()
             switch error.code {
             case .server:
                 await record.track { tracker throws(MLflowError) in
-                    try await tracker.logRun(run: session.plannedRun(baseURL: server.redactedBaseURL), summary: ResultSummary(results: [], durationSeconds: 0), resultFiles: [], status: .failed)
+                    try await tracker.logRun(
+                        run: session.plannedRun(baseURL: server.redactedBaseURL), summary: ResultSummary(results: [], durationSeconds: 0),
+                        resultFiles: [], status: .failed)
                 }
                 throw CommandFailure(interruption.wasInterrupted ? .interrupted : .failed, error: error)
             case .resultFile, .resume: throw CommandFailure(.badInput, error: error)
@@ -183,8 +188,9 @@ struct RunCommand: AsyncParsableCommand {
         case .completed: return
         case .interrupted:
             let jsonl = outputFiles.first { $0.format == .jsonl }?.path
-            printError("interrupted: \(outcome.results.count) of \(total) requests sent, \(outcome.summary.successful) succeeded; "
-                + (jsonl.map { "continue with --resume \($0)" } ?? "save results with --output FILE.jsonl to be able to --resume"))
+            printError(
+                "interrupted: \(outcome.results.count) of \(total) requests sent, \(outcome.summary.successful) succeeded; "
+                    + (jsonl.map { "continue with --resume \($0)" } ?? "save results with --output FILE.jsonl to be able to --resume"))
             throw CommandFailure(.interrupted, nil)
         case .requestsFailed: throw CommandFailure(.failed, nil)
         case .expectationsFailed(let failed, let checked):

@@ -45,8 +45,10 @@ struct ServeSimCommand: AsyncParsableCommand {
     @Flag(help: "Cut streamed bytes at random points, inside UTF-8 characters and data: lines.") var splitUtf8 = false
 
     func validate() throws {
-        for (name, rate) in [("--error-500-rate", rate500), ("--error-429-rate", rate429), ("--error-503-rate", rate503),
-                             ("--drop-rate", dropRate), ("--stall-rate", stallRate), ("--malformed-rate", malformedRate)]
+        for (name, rate) in [
+            ("--error-500-rate", rate500), ("--error-429-rate", rate429), ("--error-503-rate", rate503),
+            ("--drop-rate", dropRate), ("--stall-rate", stallRate), ("--malformed-rate", malformedRate),
+        ]
         where !(0...1).contains(rate) {
             throw ValidationError("\(name) must be between 0 and 1, got \(rate).")
         }
@@ -59,7 +61,8 @@ struct ServeSimCommand: AsyncParsableCommand {
     }
 
     var simulatorConfiguration: SimulatorConfiguration {
-        let latency = noLatency
+        let latency =
+            noLatency
             ? LatencyModel.instant(outputTokens: outputTokens)
             : LatencyModel(
                 ttftMean: ttftMs / 1000, ttftJitter: ttftJitterMs / 1000, prefillPerToken: prefillMsPerToken / 1000,

@@ -1,7 +1,7 @@
 import Foundation
-import LLMResults
 import LLMBench
 import LLMExperiment
+import LLMResults
 import LLMSimulator
 import TestSupport
 import Testing
@@ -20,10 +20,12 @@ import Testing
             // Three levels of 8,000 synthetic requests in one process. The peak memory levels off within
             // the first (about 60 MB for this debug build); a leak of a few hundred bytes a request, as
             // the timeout watchdog once had (6.5 MB per 10,000), shows in the third.
-            let output = try await runProcess(TestEnvironment.cliBinary, [
-                "bench", "--base-url", endpoint.baseURL, "--synthetic-input-tokens", "128", "--synthetic-output-tokens", "4",
-                "--concurrent", "32,32,32", "--num-requests", "8000", "--quiet", "--output", path,
-            ], timeout: 600)
+            let output = try await runProcess(
+                TestEnvironment.cliBinary,
+                [
+                    "bench", "--base-url", endpoint.baseURL, "--synthetic-input-tokens", "128", "--synthetic-output-tokens", "4",
+                    "--concurrent", "32,32,32", "--num-requests", "8000", "--quiet", "--output", path,
+                ], timeout: 600)
             #expect(output.status == 0, "\(output.stderr)")
             let document = try JSONDecoder().decode(BenchDocument.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
             #expect(document.levels.map(\.summary.successful) == [8000, 8000, 8000])
@@ -137,19 +139,23 @@ import Testing
                 "--base-url", "http://127.0.0.1:\(port)/v1", "--model", "m", "--concurrent", "4", "--duration", "60", "--output", jsonl,
             ])
             #expect(output.status == 1)
-            #expect(output.stderr.contains("requests in a row could not connect, with no answer for 10 s or more, so the benchmark stopped sending"), "\(output.stderr)")
+            #expect(
+                output.stderr.contains("requests in a row could not connect, with no answer for 10 s or more, so the benchmark stopped sending"),
+                "\(output.stderr)")
             let refused = try ResultDocument.results(path: jsonl)
             #expect(refused.count >= 50 && refused.count < 200 && refused.allSatisfy { $0.errorKind == .connectionRefused })
         }
     }
 
     @Test func badBenchOptionsExitWithTwo() async throws {
-        for arguments in [["--concurrent", "0"], ["--concurrent", "2", "--request-rate", "3"], ["--slo", "speed=1"], ["--warmup", "soon"],
-                          ["--concurrent", "1,2", "--temperature", "0,1"], ["--prompt-file", "/nonexistent.txt"],
-                          ["--slo", "ttft=1", "--slo-percent", "150"], ["--concurrent", "2", "--max-concurrency", "4"],
-                          ["--concurrent", "2", "--burstiness", "0.5"], ["--num-requests", "4", "--duration", "2"],
-                          ["--concurrent", "2,4", "--shard", "0/2"], ["--output", "x.json", "--output", "./x.json"],
-                          ["--synthetic-input-tokens", "10", "--synthetic-input-spread", "10"]] {
+        for arguments in [
+            ["--concurrent", "0"], ["--concurrent", "2", "--request-rate", "3"], ["--slo", "speed=1"], ["--warmup", "soon"],
+            ["--concurrent", "1,2", "--temperature", "0,1"], ["--prompt-file", "/nonexistent.txt"],
+            ["--slo", "ttft=1", "--slo-percent", "150"], ["--concurrent", "2", "--max-concurrency", "4"],
+            ["--concurrent", "2", "--burstiness", "0.5"], ["--num-requests", "4", "--duration", "2"],
+            ["--concurrent", "2,4", "--shard", "0/2"], ["--output", "x.json", "--output", "./x.json"],
+            ["--synthetic-input-tokens", "10", "--synthetic-input-spread", "10"],
+        ] {
             let output = try await run(arguments)
             #expect(output.status == 2, "\(arguments): \(output.stderr)")
         }

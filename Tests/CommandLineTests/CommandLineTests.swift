@@ -1,6 +1,6 @@
 import Foundation
-import LLMResults
 import LLMExperiment
+import LLMResults
 import LLMSimulator
 import TestSupport
 import Testing
@@ -11,7 +11,9 @@ import Testing
 
     /// Runs the binary; it is killed after `timeout` seconds (a real model on a loaded 2-core
     /// machine needs more than the simulator).
-    private func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil, timeout: Double = 120) async throws -> ProcessOutput {
+    private func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil, timeout: Double = 120) async throws
+        -> ProcessOutput
+    {
         try await runProcess(TestEnvironment.cliBinary, arguments, environment: environment, input: input, timeout: timeout)
     }
 
@@ -47,8 +49,10 @@ import Testing
             let results = try #require(json["results"] as? [[String: Any]])
             #expect(results.count == 10)
             #expect(results.map { $0["index"] as? Int } == Array(0..<10))
-            for key in ["index", "repeat", "prompt", "output", "success", "error", "http_status", "finish_reason", "prompt_tokens",
-                        "completion_tokens", "latency_s", "ttft_s", "tokens_per_second", "temperature", "started_at"] {
+            for key in [
+                "index", "repeat", "prompt", "output", "success", "error", "http_status", "finish_reason", "prompt_tokens",
+                "completion_tokens", "latency_s", "ttft_s", "tokens_per_second", "temperature", "started_at",
+            ] {
                 #expect(results.allSatisfy { $0.keys.contains(key) }, "every result has \(key)")
             }
             let summary = try #require(json["summary"] as? [String: Any])
@@ -174,7 +178,8 @@ import Testing
             let output = try await run(["--base-url", baseURL, "--prompt", "x", "--output", log, "--output", json, "--format", "json", "--quiet"])
             #expect(output.status == 0, "\(output.stderr)")
             let contradiction = try await run(["--base-url", baseURL, "--prompt", "x", "--output", "r.csv", "--format", "jsonl"])
-            #expect(contradiction.status == 2 && contradiction.stderr.contains("--format jsonl contradicts --output 'r.csv'"), "\(contradiction.stderr)")
+            #expect(
+                contradiction.status == 2 && contradiction.stderr.contains("--format jsonl contradicts --output 'r.csv'"), "\(contradiction.stderr)")
         }
         let document = try JSONDecoder().decode(RunDocument.self, from: Data(contentsOf: URL(fileURLWithPath: log)))
         #expect(document.results.count == 1, "the .log file is in the --format")
@@ -253,7 +258,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         try await withServeSim(["--no-latency"] + flags) { baseURL in
             let path = directory.appendingPathComponent("r.jsonl").path
-            let output = try await run(["--base-url", baseURL, "--prompt", "fault", "--repeat", "2", "--idle-timeout", "1", "--retries", "0", "--output", path])
+            let output = try await run([
+                "--base-url", baseURL, "--prompt", "fault", "--repeat", "2", "--idle-timeout", "1", "--retries", "0", "--output", path,
+            ])
             #expect(output.status == 1)
             let results = try ResultDocument.results(path: path)
             #expect(results.count == 2)
@@ -284,8 +291,10 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let paths = ["json", "jsonl", "csv"].map { directory.appendingPathComponent("llama.\($0)").path }
         let output = try await run(
-            ["--base-url", baseURL, "--prompt-file", examples.appendingPathComponent("prompts.json").path, "--concurrent", "4",
-             "--repeat", "2", "--max-tokens", "12"] + paths.flatMap { ["--output", $0] }, timeout: 600)
+            [
+                "--base-url", baseURL, "--prompt-file", examples.appendingPathComponent("prompts.json").path, "--concurrent", "4",
+                "--repeat", "2", "--max-tokens", "12",
+            ] + paths.flatMap { ["--output", $0] }, timeout: 600)
         #expect(output.status == 0, "\(output.stderr)")
         let json = try ResultDocument.results(path: paths[0])
         let jsonl = try ResultDocument.results(path: paths[1]).sorted { $0.index < $1.index }

@@ -1,6 +1,6 @@
 import Foundation
-import LLMResults
 import LLMExperiment
+import LLMResults
 import LLMSimulator
 import TestSupport
 import Testing
@@ -103,15 +103,18 @@ import Testing
         let sweep = directory.appendingPathComponent("sweep.json").path
         try await SimulatorServer.withRunning(testSimulatorConfiguration(latency: Self.fast)) { endpoint in
             for (path, levels) in [(single, "2"), (sweep, "1,4")] {
-                let bench = try await run(["bench", "--base-url", endpoint.baseURL, "--prompt-file", prompts, "--concurrent", levels,
-                                           "--num-requests", "12", "--output", path, "--quiet"])
+                let bench = try await run([
+                    "bench", "--base-url", endpoint.baseURL, "--prompt-file", prompts, "--concurrent", levels,
+                    "--num-requests", "12", "--output", path, "--quiet",
+                ])
                 #expect(bench.status == 0, "\(bench.stderr)")
             }
         }
         let output = try await run(["compare", single, sweep, "-o", directory.appendingPathComponent("compare.json").path])
         #expect(output.status == 0, "\(output.stderr)")
-        #expect(output.stdout.contains("Baseline: single.json") && output.stdout.contains("sweep.json c=1") && output.stdout.contains("sweep.json c=4"),
-                "\(output.stdout)")
+        #expect(
+            output.stdout.contains("Baseline: single.json") && output.stdout.contains("sweep.json c=1") && output.stdout.contains("sweep.json c=4"),
+            "\(output.stdout)")
         let requests = try #require(output.stdout.split(separator: "\n").first { $0.hasPrefix("successful") })
         #expect(requests.split(separator: " ").filter { $0 == "12" }.count == 3, "\(requests)")
         #expect(output.stdout.contains("Per prompt: none (benchmark documents hold no per-request results"))

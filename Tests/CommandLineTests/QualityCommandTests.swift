@@ -1,12 +1,12 @@
 import Foundation
-import LLMResults
 import LLMExperiment
+import LLMResults
 import LLMSimulator
 import TestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Quality evaluation from the command line against the simulator: expectations and
@@ -33,14 +33,16 @@ import FoundationNetworking
         defer { try? FileManager.default.removeItem(at: directory) }
         let prompts = directory.appendingPathComponent("prompts.jsonl")
         try """
-            {"id": "capital", "prompt": "한국의 수도는? JSON으로 답하세요.", "expect_contains": "서울", "expect_json": true}
-            {"id": "exact", "prompt": "Answer with the city only.", "expect_equals": "부산"}
-            {"id": "free", "prompt": "Anything."}
-            """.write(to: prompts, atomically: true, encoding: .utf8)
+        {"id": "capital", "prompt": "한국의 수도는? JSON으로 답하세요.", "expect_contains": "서울", "expect_json": true}
+        {"id": "exact", "prompt": "Answer with the city only.", "expect_equals": "부산"}
+        {"id": "free", "prompt": "Anything."}
+        """.write(to: prompts, atomically: true, encoding: .utf8)
         let json = directory.appendingPathComponent("run.json").path
         let csv = directory.appendingPathComponent("run.csv").path
         try await SimulatorServer.withRunning(replying(#"{"answer": "서울", "confidence": 0.9}"#)) { endpoint in
-            let base = ["--base-url", endpoint.baseURL, "--prompt-file", prompts.path, "--repeat", "2", "--concurrent", "3", "--expect-regex", "answer"]
+            let base = [
+                "--base-url", endpoint.baseURL, "--prompt-file", prompts.path, "--repeat", "2", "--concurrent", "3", "--expect-regex", "answer",
+            ]
             let output = try await run(base + ["--output", json, "--output", csv])
             #expect(output.status == 0, "failed expectations alone do not fail the run: \(output.stderr)")
             #expect(output.stdout.contains("Assertions:        4/6 passed (66.7%)"), "\(output.stdout)")
@@ -118,15 +120,19 @@ import FoundationNetworking
                 // own key, the judge refuses and every answer says why it has no score.
                 let unkeyed = directory.appendingPathComponent("unkeyed.json").path
                 let refused = try await run(
-                    ["--base-url", main.baseURL, "--prompt", "광합성이란?", "--judge-model", "judge-sim", "--judge-base-url", judge.baseURL,
-                     "--retries", "0", "--output", unkeyed, "--quiet"],
+                    [
+                        "--base-url", main.baseURL, "--prompt", "광합성이란?", "--judge-model", "judge-sim", "--judge-base-url", judge.baseURL,
+                        "--retries", "0", "--output", unkeyed, "--quiet",
+                    ],
                     environment: ["OPENAI_API_KEY": "main-key"])
                 #expect(refused.status == 0, "a judge failure does not fail the run: \(refused.stderr)")
                 let result = try #require(try document(unkeyed).results.first)
                 #expect(result.success && result.judgeScore == nil)
                 #expect(result.judgeError?.contains("401") == true, "\(result.judgeError ?? "nil")")
                 #expect(refused.stdout.contains("1 without a score"), "\(refused.stdout)")
-                #expect(refused.stderr.contains("warning: 1 answer without the judge's score; the first: the judge's request failed: HTTP 401"), "\(refused.stderr)")
+                #expect(
+                    refused.stderr.contains("warning: 1 answer without the judge's score; the first: the judge's request failed: HTTP 401"),
+                    "\(refused.stderr)")
             }
         }
     }
@@ -174,29 +180,29 @@ import FoundationNetworking
         // A judge server without `response_format` support, as some OpenAI-compatible servers are:
         // 400 for a request that has it, a verdict otherwise; GET /counts tells what it received.
         let script = """
-        import http.server, json
-        counts = {"with_schema": 0, "without_schema": 0}
-        class Judge(http.server.BaseHTTPRequestHandler):
-            def reply(self, status, payload):
-                body = json.dumps(payload).encode()
-                self.send_response(status); self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
-            def do_GET(self):
-                self.reply(200, counts)
-            def do_POST(self):
-                request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                if "response_format" in request:
-                    counts["with_schema"] += 1
-                    return self.reply(400, {"error": {"message": "response_format is not supported", "type": "invalid_request_error"}})
-                counts["without_schema"] += 1
-                self.reply(200, {"id": "j", "object": "chat.completion", "created": 0, "model": request["model"],
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": "Score: 6. Mostly right."}, "finish_reason": "stop"}],
-                    "usage": {"prompt_tokens": 10, "completion_tokens": 6, "total_tokens": 16}})
-            def log_message(self, *args): pass
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Judge)
-        print(server.server_address[1], flush=True)
-        server.serve_forever()
-        """
+            import http.server, json
+            counts = {"with_schema": 0, "without_schema": 0}
+            class Judge(http.server.BaseHTTPRequestHandler):
+                def reply(self, status, payload):
+                    body = json.dumps(payload).encode()
+                    self.send_response(status); self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+                def do_GET(self):
+                    self.reply(200, counts)
+                def do_POST(self):
+                    request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                    if "response_format" in request:
+                        counts["with_schema"] += 1
+                        return self.reply(400, {"error": {"message": "response_format is not supported", "type": "invalid_request_error"}})
+                    counts["without_schema"] += 1
+                    self.reply(200, {"id": "j", "object": "chat.completion", "created": 0, "model": request["model"],
+                        "choices": [{"index": 0, "message": {"role": "assistant", "content": "Score: 6. Mostly right."}, "finish_reason": "stop"}],
+                        "usage": {"prompt_tokens": 10, "completion_tokens": 6, "total_tokens": 16}})
+                def log_message(self, *args): pass
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Judge)
+            print(server.server_address[1], flush=True)
+            server.serve_forever()
+            """
         let directory = try makeTemporaryDirectory("llm-client-quality")
         defer { try? FileManager.default.removeItem(at: directory) }
         let json = directory.appendingPathComponent("judged.json").path
@@ -223,11 +229,12 @@ import FoundationNetworking
         let prompts = directory.appendingPathComponent("prompts.txt")
         try "한국의 수도는 어디인가요?\nWhat is the capital of France?\n".write(to: prompts, atomically: true, encoding: .utf8)
         let json = directory.appendingPathComponent("judged.json").path
-        let output = try await run([
-            "--base-url", baseURL, "--prompt-file", prompts.path, "--api", "chat", "--repeat", "2", "--temperature", "0",
-            "--max-tokens", "24", "--concurrent", "2", "--expect-regex", "\\S", "--judge-model", "SmolLM2-135M-Instruct",
-            "--judge-max-tokens", "48", "--output", json,
-        ], timeout: 600)
+        let output = try await run(
+            [
+                "--base-url", baseURL, "--prompt-file", prompts.path, "--api", "chat", "--repeat", "2", "--temperature", "0",
+                "--max-tokens", "24", "--concurrent", "2", "--expect-regex", "\\S", "--judge-model", "SmolLM2-135M-Instruct",
+                "--judge-max-tokens", "48", "--output", json,
+            ], timeout: 600)
         #expect(output.status == 0, "\(output.stderr)")
         let saved = try document(json)
         #expect(saved.results.count == 4 && saved.results.allSatisfy(\.success))
@@ -259,7 +266,8 @@ import FoundationNetworking
                 ])
                 #expect(first.status == 0, "\(first.stderr)")
             }
-            #expect(try ResultDocument.results(path: jsonl).allSatisfy { $0.judgeScore == nil && $0.judgeError != nil && $0.assertionsPassed == false })
+            #expect(
+                try ResultDocument.results(path: jsonl).allSatisfy { $0.judgeScore == nil && $0.judgeError != nil && $0.assertionsPassed == false })
             // Resumed with the judge on the measured server and other expectations: the kept answers
             // are judged and checked again, nothing is sent again.
             let resumed = try await run([
@@ -277,7 +285,10 @@ import FoundationNetworking
     @Test func badQualityOptionsExitWithTwo() async throws {
         for (arguments, message) in [
             (["--expect-regex", "("], "--expect-regex: \"(\" is not a valid regular expression"),
-            (["--judge-base-url", "http://127.0.0.1:9/v1"], "--judge-base-url, --judge-rubric, --judge-language and --judge-max-tokens need --judge-model"),
+            (
+                ["--judge-base-url", "http://127.0.0.1:9/v1"],
+                "--judge-base-url, --judge-rubric, --judge-language and --judge-max-tokens need --judge-model"
+            ),
             (["--expect-contains", ""], "--expect-contains is empty"),
             (["--judge-model", "j", "--judge-rubric", "/nonexistent/rubric.txt"], "--judge-rubric: cannot read '/nonexistent/rubric.txt'"),
             (["--judge-model", "j", "--judge-base-url", "ftp://x"], "--judge-base-url must be an http:// or https:// URL"),

@@ -1,12 +1,12 @@
 import Foundation
-import LLMResults
 import LLMExperiment
+import LLMResults
 import LLMSimulator
 import TestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Comparison runs (comma lists of temperatures), `--report` and MLflow tracking from the command
@@ -61,11 +61,13 @@ import FoundationNetworking
         let experiment = "llm-client-cli-test \(UUID().uuidString.prefix(8))"
         let mlflow = try RealService.mlflow.required()
         try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
-            let output = try await runProcess(TestEnvironment.cliBinary, [
-                "--base-url", endpoint.baseURL, "--prompt-file", prompts.path, "--temperature", "0.1,0.9", "--repeat", "2",
-                "--concurrent", "2", "--output", json, "--output", csv, "--report", report, "--expect-regex", ".",
-                "--mlflow-uri", mlflow, "--mlflow-experiment", experiment,
-            ])
+            let output = try await runProcess(
+                TestEnvironment.cliBinary,
+                [
+                    "--base-url", endpoint.baseURL, "--prompt-file", prompts.path, "--temperature", "0.1,0.9", "--repeat", "2",
+                    "--concurrent", "2", "--output", json, "--output", csv, "--report", report, "--expect-regex", ".",
+                    "--mlflow-uri", mlflow, "--mlflow-experiment", experiment,
+                ])
             #expect(output.status == 0, "\(output.stderr)")
             #expect(output.stdout.contains("SETTINGS SIDE BY SIDE"))
             #expect(!output.stderr.contains("warning"), "\(output.stderr)")
@@ -75,7 +77,9 @@ import FoundationNetworking
             // The settings take turns on each prompt, so both meet the same conditions.
             #expect(document.results.map(\.setting) == Array(repeating: ["temperature=0.1", "temperature=0.9"], count: 4).flatMap { $0 })
             #expect(document.results.map(\.temperature) == Array(repeating: [0.1, 0.9], count: 4).flatMap { $0 })
-            #expect(document.results.map(\.prompt) == Array(repeating: ["한국의 수도는 어디인가요?", "한국의 수도는 어디인가요?", "양자 컴퓨터를 설명해주세요", "양자 컴퓨터를 설명해주세요"], count: 2).flatMap { $0 })
+            #expect(
+                document.results.map(\.prompt)
+                    == Array(repeating: ["한국의 수도는 어디인가요?", "한국의 수도는 어디인가요?", "양자 컴퓨터를 설명해주세요", "양자 컴퓨터를 설명해주세요"], count: 2).flatMap { $0 })
             #expect(document.settings?.map(\.setting) == ["temperature=0.1", "temperature=0.9"])
             #expect(document.settings?.allSatisfy { $0.summary.successful == 4 } == true)
             #expect(document.run.settings == ["temperature=0.1", "temperature=0.9"])
@@ -111,10 +115,13 @@ import FoundationNetworking
                 let mlflow = try RealService.mlflow.required()
                 let experiment = "llm-client-cli-test \(UUID().uuidString.prefix(8))"
                 let jsonl = directory.appendingPathComponent("run.jsonl").path
-                let status = try await withBackgroundProcess(TestEnvironment.cliBinary, [
-                    "--base-url", endpoint.baseURL, "--prompt-file", prompts.path, "--concurrent", "2", "--grace-period", "0",
-                    "--quiet", "--output", jsonl, "--mlflow-uri", mlflow, "--mlflow-experiment", experiment,
-                ], stdout: FileHandle.nullDevice, stderr: FileHandle.nullDevice) { child in
+                let status = try await withBackgroundProcess(
+                    TestEnvironment.cliBinary,
+                    [
+                        "--base-url", endpoint.baseURL, "--prompt-file", prompts.path, "--concurrent", "2", "--grace-period", "0",
+                        "--quiet", "--output", jsonl, "--mlflow-uri", mlflow, "--mlflow-experiment", experiment,
+                    ], stdout: FileHandle.nullDevice, stderr: FileHandle.nullDevice
+                ) { child in
                     let deadline = ContinuousClock.now + .seconds(60)
                     while (try? await endpoint.metric("llmsim_requests_running")) ?? 0 < 1, ContinuousClock.now < deadline {
                         try await Task.sleep(for: .milliseconds(50))
@@ -129,10 +136,12 @@ import FoundationNetworking
             }
             try await withRefusingPort { port in
                 let json = directory.appendingPathComponent("kept.json").path
-                let output = try await runProcess(TestEnvironment.cliBinary, [
-                    "--base-url", endpoint.baseURL, "--prompt", "안녕하세요", "--max-tokens", "2", "--output", json,
-                    "--mlflow-uri", "http://127.0.0.1:\(port)",
-                ])
+                let output = try await runProcess(
+                    TestEnvironment.cliBinary,
+                    [
+                        "--base-url", endpoint.baseURL, "--prompt", "안녕하세요", "--max-tokens", "2", "--output", json,
+                        "--mlflow-uri", "http://127.0.0.1:\(port)",
+                    ])
                 #expect(output.status == 0, "\(output.stderr)")
                 #expect(output.stderr.contains("warning: not logged to MLflow"), "\(output.stderr)")
                 #expect(try ResultDocument.results(path: json).count == 1)
@@ -148,11 +157,13 @@ import FoundationNetworking
         let experiment = "llm-client-cli-test \(UUID().uuidString.prefix(8))"
         let mlflow = try RealService.mlflow.required()
         try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
-            let output = try await runProcess(TestEnvironment.cliBinary, [
-                "bench", "--base-url", endpoint.baseURL, "--synthetic-input-tokens", "16", "--synthetic-output-tokens", "8",
-                "--concurrent", "1,2", "--num-requests", "6", "--output", json, "--report", report,
-                "--mlflow-uri", mlflow, "--mlflow-experiment", experiment,
-            ])
+            let output = try await runProcess(
+                TestEnvironment.cliBinary,
+                [
+                    "bench", "--base-url", endpoint.baseURL, "--synthetic-input-tokens", "16", "--synthetic-output-tokens", "8",
+                    "--concurrent", "1,2", "--num-requests", "6", "--output", json, "--report", report,
+                    "--mlflow-uri", mlflow, "--mlflow-experiment", experiment,
+                ])
             #expect(output.status == 0, "\(output.stderr)")
             #expect(try String(contentsOfFile: report, encoding: .utf8).contains("<svg"))
             let run = try #require(try await runs(mlflow, experiment: experiment).first)

@@ -1,6 +1,6 @@
 import Foundation
-import LLMResults
 import LLMExperiment
+import LLMResults
 import LLMSimulator
 import TestSupport
 import Testing
@@ -40,7 +40,8 @@ import Testing
                 // The next signal goes once this one has been handled, however slow the machine.
                 let handled = ContinuousClock.now + .seconds(60)
                 while number < signals.count - 1, ContinuousClock.now < handled,
-                    (try? String(contentsOf: stderrURL, encoding: .utf8))?.contains("interrupted") != true {
+                    (try? String(contentsOf: stderrURL, encoding: .utf8))?.contains("interrupted") != true
+                {
                     try await Task.sleep(for: .milliseconds(50))
                 }
             }
@@ -64,8 +65,10 @@ import Testing
         let csv = directory.appendingPathComponent("run.csv").path
         try await SimulatorServer.withRunning(slow) { endpoint in
             let output = try await runInterrupted(
-                ["--base-url", endpoint.baseURL, "--prompt-file", prompts, "--concurrent", "2", "--grace-period", "20",
-                 "--output", jsonl, "--output", json, "--output", csv],
+                [
+                    "--base-url", endpoint.baseURL, "--prompt-file", prompts, "--concurrent", "2", "--grace-period", "20",
+                    "--output", jsonl, "--output", json, "--output", csv,
+                ],
                 in: directory, signals: [SIGINT], ready: { Self.lines(jsonl) >= 1 })
             #expect(output.status == 130, "\(output.stderr)")
             #expect(output.stderr.contains("interrupted"))
@@ -120,8 +123,10 @@ import Testing
         let json = directory.appendingPathComponent("bench.json").path
         try await SimulatorServer.withRunning(slow) { endpoint in
             let output = try await runInterrupted(
-                ["bench", "--base-url", endpoint.baseURL, "--prompt-file", prompts, "--concurrent", "2", "--num-requests", "40",
-                 "--grace-period", "20", "--output", jsonl, "--output", json, "--quiet"],
+                [
+                    "bench", "--base-url", endpoint.baseURL, "--prompt-file", prompts, "--concurrent", "2", "--num-requests", "40",
+                    "--grace-period", "20", "--output", jsonl, "--output", json, "--quiet",
+                ],
                 in: directory, signals: [SIGTERM], ready: { Self.lines(jsonl) >= 2 })
             #expect(output.status == 130, "\(output.stderr)")
             let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
@@ -145,8 +150,10 @@ import Testing
         failing.faults = FaultConfiguration(rates: [.error503: 1], retryAfterSeconds: 30)
         try await SimulatorServer.withRunning(failing) { endpoint in
             let output = try await runInterrupted(
-                ["--base-url", endpoint.baseURL, "--prompt-file", prompts, "--concurrent", "2", "--retries", "5", "--grace-period", "60",
-                 "--output", jsonl],
+                [
+                    "--base-url", endpoint.baseURL, "--prompt-file", prompts, "--concurrent", "2", "--retries", "5", "--grace-period", "60",
+                    "--output", jsonl,
+                ],
                 in: directory, signals: [SIGINT], ready: { (try? await endpoint.metric("llmsim_requests_total")) ?? 0 >= 2 })
             #expect(output.status == 130, "\(output.stderr)")
             // The two first attempts were answered; the requests waiting to retry gave up at the Ctrl-C.
@@ -160,18 +167,18 @@ import Testing
     @Test func aPageInsteadOfAStreamIsAnInvalidResponse() async throws {
         // A web server at the base URL: 200 with an HTML page for every request.
         let script = """
-        import http.server
-        class Page(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                self.rfile.read(int(self.headers["Content-Length"]))
-                body = b"<html><body>hello</body></html>"
-                self.send_response(200); self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
-            def log_message(self, *args): pass
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
-        print(server.server_address[1], flush=True)
-        server.serve_forever()
-        """
+            import http.server
+            class Page(http.server.BaseHTTPRequestHandler):
+                def do_POST(self):
+                    self.rfile.read(int(self.headers["Content-Length"]))
+                    body = b"<html><body>hello</body></html>"
+                    self.send_response(200); self.send_header("Content-Type", "text/html")
+                    self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+                def log_message(self, *args): pass
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+            print(server.server_address[1], flush=True)
+            server.serve_forever()
+            """
         let directory = try makeTemporaryDirectory("llm-client-rel")
         defer { try? FileManager.default.removeItem(at: directory) }
         let json = directory.appendingPathComponent("page.json").path
@@ -255,7 +262,8 @@ import Testing
                 environment: ["OPENAI_API_KEY": secret + "-wrong"])
             #expect(wrong.status == 1)
             #expect(wrong.stderr.contains("401") || wrong.stderr.contains("API key"), "\(wrong.stderr)")
-            for text in [good.stdout, good.stderr, wrong.stdout, wrong.stderr] + (try outputs.map { try String(contentsOfFile: $0, encoding: .utf8) }) {
+            for text in [good.stdout, good.stderr, wrong.stdout, wrong.stderr] + (try outputs.map { try String(contentsOfFile: $0, encoding: .utf8) })
+            {
                 #expect(!text.contains(secret))
             }
         }
@@ -279,26 +287,28 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let key = directory.appendingPathComponent("key.pem").path
         let certificate = directory.appendingPathComponent("cert.pem").path
-        let made = try await runProcess(openssl, [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days", "1",
-            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        ])
+        let made = try await runProcess(
+            openssl,
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days", "1",
+                "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            ])
         #expect(made.status == 0, "\(made.stderr)")
         // A minimal HTTPS server (Python's ssl over http.server) that answers /health; it prints its port.
         let script = """
-        import http.server, ssl, sys
-        class Health(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                body = b'{"status":"ok"}'
-                self.send_response(200); self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
-            def log_message(self, *args): pass
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Health)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); context.load_cert_chain(sys.argv[1], sys.argv[2])
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-        print(server.server_address[1], flush=True)
-        server.serve_forever()
-        """
+            import http.server, ssl, sys
+            class Health(http.server.BaseHTTPRequestHandler):
+                def do_GET(self):
+                    body = b'{"status":"ok"}'
+                    self.send_response(200); self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+                def log_message(self, *args): pass
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Health)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); context.load_cert_chain(sys.argv[1], sys.argv[2])
+            server.socket = context.wrap_socket(server.socket, server_side=True)
+            print(server.server_address[1], flush=True)
+            server.serve_forever()
+            """
         try await withBackgroundProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script, certificate, key]) { server in
             let port = try #require(Int(await server.readLine().trimmingCharacters(in: .whitespaces)), "the HTTPS server printed no port")
             try await checkCertificates(port: port, certificate: certificate)

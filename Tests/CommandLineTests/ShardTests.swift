@@ -1,7 +1,7 @@
 import Foundation
-import LLMResults
 import LLMBench
 import LLMExperiment
+import LLMResults
 import LLMSimulator
 import TestSupport
 import Testing
@@ -24,18 +24,22 @@ import Testing
     @Test func benchShardsMergeIntoTheWholeWorkloadExactly() async throws {
         let directory = try makeTemporaryDirectory("llm-client-shard")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let workers = 3, requests = 45
+        let workers = 3
+        let requests = 45
         let json = (0..<workers).map { directory.appendingPathComponent("shard-\($0).json").path }
         let jsonl = (0..<workers).map { directory.appendingPathComponent("shard-\($0).jsonl").path }
         let merged = directory.appendingPathComponent("merged.json").path
         let latency = LatencyModel(ttftMean: 0.02, ttftJitter: 0.01, prefillPerToken: 0, itlMean: 0.005, itlJitter: 0.002, outputTokensMean: 8)
         try await SimulatorServer.withRunning(testSimulatorConfiguration(latency: latency)) { endpoint in
             let start = String(Int(Date().timeIntervalSince1970) + 2)
-            let outputs = try await runWorkers((0..<workers).map { shard in
-                ["bench", "--base-url", endpoint.baseURL, "--synthetic-input-tokens", "16", "--synthetic-output-tokens", "8",
-                 "--request-rate", "30", "--num-requests", String(requests), "--shard", "\(shard)/\(workers)", "--start-at", start,
-                 "--quiet", "--output", json[shard], "--output", jsonl[shard]]
-            })
+            let outputs = try await runWorkers(
+                (0..<workers).map { shard in
+                    [
+                        "bench", "--base-url", endpoint.baseURL, "--synthetic-input-tokens", "16", "--synthetic-output-tokens", "8",
+                        "--request-rate", "30", "--num-requests", String(requests), "--shard", "\(shard)/\(workers)", "--start-at", start,
+                        "--quiet", "--output", json[shard], "--output", jsonl[shard],
+                    ]
+                })
             for output in outputs { #expect(output.status == 0, "\(output.stderr)") }
             #expect(outputs[1].stdout.contains("r=30/s  (all workers together; this is shard 1/\(workers) and sends its share)"))
             let merge = try await runProcess(TestEnvironment.cliBinary, ["merge"] + json + ["-o", merged])
@@ -87,32 +91,42 @@ import Testing
         try (0..<5).map { "질문 \($0): 분산 실행을 설명해주세요" }.joined(separator: "\n").write(toFile: prompts, atomically: true, encoding: .utf8)
         let json = (0..<3).map { directory.appendingPathComponent("worker-\($0).json").path }
         try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
-            let outputs = try await runWorkers((0..<2).map { shard in
-                ["--base-url", endpoint.baseURL, "--prompt-file", prompts, "--repeat", "2", "--concurrent", "2",
-                 "--quiet", "--output", json[shard], "--output", json[shard] + "l"]
-            }.enumerated().map { shard, arguments in arguments + ["--shard", "\(shard)/2"] })
+            let outputs = try await runWorkers(
+                (0..<2).map { shard in
+                    [
+                        "--base-url", endpoint.baseURL, "--prompt-file", prompts, "--repeat", "2", "--concurrent", "2",
+                        "--quiet", "--output", json[shard], "--output", json[shard] + "l",
+                    ]
+                }.enumerated().map { shard, arguments in arguments + ["--shard", "\(shard)/2"] })
             for output in outputs { #expect(output.status == 0, "\(output.stderr)") }
             // A worker resumes from its own file only.
-            let wrongShard = try await runProcess(TestEnvironment.cliBinary, [
-                "--base-url", endpoint.baseURL, "--prompt-file", prompts, "--repeat", "2", "--concurrent", "2", "--shard", "1/2",
-                "--resume", json[0] + "l",
-            ])
+            let wrongShard = try await runProcess(
+                TestEnvironment.cliBinary,
+                [
+                    "--base-url", endpoint.baseURL, "--prompt-file", prompts, "--repeat", "2", "--concurrent", "2", "--shard", "1/2",
+                    "--resume", json[0] + "l",
+                ])
             #expect(wrongShard.status == 2 && wrongShard.stderr.contains("another shard's than 1/2"), "\(wrongShard.stderr)")
             // A worker of another workload (other max tokens) cannot join the merge.
-            let other = try await runProcess(TestEnvironment.cliBinary, [
-                "--base-url", endpoint.baseURL, "--prompt-file", prompts, "--repeat", "2", "--concurrent", "2", "--max-tokens", "5", "--quiet",
-                "--output", json[2], "--shard", "1/2",
-            ])
+            let other = try await runProcess(
+                TestEnvironment.cliBinary,
+                [
+                    "--base-url", endpoint.baseURL, "--prompt-file", prompts, "--repeat", "2", "--concurrent", "2", "--max-tokens", "5", "--quiet",
+                    "--output", json[2], "--shard", "1/2",
+                ])
             #expect(other.status == 0, "\(other.stderr)")
             // Nor can one whose prompt file, at the same path and of the same length, held other prompts.
             try (0..<5).map { "question \($0)" }.joined(separator: "\n").write(toFile: prompts, atomically: true, encoding: .utf8)
-            let otherPrompts = try await runProcess(TestEnvironment.cliBinary, [
-                "--base-url", endpoint.baseURL, "--prompt-file", prompts, "--repeat", "2", "--concurrent", "2", "--quiet",
-                "--output", json[2] + ".prompts.json", "--shard", "1/2",
-            ])
+            let otherPrompts = try await runProcess(
+                TestEnvironment.cliBinary,
+                [
+                    "--base-url", endpoint.baseURL, "--prompt-file", prompts, "--repeat", "2", "--concurrent", "2", "--quiet",
+                    "--output", json[2] + ".prompts.json", "--shard", "1/2",
+                ])
             #expect(otherPrompts.status == 0, "\(otherPrompts.stderr)")
         }
-        let mixed = try await runProcess(TestEnvironment.cliBinary, ["merge", json[0], json[2] + ".prompts.json", "-o", directory.appendingPathComponent("mixed.json").path])
+        let mixed = try await runProcess(
+            TestEnvironment.cliBinary, ["merge", json[0], json[2] + ".prompts.json", "-o", directory.appendingPathComponent("mixed.json").path])
         #expect(mixed.status == 2 && mixed.stderr.contains("(prompts_fingerprint: "), "only the prompts differ: \(mixed.stderr)")
         let merged = directory.appendingPathComponent("merged.json").path
         let merge = try await runProcess(TestEnvironment.cliBinary, ["merge", json[0], json[1], "-o", merged])
@@ -120,7 +134,9 @@ import Testing
         let document = try JSONDecoder().decode(RunDocument.self, from: Data(contentsOf: URL(fileURLWithPath: merged)))
         #expect(document.results.map(\.index) == Array(0..<10))
         #expect(document.summary.successful == 10 && document.run.requestsPlanned == 10 && document.run.shard == nil)
-        let workerLoads = try json[0...1].map { try JSONDecoder().decode(RunDocument.self, from: Data(contentsOf: URL(fileURLWithPath: $0))).summary.client }
+        let workerLoads = try json[0...1].map {
+            try JSONDecoder().decode(RunDocument.self, from: Data(contentsOf: URL(fileURLWithPath: $0))).summary.client
+        }
         let mergedLoad = try #require(document.summary.client, "the workers' own load, merged")
         #expect(abs(mergedLoad.cpuS - workerLoads.compactMap { $0?.cpuS }.reduce(0, +)) < 1e-9)
         #expect(mergedLoad.cpuPercent == workerLoads.compactMap { $0?.cpuPercent }.max())

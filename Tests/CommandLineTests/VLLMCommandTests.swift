@@ -71,7 +71,9 @@ import Testing
         #expect(output.status == 0, "\(output.stderr)")
         let document = try JSONDecoder().decode(BenchDocument.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
         #expect(document.levels.map(\.label) == ["c=1", "c=2", "c=4", "c=8"])
-        #expect(document.levels.allSatisfy { $0.summary.successful == 8 && $0.summary.totalCompletionTokens == 8 * 16 }, "\(document.levels.map { ($0.label, $0.summary.successful, $0.summary.errorsByKind) })")
+        #expect(
+            document.levels.allSatisfy { $0.summary.successful == 8 && $0.summary.totalCompletionTokens == 8 * 16 },
+            "\(document.levels.map { ($0.label, $0.summary.successful, $0.summary.errorsByKind) })")
         let changes = try #require(document.serverMetricChanges)
         for level in ["c=1", "c=2", "c=4", "c=8"] {
             // Per level: vLLM's request and token counters, its histograms, and the gauges' peaks.
@@ -105,10 +107,11 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let json = directory.appendingPathComponent("sim.json").path
         try await SimulatorServer.withRunning(testSimulatorConfiguration(latency: latency, maxConcurrency: 2)) { endpoint in
-            let output = try await run([
-                "bench", "--base-url", endpoint.baseURL, "--concurrent", "1,4", "--num-requests", "8", "--synthetic-input-tokens", "8",
-                "--scrape-metrics", "--quiet", "--output", json,
-            ], timeout: 120)
+            let output = try await run(
+                [
+                    "bench", "--base-url", endpoint.baseURL, "--concurrent", "1,4", "--num-requests", "8", "--synthetic-input-tokens", "8",
+                    "--scrape-metrics", "--quiet", "--output", json,
+                ], timeout: 120)
             #expect(output.status == 0, "\(output.stderr)")
             let document = try JSONDecoder().decode(BenchDocument.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
             let server = ServerLevelMetrics.from(document)
@@ -116,7 +119,9 @@ import Testing
             for level in server {
                 #expect(level.requests == 8 && level.peakRunning != nil && level.peakWaiting != nil)
                 // The client's TTFT holds the server's (and what HTTP and a loaded machine add).
-                #expect((level.ttftDifferenceS ?? -1) >= 0, "\(level.label): client \(level.clientTTFTMeanS ?? -1) s, server \(level.serverTTFTMeanS ?? -1) s")
+                #expect(
+                    (level.ttftDifferenceS ?? -1) >= 0,
+                    "\(level.label): client \(level.clientTTFTMeanS ?? -1) s, server \(level.serverTTFTMeanS ?? -1) s")
             }
             // The simulator's TTFT is at least its latency model's 100 ms at every level (a lower
             // bound: it never answers early; how much queueing adds depends on how promptly a busy

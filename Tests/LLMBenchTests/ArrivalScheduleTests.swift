@@ -1,5 +1,5 @@
-import LLMResults
 import LLMBench
+import LLMResults
 import Testing
 
 @Suite struct ArrivalScheduleTests {

@@ -1,8 +1,8 @@
-import LLMResults
+import Foundation
 import LLMBench
 import LLMClientKit
-import Foundation
 import LLMExperiment
+import LLMResults
 import LLMSupport
 import Testing
 

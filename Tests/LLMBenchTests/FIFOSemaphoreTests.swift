@@ -16,11 +16,12 @@ import Testing
         let order = Order()
         var waiters: [Task<Void, any Error>] = []
         for number in 0..<3 {
-            waiters.append(Task {
-                try await semaphore.acquire()
-                order.append(number)
-                semaphore.release()
-            })
+            waiters.append(
+                Task {
+                    try await semaphore.acquire()
+                    order.append(number)
+                    semaphore.release()
+                })
             try await waitForWaiters(semaphore, count: number + 1)
         }
         semaphore.release()

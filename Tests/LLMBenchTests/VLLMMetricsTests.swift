@@ -45,12 +45,17 @@ import Testing
 
     @Test func aLevelsChangesKeepVLLMsCountersAndTheGaugesPeaks() {
         let series = #"{engine="0",model_name="m"}"#
-        let before: [String: Double] = ["vllm:num_preemptions_total\(series)": 2, "vllm:generation_tokens_total\(series)": 10, "vllm:num_requests_running\(series)": 0]
-        let after: [String: Double] = ["vllm:num_preemptions_total\(series)": 2, "vllm:generation_tokens_total\(series)": 42, "vllm:num_requests_running\(series)": 0]
+        let before: [String: Double] = [
+            "vllm:num_preemptions_total\(series)": 2, "vllm:generation_tokens_total\(series)": 10, "vllm:num_requests_running\(series)": 0,
+        ]
+        let after: [String: Double] = [
+            "vllm:num_preemptions_total\(series)": 2, "vllm:generation_tokens_total\(series)": 42, "vllm:num_requests_running\(series)": 0,
+        ]
         let changes = PrometheusScrape.levelChanges(before: before, after: after, peaks: ["vllm:num_requests_running\(series)": 4])
-        #expect(changes == [
-            "vllm:num_preemptions_total\(series)": 0, "vllm:generation_tokens_total\(series)": 32, "peak vllm:num_requests_running\(series)": 4,
-        ])
+        #expect(
+            changes == [
+                "vllm:num_preemptions_total\(series)": 0, "vllm:generation_tokens_total\(series)": 32, "peak vllm:num_requests_running\(series)": 4,
+            ])
     }
 
     @Test func theServersMeansBesideTheClientsTTFT() throws {

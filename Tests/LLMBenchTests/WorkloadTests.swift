@@ -1,7 +1,7 @@
 import Foundation
-import LLMResults
 import LLMBench
 import LLMClientKit
+import LLMResults
 import LLMSimulator
 import LLMSupport
 import Testing

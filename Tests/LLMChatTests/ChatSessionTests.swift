@@ -10,8 +10,9 @@ import Testing
     private let noModels: @Sendable () async throws -> [String] = { [] }
 
     private func session(api: APIKind = .chat, system: String? = nil) -> ChatSession {
-        ChatSession(settings: ChatSettings(
-            api: api, parameters: GenerationParameters(model: "llm-sim", temperature: 0.7, maxTokens: 64), system: system))
+        ChatSession(
+            settings: ChatSettings(
+                api: api, parameters: GenerationParameters(model: "llm-sim", temperature: 0.7, maxTokens: 64), system: system))
     }
 
     /// A result for `session`'s request for `message`, as the client would return it.
@@ -136,9 +137,10 @@ import Testing
         #expect(saved == .init("saved 2 messages to \(path)"))
         let json = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
         let messages = try #require(json["messages"] as? [[String: String]])
-        #expect(messages == [
-            ["role": "system", "content": "짧게 답해"], ["role": "user", "content": "안녕하세요"], ["role": "assistant", "content": "반갑습니다"],
-        ])
+        #expect(
+            messages == [
+                ["role": "system", "content": "짧게 답해"], ["role": "user", "content": "안녕하세요"], ["role": "assistant", "content": "반갑습니다"],
+            ])
         #expect(json["model"] as? String == "llm-sim")
         #expect((json["parameters"] as? [String: Any])?["temperature"] as? Double == 0.7)
         let before = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -23,9 +23,11 @@ import Testing
         /// zombie), so this one command goes through `system()` on a thread of its own, with its
         /// output to /dev/null (the server would otherwise hold the pipes open).
         func start(_ command: [String], environment: [String: String]) async throws {
-            let words = [tmux.path] + arguments + ["new-session", "-d", "-s", "chat", "-x", "120", "-y", "40"]
+            let words =
+                [tmux.path] + arguments + ["new-session", "-d", "-s", "chat", "-x", "120", "-y", "40"]
                 + environment.flatMap { ["-e", "\($0.key)=\($0.value)"] } + command
-            let line = "env -u TMUX -u OPENAI_BASE_URL -u OPENAI_API_KEY LANG=C.UTF-8 "
+            let line =
+                "env -u TMUX -u OPENAI_BASE_URL -u OPENAI_API_KEY LANG=C.UTF-8 "
                 + words.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
                 + " </dev/null >/dev/null 2>&1"
             let status = await withCheckedContinuation { continuation in

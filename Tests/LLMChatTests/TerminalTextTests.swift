@@ -1,5 +1,5 @@
-import LLMResults
 import LLMExperiment
+import LLMResults
 import LLMSupport
 import Testing
 

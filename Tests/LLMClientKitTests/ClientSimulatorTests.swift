@@ -2,6 +2,7 @@ import Foundation
 import LLMClientKit
 import LLMSimulator
 import OpenAIAPI
+import Synchronization
 import TestSupport
 import Testing
 
@@ -114,7 +115,9 @@ import Testing
             try await LLMClient.withClient(ClientConfiguration(baseURL: withCredentials)) { client in
                 let result = await client.generate(GenerationRequest(prompt: .text("x"), parameters: .init(model: "llm-sim")))
                 #expect(result.httpStatus == 404)
-                #expect(result.error?.contains("has no /v1: OpenAI-compatible servers answer under it, e.g. \(endpoint.rootURL)/v1") == true, "\(result.error ?? "")")
+                #expect(
+                    result.error?.contains("has no /v1: OpenAI-compatible servers answer under it, e.g. \(endpoint.rootURL)/v1") == true,
+                    "\(result.error ?? "")")
                 #expect(result.error?.contains("secret") == false)
                 await #expect(throws: LLMClientError.self) { try await client.listModels() }
             }
@@ -220,5 +223,3 @@ final class ResultCollector: Sendable {
     func add(_ result: RequestResult) { results.withLock { $0.append(result) } }
     var count: Int { results.withLock { $0.count } }
 }
-
-import Synchronization

@@ -30,8 +30,10 @@ import Testing
             // shape changes the arithmetic): up to three tries at a pair that matches.
             let parameters = GenerationParameters(temperature: 0, maxTokens: 24, seed: 1, extraBody: ["cache_prompt": false])
             func pair() async -> (streamed: RequestResult, whole: RequestResult, wholeText: String) {
-                let streamed = await client.generate(GenerationRequest(prompt: .text("인공지능을 한국어로 설명해주세요."), parameters: parameters, api: api, stream: true))
-                let whole = await client.generate(GenerationRequest(prompt: .text("인공지능을 한국어로 설명해주세요."), parameters: parameters, api: api, stream: false))
+                let streamed = await client.generate(
+                    GenerationRequest(prompt: .text("인공지능을 한국어로 설명해주세요."), parameters: parameters, api: api, stream: true))
+                let whole = await client.generate(
+                    GenerationRequest(prompt: .text("인공지능을 한국어로 설명해주세요."), parameters: parameters, api: api, stream: false))
                 // llama.cpp holds back a character cut by max_tokens when streaming; a whole answer ends in U+FFFD instead.
                 var wholeText = whole.output
                 while wholeText.hasSuffix("\u{FFFD}") { wholeText.removeLast() }
@@ -58,7 +60,9 @@ import Testing
             var requests: [GenerationRequest] = []
             for round in 0..<3 {
                 for prompt in prompts {
-                    requests.append(GenerationRequest(index: requests.count, repeatIndex: round, prompt: .text(prompt), parameters: .init(temperature: 0.7, maxTokens: 12)))
+                    requests.append(
+                        GenerationRequest(
+                            index: requests.count, repeatIndex: round, prompt: .text(prompt), parameters: .init(temperature: 0.7, maxTokens: 12)))
                 }
             }
             let results = await client.generateBatch(requests, concurrency: 4)

@@ -40,11 +40,14 @@ import Testing
                 retryAfterSeconds: 0.02, stallSeconds: 30, splitUTF8: true))
         simulator.seed = 7
         let requests = (0..<240).map { request($0) }
-        let (results, received) = try await withClient(simulator, {
-            // Stalls last 30 s; the idle timeout catches them, with room for a loaded machine's pauses.
-            $0.idleTimeout = .seconds(2)
-            $0.retry = RetryPolicy(maxRetries: 2, initialDelay: .milliseconds(10), maxDelay: .milliseconds(100))
-        }) { client, endpoint in
+        let (results, received) = try await withClient(
+            simulator,
+            {
+                // Stalls last 30 s; the idle timeout catches them, with room for a loaded machine's pauses.
+                $0.idleTimeout = .seconds(2)
+                $0.retry = RetryPolicy(maxRetries: 2, initialDelay: .milliseconds(10), maxDelay: .milliseconds(100))
+            }
+        ) { client, endpoint in
             let results = await client.generateBatch(requests, concurrency: 24)
             return (results, Int(try await endpoint.metric("llmsim_requests_total")))
         }
@@ -75,7 +78,9 @@ import Testing
 
     /// Puts a client on `clock`, with first-token and request limits far beyond what a test's
     /// clock reaches while a request is in flight (the clock runs ahead of real time meanwhile).
-    private func onManualClock(_ clock: ManualClock, _ configure: @escaping @Sendable (inout ClientConfiguration) -> Void) -> @Sendable (inout ClientConfiguration) -> Void {
+    private func onManualClock(_ clock: ManualClock, _ configure: @escaping @Sendable (inout ClientConfiguration) -> Void)
+        -> @Sendable (inout ClientConfiguration) -> Void
+    {
         { configuration in
             configuration.clock = clock
             configuration.firstTokenTimeout = .seconds(3600)
@@ -93,7 +98,8 @@ import Testing
     func retriesHonourRetryAfterAndRecordEveryAttempt() async throws {
         let simulator = testSimulatorConfiguration(faults: FaultConfiguration(retryAfterSeconds: 30))
         let clock = ManualClock()
-        let result = try await withClient(simulator, onManualClock(clock) { $0.retry = RetryPolicy(maxRetries: 2, initialDelay: .milliseconds(1)) }) { client, _ in
+        let result = try await withClient(simulator, onManualClock(clock) { $0.retry = RetryPolicy(maxRetries: 2, initialDelay: .milliseconds(1)) }) {
+            client, _ in
             await clock.advancing { await client.generate(request(fault: "429")) }
         }
         #expect(!result.success)
@@ -110,10 +116,13 @@ import Testing
         var random = SeededRandom(seed: 42)
         let expected = [1, 2].map { policy.delay(beforeRetry: $0, retryAfter: nil, using: &random) }
         let clock = ManualClock()
-        let result = try await withClient(testSimulatorConfiguration(), onManualClock(clock) {
-            $0.retry = policy
-            $0.random = RandomSource(SeededRandom(seed: 42))
-        }) { client, _ in
+        let result = try await withClient(
+            testSimulatorConfiguration(),
+            onManualClock(clock) {
+                $0.retry = policy
+                $0.random = RandomSource(SeededRandom(seed: 42))
+            }
+        ) { client, _ in
             await clock.advancing { await client.generate(request(fault: "500")) }
         }
         #expect(result.attempts == 3)
@@ -152,7 +161,8 @@ import Testing
 
     @Test(.timeLimit(.minutes(1)))
     func aSlowFirstTokenEndsAsAFirstTokenTimeout() async throws {
-        let slow = testSimulatorConfiguration(latency: LatencyModel(ttftMean: 5, ttftJitter: 0, prefillPerToken: 0, itlMean: 0, itlJitter: 0, outputTokensMean: 4))
+        let slow = testSimulatorConfiguration(
+            latency: LatencyModel(ttftMean: 5, ttftJitter: 0, prefillPerToken: 0, itlMean: 0, itlJitter: 0, outputTokensMean: 4))
         let clock = ManualClock()
         let result = try await withClient(slow, onManualClock(clock) { $0.firstTokenTimeout = .seconds(2.5) }) { client, _ in
             await clock.advancing { await client.generate(request()) }
@@ -172,11 +182,14 @@ import Testing
             faults: FaultConfiguration(stallSeconds: 120))
         let clock = ManualClock()
         let texts = TextCounter()
-        let result = try await withClient(stalling, {
-            $0.clock = clock
-            $0.requestTimeout = .seconds(10)
-            $0.idleTimeout = .seconds(120)
-        }) { client, _ in
+        let result = try await withClient(
+            stalling,
+            {
+                $0.clock = clock
+                $0.requestTimeout = .seconds(10)
+                $0.idleTimeout = .seconds(120)
+            }
+        ) { client, _ in
             let generation = Task { await client.generate(request(fault: "stall"), onText: texts.add) }
             await texts.wait(forAtLeast: 1)
             return await clock.advancing { await generation.value }
@@ -221,7 +234,8 @@ import Testing
             #expect(result.httpStatus == 401)
             let encoded = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
             #expect(!encoded.contains(secret) && !encoded.contains("pa55word"))
-            let closed = try await LLMClient.withClient(ClientConfiguration(baseURL: "http://user:pa55word@127.0.0.1:1/v1", apiKey: secret)) { client in
+            let closed = try await LLMClient.withClient(ClientConfiguration(baseURL: "http://user:pa55word@127.0.0.1:1/v1", apiKey: secret)) {
+                client in
                 await client.generate(GenerationRequest(prompt: .text("x"), parameters: .init(model: "m")))
             }
             #expect(closed.errorKind == .connectionRefused)
@@ -271,7 +285,8 @@ import Testing
     @Test func aStopSignalSendsNoMoreAndCancellingEndsThoseInFlight() async throws {
         // Each answer takes 50 s: a starved machine can take seconds to send the first four and to
         // read the simulator's metrics, so the test stops the batch once it sees all four on the server.
-        let slow = testSimulatorConfiguration(latency: LatencyModel(ttftMean: 0.01, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.5, itlJitter: 0, outputTokensMean: 100))
+        let slow = testSimulatorConfiguration(
+            latency: LatencyModel(ttftMean: 0.01, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.5, itlJitter: 0, outputTokensMean: 100))
         let stop = StopSignal()
         let results = try await withClient(slow, { $0.requestTimeout = .seconds(600) }) { client, endpoint in
             let batch = Task { await client.generateBatch((0..<50).map { request($0, maxTokens: 100) }, concurrency: 4, stop: stop) }

@@ -1,8 +1,9 @@
 import Foundation
+import OpenAIAPI
 import TestSupport
 import Testing
+
 @testable import LLMClientKit
-import OpenAIAPI
 
 @Suite struct SSEParserTests {
     static func fixture(_ name: String) throws -> [UInt8] {

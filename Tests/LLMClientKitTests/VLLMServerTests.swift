@@ -12,7 +12,9 @@ import Testing
 
     private func withVLLM(_ body: (LLMClient, String) async throws -> Void) async throws {
         let url = try RealService.vllm.required()
-        try await LLMClient.withClient(ClientConfiguration(baseURL: url, requestTimeout: .seconds(300), maxConnections: 4)) { try await body($0, url) }
+        try await LLMClient.withClient(ClientConfiguration(baseURL: url, requestTimeout: .seconds(300), maxConnections: 4)) {
+            try await body($0, url)
+        }
     }
 
     /// The `data:` payloads of a raw streamed answer from vLLM, read with curl (the client hides the
@@ -81,10 +83,12 @@ import Testing
     @Test func koreanHoldbackSendsEmptyChunksThatAreNeitherTextNorTTFT() async throws {
         try await withVLLM { client, baseURL in
             let prompt = "한국의 수도는"
-            let raw = try await rawStream(baseURL, path: "/completions", body: [
-                "model": Self.model, "prompt": prompt, "max_tokens": 32, "temperature": 0, "stream": true,
-                "stream_options": ["include_usage": true],
-            ])
+            let raw = try await rawStream(
+                baseURL, path: "/completions",
+                body: [
+                    "model": Self.model, "prompt": prompt, "max_tokens": 32, "temperature": 0, "stream": true,
+                    "stream_options": ["include_usage": true],
+                ])
             let texts = raw.dropLast(2).map { Self.text($0) ?? "" }
             let usage = try #require(raw[raw.count - 2]?["usage"] as? [String: Any])
             // vLLM holds back an incomplete UTF-8 character as chunks with empty text, not as missing
@@ -115,7 +119,9 @@ import Testing
             // TTFT is the first text's arrival, within the answer's time, and no gap is negative.
             let ttft = try #require(result.ttftS)
             #expect(ttft < result.latencyS && result.itlS.allSatisfy { $0 >= 0 })
-            #expect(!result.output.contains("\u{FFFD}") && result.output.unicodeScalars.contains { $0.properties.isIdeographic || (0xAC00...0xD7A3).contains($0.value) })
+            #expect(
+                !result.output.contains("\u{FFFD}")
+                    && result.output.unicodeScalars.contains { $0.properties.isIdeographic || (0xAC00...0xD7A3).contains($0.value) })
         }
     }
 
@@ -140,9 +146,10 @@ import Testing
                 #expect(Self.text(raw[raw.count - 3]) == "", "the stop chunk carries no text")
                 #expect(raw.dropLast(3).allSatisfy { Self.choice($0)?["finish_reason"] is NSNull })
 
-                let result = await client.generate(GenerationRequest(
-                    prompt: .text(api == .chat ? "Name a colour in one sentence." : "The capital of France is"),
-                    parameters: GenerationParameters(model: Self.model, temperature: 0, maxTokens: 32, stop: ["."]), api: api))
+                let result = await client.generate(
+                    GenerationRequest(
+                        prompt: .text(api == .chat ? "Name a colour in one sentence." : "The capital of France is"),
+                        parameters: GenerationParameters(model: Self.model, temperature: 0, maxTokens: 32, stop: ["."]), api: api))
                 #expect(result.success, "\(result.error ?? "")")
                 #expect(result.finishReason == "stop" && !result.output.contains("."))
                 #expect(!result.tokensEstimated && (result.completionTokens ?? 0) >= result.contentChunks)
@@ -152,12 +159,14 @@ import Testing
 
     @Test func vLLMsOwnErrorMessagesAreReported() async throws {
         try await withVLLM { client, _ in
-            let tooLong = await client.generate(GenerationRequest(
-                prompt: .text("Hi"), parameters: GenerationParameters(model: Self.model, maxTokens: 5000)))
+            let tooLong = await client.generate(
+                GenerationRequest(
+                    prompt: .text("Hi"), parameters: GenerationParameters(model: Self.model, maxTokens: 5000)))
             #expect(!tooLong.success && tooLong.httpStatus == 400)
             #expect(tooLong.error?.contains("max_tokens=5000 cannot be greater than max_model_len=2048") == true, "\(tooLong.error ?? "")")
-            let unknown = await client.generate(GenerationRequest(
-                prompt: .text("Hi"), parameters: GenerationParameters(model: "nope", maxTokens: 4), api: .chat))
+            let unknown = await client.generate(
+                GenerationRequest(
+                    prompt: .text("Hi"), parameters: GenerationParameters(model: "nope", maxTokens: 4), api: .chat))
             #expect(!unknown.success && unknown.httpStatus == 404)
             #expect(unknown.error?.contains("The model `nope` does not exist.") == true, "\(unknown.error ?? "")")
         }

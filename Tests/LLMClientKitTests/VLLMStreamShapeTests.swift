@@ -6,7 +6,7 @@ import TestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The simulator's streams against captures of real vLLM 0.32 (Fixtures/vllm-*.sse): every kind of
@@ -32,12 +32,13 @@ import FoundationNetworking
             let object = try #require(try JSONSerialization.jsonObject(with: Data(event.dropFirst(6).utf8)) as? [String: Any])
             let choice = (object["choices"] as? [[String: Any]])?.first
             let delta = choice?["delta"] as? [String: Any]
-            let kind: Kind = switch (choice, choice?["finish_reason"] as? String) {
-            case (nil, _): .usage
-            case (_, "stop"?): .stop
-            case (_, "length"?): .length
-            default: delta?["role"] != nil ? .role : .token
-            }
+            let kind: Kind =
+                switch (choice, choice?["finish_reason"] as? String) {
+                case (nil, _): .usage
+                case (_, "stop"?): .stop
+                case (_, "length"?): .length
+                default: delta?["role"] != nil ? .role : .token
+                }
             return Chunk(kind: kind, shape: shape(object), text: choice?["text"] as? String ?? delta?["content"] as? String)
         }
     }
@@ -119,9 +120,12 @@ import FoundationNetworking
     @Test func splitUTF8HoldsBackLikeVLLMWithEmptyChunks() async throws {
         let real = try Self.chunks(try Self.fixture("vllm-korean-completions-stream.sse"))
         #expect(real.contains { $0.kind == .token && $0.text == "" }, "the capture has vLLM's empty chunks")
-        var configuration = testSimulatorConfiguration(latency: LatencyModel(ttftMean: 0.02, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.005, itlJitter: 0, outputTokensMean: 20))
+        var configuration = testSimulatorConfiguration(
+            latency: LatencyModel(ttftMean: 0.02, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.005, itlJitter: 0, outputTokensMean: 20))
         configuration.faults.splitUTF8 = true
-        let body: [String: Any] = ["model": "llm-sim", "prompt": "한국의 수도는", "stream": true, "stream_options": ["include_usage": true], "max_tokens": 12]
+        let body: [String: Any] = [
+            "model": "llm-sim", "prompt": "한국의 수도는", "stream": true, "stream_options": ["include_usage": true], "max_tokens": 12,
+        ]
         let simulated = try Self.chunks(try await Self.simulatorStream(configuration, path: "/completions", body: body))
         let empty = simulated.filter { $0.kind == .token && $0.text == "" }
         #expect(!empty.isEmpty && Set(empty.map(\.shape)) == Self.shapes(real)[.token])

@@ -29,8 +29,9 @@ import Testing
                 let settings = JudgeSettings(
                     model: "judge-sim", baseURL: judge.baseURL, apiKey: "judge-key", rubric: nil, language: .auto, maxTokens: 100)
                 #expect(!settings.asksMeasuredServer)
-                let outcome = try #require(try await session(judge: settings).run(
-                    configuration: ClientConfiguration(baseURL: main.baseURL, apiKey: "main-key"), stop: StopSignal()))
+                let outcome = try #require(
+                    try await session(judge: settings).run(
+                        configuration: ClientConfiguration(baseURL: main.baseURL, apiKey: "main-key"), stop: StopSignal()))
                 #expect(outcome.results.map(\.judgeScore) == [8, 8, 8])
                 #expect(outcome.ending(interrupted: false, failOnAssert: true) == .completed)
             }
@@ -40,8 +41,9 @@ import Testing
     @Test func endingsSayWhatTheExitStatusNeeds() async throws {
         try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
             let configuration = ClientConfiguration(baseURL: endpoint.baseURL)
-            let outcome = try #require(try await session(expectations: ResponseExpectations(equals: "never this")).run(
-                configuration: configuration, stop: StopSignal()))
+            let outcome = try #require(
+                try await session(expectations: ResponseExpectations(equals: "never this")).run(
+                    configuration: configuration, stop: StopSignal()))
             #expect(outcome.ending(interrupted: false, failOnAssert: false) == .completed)
             #expect(outcome.ending(interrupted: false, failOnAssert: true) == .expectationsFailed(failed: 3, checked: 3))
             #expect(outcome.ending(interrupted: true, failOnAssert: true) == .interrupted)

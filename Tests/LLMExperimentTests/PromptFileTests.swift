@@ -1,7 +1,7 @@
 import Foundation
 import LLMClientKit
-import LLMResults
 import LLMExperiment
+import LLMResults
 import OpenAIAPI
 import TestSupport
 import Testing
@@ -82,7 +82,8 @@ import Testing
     }
 
     @Test func numericIDsBecomeStrings() throws {
-        let entries = try parse("[{\"id\": 3, \"prompt\": \"a\"}, {\"id\": 2.5, \"prompt\": \"b\"}, {\"id\": 12345678901234567890, \"prompt\": \"c\"}]", .json)
+        let entries = try parse(
+            "[{\"id\": 3, \"prompt\": \"a\"}, {\"id\": 2.5, \"prompt\": \"b\"}, {\"id\": 12345678901234567890, \"prompt\": \"c\"}]", .json)
         #expect(entries.map(\.id) == ["3", "2.5", "1.2345678901234567e+19"])
     }
 
@@ -95,7 +96,8 @@ import Testing
     }
 
     @Test func csvWithQuotedFields() throws {
-        let text = "id,Prompt,temperature,max_tokens,top_p,seed,model,stop,notes\r\n"
+        let text =
+            "id,Prompt,temperature,max_tokens,top_p,seed,model,stop,notes\r\n"
             + "1,\"쉼표, 그리고 \"\"따옴표\"\"\",0.5,,,,,,메모\r\n"
             + "2,\"여러\r\n줄\",,20,0.95,7,m,\"\n\",\r\n"
             + ",,,,,,,,\r\n"
@@ -130,7 +132,10 @@ import Testing
         ("{\"messages\": \"hi\"}\n", .jsonl, "prompts.jsonl:1: \"messages\" must be an array, found string"),
         ("{\"prompt\": \"a\", \"messages\": []}\n", .jsonl, "prompts.jsonl:1: has both"),
         ("[\n  \"ok\",\n  {\"id\": 1}\n]", .json, "prompts.json:3: element 2: needs \"prompt\" or \"messages\""),
-        ("[\r\n\"a\",\r\n\"b\",\r\n{\"prompt\": \"x\", \"seed\": \"s\"}]", .json, "prompts.json:4: element 3: \"seed\" must be a number, found string"),
+        (
+            "[\r\n\"a\",\r\n\"b\",\r\n{\"prompt\": \"x\", \"seed\": \"s\"}]", .json,
+            "prompts.json:4: element 3: \"seed\" must be a number, found string"
+        ),
         ("[\r\"a\",\r7]", .json, "prompts.json:3: element 2: expected a prompt string or an object"),
         ("{\"prompt\": \"x\"}", .json, "prompts.json:1: expected a JSON array of prompts, found object"),
         ("[\n  \"a\",\n  {\"x\": }\n]", .json, "prompts.json:3: invalid JSON: Invalid value at column 9"),
@@ -178,7 +183,10 @@ import Testing
         }
     }
 
-    @Test(arguments: [("empty.txt", ""), ("blank.txt", "\n  \r\n"), ("bom.txt", "\u{FEFF}"), ("empty.json", "[]"), ("blank.jsonl", "\n\n"), ("header.csv", "prompt\r\n"), ("empty.csv", "")])
+    @Test(arguments: [
+        ("empty.txt", ""), ("blank.txt", "\n  \r\n"), ("bom.txt", "\u{FEFF}"), ("empty.json", "[]"), ("blank.jsonl", "\n\n"),
+        ("header.csv", "prompt\r\n"), ("empty.csv", ""),
+    ])
     func filesWithoutPromptsAreRejected(name: String, contents: String) throws {
         let message = try withFile(name, Array(contents.utf8)) { path -> String? in
             do {
@@ -217,8 +225,14 @@ import Testing
     @Test func mutatedValidFilesNeverCrashAnyReader() {
         let valid: [(PromptFileFormat, String)] = [
             (.txt, "인공지능을 설명해주세요\nWhat is AI?\r\n\n세 번째\r"),
-            (.json, #"[{"id": 1, "prompt": "안녕", "temperature": 0.5}, {"messages": [{"role": "user", "content": "질문"}], "max_tokens": 9}, "그냥 문자열"]"#),
-            (.jsonl, "{\"id\": \"a\", \"prompt\": \"첫째\"}\n{\"messages\": [{\"role\": \"system\", \"content\": \"짧게\"}, {\"role\": \"user\", \"content\": \"둘째\"}]}\n"),
+            (
+                .json,
+                #"[{"id": 1, "prompt": "안녕", "temperature": 0.5}, {"messages": [{"role": "user", "content": "질문"}], "max_tokens": 9}, "그냥 문자열"]"#
+            ),
+            (
+                .jsonl,
+                "{\"id\": \"a\", \"prompt\": \"첫째\"}\n{\"messages\": [{\"role\": \"system\", \"content\": \"짧게\"}, {\"role\": \"user\", \"content\": \"둘째\"}]}\n"
+            ),
             (.csv, "id,prompt,temperature\n1,\"쉼표, 그리고 \"\"따옴표\"\"\",0.2\n2,\"줄\n바꿈\",\n"),
         ]
         var random = SystemRandomNumberGenerator()

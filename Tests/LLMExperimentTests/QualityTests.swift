@@ -1,7 +1,7 @@
 import Foundation
 import LLMClientKit
-import LLMResults
 import LLMExperiment
+import LLMResults
 import Testing
 
 /// Expectations, consistency, the judge's verdict parsing and the quality summary.
@@ -17,9 +17,10 @@ import Testing
     @Test func expectationsReportEachFailure() {
         let expected = ResponseExpectations(contains: ["서울", "capital"], regexes: [#"(?i)^THE"#, #"\d{4}"#], equals: nil, json: false)
         #expect(expected.failures(of: "The capital is 서울 since 1394.").isEmpty)
-        #expect(expected.failures(of: "the capital is Busan") == [
-            "does not contain \"서울\"", "does not match /\\d{4}/",
-        ])
+        #expect(
+            expected.failures(of: "the capital is Busan") == [
+                "does not contain \"서울\"", "does not match /\\d{4}/",
+            ])
         let exact = ResponseExpectations(equals: "  42\n")
         #expect(exact.failures(of: "42 \n").isEmpty, "white space around both is ignored")
         #expect(exact.failures(of: "43") == ["is not equal to \"42\""])
@@ -36,8 +37,9 @@ import Testing
         #expect(json.failures(of: "") == ["is not valid JSON (the output is empty)"])
         #expect(json.failures(of: #"{"a": [1, 2,], "b": "x,]"}"#) == ["is not valid JSON (a comma before a closing bracket at character 11)"])
         #expect(json.failures(of: #"{"a": "x,]", "b": [1, 2]}"#).isEmpty, "commas inside strings are text")
-        #expect(json.failures(of: "Here:\n```json\n{\"a\": 1,}\n```") == ["is not valid JSON (a comma before a closing bracket at character 7)"],
-                "the fenced block's problem, not the whole answer's")
+        #expect(
+            json.failures(of: "Here:\n```json\n{\"a\": 1,}\n```") == ["is not valid JSON (a comma before a closing bracket at character 7)"],
+            "the fenced block's problem, not the whole answer's")
     }
 
     @Test func commonAndPromptExpectationsCombine() {
@@ -67,8 +69,12 @@ import Testing
         for i in outputs.indices { for j in outputs.indices where j > i { sum += TextSimilarity.similarity(outputs[i], outputs[j]) } }
         #expect(abs(entry.meanSimilarity - sum / 6) < 1e-12 && abs(entry.meanSimilarity - 0.75) < 1e-12)
 
-        let results = outputs.enumerated().map { result($0.offset, $0.element, prompt: "p") }
-            + [result(10, "x", prompt: "alone"), result(11, "y", prompt: "p", setting: "temperature=1.0"), result(12, "z", prompt: "p", setting: "temperature=1.0")]
+        let results =
+            outputs.enumerated().map { result($0.offset, $0.element, prompt: "p") }
+            + [
+                result(10, "x", prompt: "alone"), result(11, "y", prompt: "p", setting: "temperature=1.0"),
+                result(12, "z", prompt: "p", setting: "temperature=1.0"),
+            ]
             + [result(13, "failed answers are left out", prompt: "p", success: false)]
         let summary = try #require(ResultSummary(results: results, durationSeconds: 1).quality?.consistency)
         #expect(summary.prompts == 2, "the prompt sent once has no consistency; a setting is its own prompt")
@@ -80,9 +86,13 @@ import Testing
 
     @Test func repeatsAreTheSamePromptWithTheSameParameters() throws {
         var first = result(0, "a", prompt: "Continue.")
-        first.messages = [.init(role: "user", content: "Tell me about Seoul."), .init(role: "assistant", content: "…"), .init(role: "user", content: "Continue.")]
+        first.messages = [
+            .init(role: "user", content: "Tell me about Seoul."), .init(role: "assistant", content: "…"), .init(role: "user", content: "Continue."),
+        ]
         var second = result(1, "b", prompt: "Continue.")
-        second.messages = [.init(role: "user", content: "Tell me about Busan."), .init(role: "assistant", content: "…"), .init(role: "user", content: "Continue.")]
+        second.messages = [
+            .init(role: "user", content: "Tell me about Busan."), .init(role: "assistant", content: "…"), .init(role: "user", content: "Continue."),
+        ]
         #expect(ResultSummary(results: [first, second], durationSeconds: 1).quality == nil, "two conversations that end alike are two prompts")
         let cold = (0..<2).map { index -> RequestResult in
             var repeat_ = result(index, "same", prompt: "Explain AI")
@@ -168,11 +178,17 @@ import Testing
         #expect(extra.count == 1, "a dataset's own columns are ignored")
 
         for (text, format, message) in [
-            (#"{"prompt": "p", "expect_regex": "("}"#, PromptFileFormat.jsonl, "p.jsonl:1: \"expect_regex\": \"(\" is not a valid regular expression"),
+            (
+                #"{"prompt": "p", "expect_regex": "("}"#, PromptFileFormat.jsonl,
+                "p.jsonl:1: \"expect_regex\": \"(\" is not a valid regular expression"
+            ),
             (#"{"prompt": "p", "expect_json": "yes"}"#, .jsonl, "p.jsonl:1: \"expect_json\" must be true or false, found string"),
             (#"{"prompt": "p", "expect_contains": [1]}"#, .jsonl, "p.jsonl:1: \"expect_contains\" must be a string or an array of strings"),
             ("prompt,expect_json\np,maybe\n", .csv, "p.csv:2: column \"expect_json\": \"maybe\" is not true or false"),
-            (#"{"prompt": "p", "expect_contains": ["a", 3]}"#, .jsonl, "p.jsonl:1: \"expect_contains\" must be a string or an array of strings; element 2 is number"),
+            (
+                #"{"prompt": "p", "expect_contains": ["a", 3]}"#, .jsonl,
+                "p.jsonl:1: \"expect_contains\" must be a string or an array of strings; element 2 is number"
+            ),
             (#"{"prompt": "p", "expect_contains": ""}"#, .jsonl, "p.jsonl:1: \"expect_contains\" has an empty text"),
             (#"{"prompt": "p", "expect_equals": ""}"#, .jsonl, "p.jsonl:1: \"expect_equals\" is empty"),
             ("id,prompt,expect_contain\n1,p,x\n", .csv, "p.csv:1: unknown column \"expect_contain\" (did you mean \"expect_contains\"?"),
@@ -213,14 +229,18 @@ import Testing
         var stale = result(2, "no")
         stale.assertionsPassed = false
         stale.assertionFailures = ["from an earlier run"]
-        #expect(comparison.check(stale).assertionsPassed == nil && comparison.check(stale).assertionFailures == nil,
-                "the second prompt has no expectations now: earlier outcomes are cleared")
+        #expect(
+            comparison.check(stale).assertionsPassed == nil && comparison.check(stale).assertionFailures == nil,
+            "the second prompt has no expectations now: earlier outcomes are cleared")
     }
 
     @Test func theJudgeSeesAWholeConversation() {
         var asked = result(0, "Busan is the second city.", prompt: "And the second?")
         #expect(ResponseJudge.question(of: asked) == "And the second?")
-        asked.messages = [.init(role: "user", content: "What is the capital of Korea?"), .init(role: "assistant", content: "Seoul."), .init(role: "user", content: "And the second?")]
+        asked.messages = [
+            .init(role: "user", content: "What is the capital of Korea?"), .init(role: "assistant", content: "Seoul."),
+            .init(role: "user", content: "And the second?"),
+        ]
         #expect(ResponseJudge.question(of: asked) == "user: What is the capital of Korea?\nassistant: Seoul.\nuser: And the second?")
     }
 

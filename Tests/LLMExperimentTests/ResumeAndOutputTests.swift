@@ -1,8 +1,9 @@
 import Foundation
 import LLMClientKit
-import LLMResults
 import LLMExperiment
+import LLMResults
 import LLMSimulator
+import Synchronization
 import TestSupport
 import Testing
 
@@ -113,5 +114,3 @@ final class SentIndexes: Sendable {
     func add(_ index: Int) { indexes.withLock { $0.append(index) } }
     var sorted: [Int] { indexes.withLock { $0.sorted() } }
 }
-
-import Synchronization

@@ -1,7 +1,7 @@
 import Foundation
 import LLMClientKit
-import LLMResults
 import LLMExperiment
+import LLMResults
 import LLMSupport
 import Testing
 
@@ -41,9 +41,10 @@ import Testing
         for repeatIndex in 0..<repeats {
             for (number, prompt) in prompts.enumerated() {
                 let index = results.count
-                results.append(result(
-                    index, prompt: prompt, output: "\(prompt) → 답 \(repeatIndex)", latency: latency * (1 + 0.01 * Double(index)),
-                    repeat: repeatIndex, tokens: tokens + number))
+                results.append(
+                    result(
+                        index, prompt: prompt, output: "\(prompt) → 답 \(repeatIndex)", latency: latency * (1 + 0.01 * Double(index)),
+                        repeat: repeatIndex, tokens: tokens + number))
             }
         }
         return RunDocument(run: info(), summary: ResultSummary(results: results, durationSeconds: 10), results: results)
@@ -65,7 +66,8 @@ import Testing
         let difference = try #require(comparison.differences.first)
         #expect(comparison.differences.count == 1 && difference.run == "slow.json" && difference.baseline == "fast.json")
         let p50 = try #require(difference.metrics.first { $0.metric == .latencyP50 })
-        let baseline = try #require(p50.baseline), value = try #require(p50.value)
+        let baseline = try #require(p50.baseline)
+        let value = try #require(p50.value)
         #expect(abs(try #require(p50.difference) - (value - baseline)) < 1e-12)
         #expect(abs(try #require(p50.percentChange) - (value - baseline) / baseline * 100) < 1e-9)
         #expect(abs(try #require(p50.percentChange) - 900) < 1e-6)
@@ -115,8 +117,10 @@ import Testing
     }
 
     @Test func promptIDsWinOverText() {
-        let a = [Self.result(0, prompt: "같은 질문", output: "하나", latency: 0.1, promptID: "q1"),
-                 Self.result(1, prompt: "같은 질문", output: "둘", latency: 0.1, promptID: "q2")]
+        let a = [
+            Self.result(0, prompt: "같은 질문", output: "하나", latency: 0.1, promptID: "q1"),
+            Self.result(1, prompt: "같은 질문", output: "둘", latency: 0.1, promptID: "q2"),
+        ]
         let b = [Self.result(0, prompt: "같은 질문 (고친 글)", output: "셋", latency: 0.1, promptID: "q2")]
         let comparison = RunComparison(runs: ComparedRun.runs(ofResults: a, file: "a.jsonl") + ComparedRun.runs(ofResults: b, file: "b.jsonl"))
         #expect(comparison.prompts.map(\.promptID) == ["q1", "q2"])
@@ -127,8 +131,9 @@ import Testing
         var results: [RequestResult] = []
         for (setting, temperature, latency) in [("temperature=0.1", 0.1, 0.1), ("temperature=0.9", 0.9, 0.3)] {
             for (number, prompt) in Self.prompts.enumerated() {
-                results.append(Self.result(
-                    results.count, prompt: prompt, output: "\(setting) \(number)", latency: latency, setting: setting, temperature: temperature))
+                results.append(
+                    Self.result(
+                        results.count, prompt: prompt, output: "\(setting) \(number)", latency: latency, setting: setting, temperature: temperature))
             }
         }
         var info = Self.info()
@@ -159,7 +164,8 @@ import Testing
         let sameName = folder.appendingPathComponent("other/a.json").path
         try encoder.encode(Self.document(latency: 0.2)).write(to: URL(fileURLWithPath: sameName))
         let lines = folder.appendingPathComponent("b.jsonl").path
-        let jsonl = try Self.document(latency: 0.3).results.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n"
+        let jsonl =
+            try Self.document(latency: 0.3).results.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n"
         try Data(jsonl.utf8).write(to: URL(fileURLWithPath: lines))
 
         let comparison = try RunComparison.load(resultFiles: [json, lines])
@@ -194,8 +200,9 @@ import Testing
     }
 
     @Test func jsonHasRunsDifferencesAndEveryPrompt() throws {
-        let comparison = RunComparison(runs: ComparedRun.runs(of: Self.document(latency: 0.1), file: "a.json")
-            + ComparedRun.runs(of: Self.document(latency: 1), file: "b.json"))
+        let comparison = RunComparison(
+            runs: ComparedRun.runs(of: Self.document(latency: 0.1), file: "a.json")
+                + ComparedRun.runs(of: Self.document(latency: 1), file: "b.json"))
         let data = try comparison.jsonData()
         #expect(String(decoding: data, as: UTF8.self).contains("인공지능을 설명해주세요"))
         let object = try #require(JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -216,8 +223,9 @@ import Testing
     }
 
     @Test func terminalTableAlignsKoreanAndColoursOnlyWhenAsked() throws {
-        let comparison = RunComparison(runs: ComparedRun.runs(of: Self.document(latency: 0.1), file: "빠른.json")
-            + ComparedRun.runs(of: Self.document(latency: 1), file: "slow.json"))
+        let comparison = RunComparison(
+            runs: ComparedRun.runs(of: Self.document(latency: 0.1), file: "빠른.json")
+                + ComparedRun.runs(of: Self.document(latency: 1), file: "slow.json"))
         let plain = comparison.formatted(maxPrompts: 2, width: 80)
         #expect(plain.contains("🔬 RUN COMPARISON"))
         #expect(plain.contains("Baseline: 빠른.json"))
@@ -261,8 +269,9 @@ import Testing
     }
 
     private func comparison() -> RunComparison {
-        RunComparison(runs: ComparedRun.runs(of: Self.judged(score: 8), file: "good.json")
-            + ComparedRun.runs(of: Self.judged(score: 4, failEvenRepeats: true, varied: true), file: "worse.json"))
+        RunComparison(
+            runs: ComparedRun.runs(of: Self.judged(score: 8), file: "good.json")
+                + ComparedRun.runs(of: Self.judged(score: 4, failEvenRepeats: true, varied: true), file: "worse.json"))
     }
 
     @Test func qualityMetricsAreComparedWithHigherBetter() throws {
@@ -283,7 +292,8 @@ import Testing
         let identical = try entry(.consistencyIdenticalShare)
         #expect(identical.baseline == 1 && identical.value == 0.25 && identical.percentChange == -75)
         let similarity = try entry(.consistencyMeanSimilarity)
-        let similarityValue = try #require(similarity.value), similarityChange = try #require(similarity.percentChange)
+        let similarityValue = try #require(similarity.value)
+        let similarityChange = try #require(similarity.percentChange)
         #expect(similarity.baseline == 1 && similarityValue < 1 && similarityChange < 0)
     }
 
@@ -297,20 +307,25 @@ import Testing
         #expect(PerRequestMetric.judgeScore.displayUnit == nil)
         // The same latencies in both runs: only the quality differs.
         #expect(difference.tests.first { $0.metric == .latency }?.verdict == .withinNoise)
-        let reversed = RunComparison(runs: ComparedRun.runs(of: Self.judged(score: 4), file: "a.json") + ComparedRun.runs(of: Self.judged(score: 8), file: "b.json"))
+        let reversed = RunComparison(
+            runs: ComparedRun.runs(of: Self.judged(score: 4), file: "a.json") + ComparedRun.runs(of: Self.judged(score: 8), file: "b.json"))
         #expect(reversed.differences[0].tests.first { $0.metric == .judgeScore }?.verdict == .better)
     }
 
     @Test func promptCellsCarryAssertionsAndTheJudgesMeanScore() throws {
         let prompt = try #require(comparison().prompts.first)
-        let good = try #require(prompt.cells[0]), worse = try #require(prompt.cells[1])
+        let good = try #require(prompt.cells[0])
+        let worse = try #require(prompt.cells[1])
         #expect(good.assertionsChecked == 4 && good.assertionsPassed == 4 && good.assertionFailures == nil)
         #expect(worse.assertionsChecked == 4 && worse.assertionsPassed == 2)
         #expect(worse.assertionFailures == ["does not contain \"정답\""], "the first answer's failures")
         // Prompt 0 is requests 0, 3, 6 and 9, each scored 8 + (index % 3) * 0.5.
         #expect(good.meanJudgeScore == 8 && worse.meanJudgeScore == 4)
-        let plain = try #require(RunComparison(runs: ComparedRun.runs(of: RunComparisonTests.document(latency: 0.1), file: "a.json")
-            + ComparedRun.runs(of: RunComparisonTests.document(latency: 0.2), file: "b.json")).prompts.first?.cells[0])
+        let plain = try #require(
+            RunComparison(
+                runs: ComparedRun.runs(of: RunComparisonTests.document(latency: 0.1), file: "a.json")
+                    + ComparedRun.runs(of: RunComparisonTests.document(latency: 0.2), file: "b.json")
+            ).prompts.first?.cells[0])
         #expect(plain.assertionsChecked == nil && plain.assertionsPassed == nil && plain.meanJudgeScore == nil)
     }
 
@@ -347,8 +362,9 @@ import Testing
         #expect(coloured.contains("\u{1B}[32m✓ 4/4\u{1B}[0m") && coloured.contains("\u{1B}[31m✗ 2/4\u{1B}[0m"))
 
         // Runs sending each prompt once, unchecked and unjudged, have no quality anywhere.
-        let plain = RunComparison(runs: ComparedRun.runs(of: RunComparisonTests.document(latency: 0.1, repeats: 1), file: "a.json")
-            + ComparedRun.runs(of: RunComparisonTests.document(latency: 0.2, repeats: 1), file: "b.json"))
+        let plain = RunComparison(
+            runs: ComparedRun.runs(of: RunComparisonTests.document(latency: 0.1, repeats: 1), file: "a.json")
+                + ComparedRun.runs(of: RunComparisonTests.document(latency: 0.2, repeats: 1), file: "b.json"))
         #expect(plain.metrics == SummaryMetric.allCases.filter { !$0.isQuality })
         #expect(plain.differences[0].tests.map(\.metric) == [.latency, .ttft, .tokensPerSecond])
         let plainJSON = String(decoding: try plain.jsonData(), as: UTF8.self)

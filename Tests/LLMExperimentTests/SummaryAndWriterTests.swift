@@ -1,7 +1,7 @@
 import Foundation
 import LLMClientKit
-import LLMResults
 import LLMExperiment
+import LLMResults
 import OpenAIAPI
 import Testing
 
@@ -39,9 +39,12 @@ import Testing
     }
 }
 
-func makeResult(index: Int, success: Bool = true, latency: Double = 1, ttft: Double? = 0.1, itl: [Double] = [0.1, 0.2],
-                prompt: Int = 10, completion: Int = 3, output: String = "답변") -> RequestResult {
-    var result = RequestResult(request: GenerationRequest(index: index, prompt: .text("질문 \(index)")), model: "m", startedAt: "2026-11-25T00:00:00.000Z")
+func makeResult(
+    index: Int, success: Bool = true, latency: Double = 1, ttft: Double? = 0.1, itl: [Double] = [0.1, 0.2],
+    prompt: Int = 10, completion: Int = 3, output: String = "답변"
+) -> RequestResult {
+    var result = RequestResult(
+        request: GenerationRequest(index: index, prompt: .text("질문 \(index)")), model: "m", startedAt: "2026-11-25T00:00:00.000Z")
     result.success = success
     result.latencyS = latency
     result.ttftS = ttft
@@ -108,9 +111,11 @@ func makeResult(index: Int, success: Bool = true, latency: Double = 1, ttft: Dou
     @Test func encodesSnakeCaseKeys() throws {
         let data = try JSONEncoder().encode(ResultSummary(results: [makeResult(index: 0)], durationSeconds: 1))
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        for key in ["total_requests", "successful", "failed", "errors_by_kind", "duration_s", "latency_s", "ttft_s", "itl_s",
-                    "requests_per_second", "output_tokens_per_second", "total_tokens_per_second", "total_prompt_tokens",
-                    "total_completion_tokens", "tokens_estimated"] {
+        for key in [
+            "total_requests", "successful", "failed", "errors_by_kind", "duration_s", "latency_s", "ttft_s", "itl_s",
+            "requests_per_second", "output_tokens_per_second", "total_tokens_per_second", "total_prompt_tokens",
+            "total_completion_tokens", "tokens_estimated",
+        ] {
             #expect(object[key] != nil, "\(key)")
         }
     }
@@ -164,8 +169,10 @@ func makeResult(index: Int, success: Bool = true, latency: Double = 1, ttft: Dou
 
     private var results: [RequestResult] {
         var chat = RequestResult(
-            request: GenerationRequest(index: 3, repeatIndex: 1, promptID: "대화", prompt: .messages([.init(role: "system", content: "짧게"), .init(role: "user", content: "안녕, \"친구\"")]),
-                                       parameters: .init(temperature: 0.25, maxTokens: 8, topP: 0.5, seed: 9), api: .chat),
+            request: GenerationRequest(
+                index: 3, repeatIndex: 1, promptID: "대화",
+                prompt: .messages([.init(role: "system", content: "짧게"), .init(role: "user", content: "안녕, \"친구\"")]),
+                parameters: .init(temperature: 0.25, maxTokens: 8, topP: 0.5, seed: 9), api: .chat),
             model: "m", startedAt: "2026-11-25T00:00:01.000Z")
         chat.success = true
         chat.output = "안녕하세요!\r\n반가워요"

@@ -21,15 +21,19 @@ import Testing
         let bench = folder.appendingPathComponent("bench.json").path
 
         try await SimulatorServer.withRunning(testSimulatorConfiguration(latency: latency, faults: faults, maxConcurrency: 2)) { endpoint in
-            let runOutput = try await runProcess(TestEnvironment.cliBinary, [
-                "--base-url", endpoint.baseURL, "--prompt-file", promptFile, "--concurrent", "3", "--repeat", "2",
-                "--retries", "0", "--quiet", "--output", run,
-            ])
+            let runOutput = try await runProcess(
+                TestEnvironment.cliBinary,
+                [
+                    "--base-url", endpoint.baseURL, "--prompt-file", promptFile, "--concurrent", "3", "--repeat", "2",
+                    "--retries", "0", "--quiet", "--output", run,
+                ])
             #expect([0, 1].contains(runOutput.status), "\(runOutput.stderr)")
-            let benchOutput = try await runProcess(TestEnvironment.cliBinary, [
-                "bench", "--base-url", endpoint.baseURL, "--prompt-file", promptFile, "--concurrent", "1,2,4",
-                "--num-requests", "12", "--quiet", "--output", bench,
-            ])
+            let benchOutput = try await runProcess(
+                TestEnvironment.cliBinary,
+                [
+                    "bench", "--base-url", endpoint.baseURL, "--prompt-file", promptFile, "--concurrent", "1,2,4",
+                    "--num-requests", "12", "--quiet", "--output", bench,
+                ])
             #expect([0, 1].contains(benchOutput.status), "\(benchOutput.stderr)")
         }
 
@@ -48,10 +52,12 @@ import Testing
         ]
         for (html, sections, charts) in expectations {
             let profile = folder.appendingPathComponent("profile-\(UUID().uuidString)").path
-            let dump = try await runProcess(chromium, [
-                "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile)", "--dump-dom",
-                "--enable-logging=stderr", "--v=0", URL(fileURLWithPath: html).absoluteString,
-            ], timeout: 120)
+            let dump = try await runProcess(
+                chromium,
+                [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile)", "--dump-dom",
+                    "--enable-logging=stderr", "--v=0", URL(fileURLWithPath: html).absoluteString,
+                ], timeout: 120)
             try #require(dump.status == 0, "chromium failed on \(html): \(dump.stderr)")
             for marker in ["Uncaught", "ERROR:CONSOLE", "Failed to load resource"] {
                 #expect(!dump.stderr.contains(marker), "\(html): \(dump.stderr)")
@@ -62,10 +68,12 @@ import Testing
             if sections.contains("requests") { #expect(dump.stdout.contains("인공지능이란 무엇인지 쉽게 설명해주세요.")) }
 
             let png = html.replacingOccurrences(of: ".html", with: ".png")
-            let shot = try await runProcess(chromium, [
-                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile)",
-                "--window-size=412,2000", "--screenshot=\(png)", URL(fileURLWithPath: html).absoluteString,
-            ], timeout: 120)
+            let shot = try await runProcess(
+                chromium,
+                [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile)",
+                    "--window-size=412,2000", "--screenshot=\(png)", URL(fileURLWithPath: html).absoluteString,
+                ], timeout: 120)
             #expect(shot.status == 0, "\(shot.stderr)")
             let image = try Data(contentsOf: URL(fileURLWithPath: png))
             #expect(image.starts(with: [0x89, 0x50, 0x4E, 0x47]) && image.count > 10_000, "\(png): \(image.count) bytes")

@@ -40,8 +40,10 @@ func sampleRunDocument(name: String = "sample") -> RunDocument {
         startedAt: iso8601Timestamp(Date(timeIntervalSince1970: 1_800_000_000)), finishedAt: nil, toolVersion: "0.1.0")
     // RunDocument has no public memberwise initialiser: build it as ResultWriter writes it.
     let encoder = JSONEncoder()
-    let parts = [("run", try! encoder.encode(info)), ("summary", try! encoder.encode(ResultSummary(results: results, durationSeconds: 1.7))),
-                 ("results", try! encoder.encode(results))]
+    let parts = [
+        ("run", try! encoder.encode(info)), ("summary", try! encoder.encode(ResultSummary(results: results, durationSeconds: 1.7))),
+        ("results", try! encoder.encode(results)),
+    ]
     let json = "{" + parts.map { "\"\($0.0)\": \(String(decoding: $0.1, as: UTF8.self))" }.joined(separator: ", ") + "}"
     return try! JSONDecoder().decode(RunDocument.self, from: Data(json.utf8))
 }
@@ -99,7 +101,8 @@ let sampleBenchJSON = """
     }
 
     @Test func reportIsSelfContained() throws {
-        let html = HTMLReport.render(try ReportInput(resultFiles: [try writeTemporary(sampleRunJSON(), "run.json"), try writeTemporary(sampleBenchJSON, "bench.json")]))
+        let html = HTMLReport.render(
+            try ReportInput(resultFiles: [try writeTemporary(sampleRunJSON(), "run.json"), try writeTemporary(sampleBenchJSON, "bench.json")]))
         // Text may mention URLs (the server's base URL is shown); markup may not load anything.
         let markup = html.replacing(/>[^<]*</, with: "><")
         #expect(!markup.contains("http://") && !markup.contains("https://"), "a reference to the network")

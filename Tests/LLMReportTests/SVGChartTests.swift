@@ -85,11 +85,13 @@ import Testing
         let broken = SVGChart(
             id: "b", title: "Broken", xAxis: ChartAxis(title: "x"), yAxis: ChartAxis(title: "y"),
             series: [
-                ChartSeries(name: "nan", style: .line(dots: true), points: [ChartPoint(x: .nan, y: 1), ChartPoint(x: 1, y: .infinity)], colorIndex: 0),
+                ChartSeries(
+                    name: "nan", style: .line(dots: true), points: [ChartPoint(x: .nan, y: 1), ChartPoint(x: 1, y: .infinity)], colorIndex: 0),
                 ChartSeries(name: "empty bars", style: .bars(width: 1), points: [], colorIndex: 1),
                 ChartSeries(name: "one step", style: .step, points: [ChartPoint(x: 3, y: 3)], colorIndex: 2),
             ],
-            markers: [ChartMarker(.vertical, at: .nan, label: "nan"), ChartMarker(.horizontal, at: -.infinity, label: "inf")]).render()
+            markers: [ChartMarker(.vertical, at: .nan, label: "nan"), ChartMarker(.horizontal, at: -.infinity, label: "inf")]
+        ).render()
         for svg in [empty, broken] {
             #expect(!svg.lowercased().contains("nan\""), "\(svg)")
             #expect(!svg.contains("inf\"") && !svg.contains("NaN") && !svg.contains(",nan") && !svg.contains("-nan"))
@@ -101,8 +103,13 @@ import Testing
         let svg = SVGChart(
             id: "s", title: "Sweep", xAxis: ChartAxis(title: "Load level", categories: ["c=1", "c=2", "c=4"]),
             yAxis: ChartAxis(title: "Throughput", unit: "requests/s"),
-            series: [ChartSeries(name: "req/s", style: .line(dots: true), points: [ChartPoint(x: 0, y: 1), ChartPoint(x: 1, y: 2), ChartPoint(x: 2, y: 2.2)], colorIndex: 0)],
-            markers: [ChartMarker(.vertical, at: 1, label: "saturation")]).render()
+            series: [
+                ChartSeries(
+                    name: "req/s", style: .line(dots: true), points: [ChartPoint(x: 0, y: 1), ChartPoint(x: 1, y: 2), ChartPoint(x: 2, y: 2.2)],
+                    colorIndex: 0)
+            ],
+            markers: [ChartMarker(.vertical, at: 1, label: "saturation")]
+        ).render()
         for label in ["c=1", "c=2", "c=4", "saturation", "Throughput (requests/s)"] { #expect(svg.contains(">\(label)</text>")) }
     }
 
@@ -110,7 +117,9 @@ import Testing
         let names = (0..<6).map { "benchmark-result-file-number-\($0).json" }
         let chart = SVGChart(
             id: "w", title: "Many", xAxis: ChartAxis(title: "x"), yAxis: ChartAxis(title: "y"),
-            series: names.enumerated().map { ChartSeries(name: $0.element, style: .step, points: [ChartPoint(x: 0, y: Double($0.offset))], colorIndex: $0.offset) })
+            series: names.enumerated().map {
+                ChartSeries(name: $0.element, style: .step, points: [ChartPoint(x: 0, y: Double($0.offset))], colorIndex: $0.offset)
+            })
         let svg = chart.render()
         let legendYs = Set(svg.matches(of: /class="legend-label" x="[0-9.]+" y="([0-9.]+)"/).map { String($0.output.1) })
         #expect(legendYs.count >= 3)

@@ -45,7 +45,10 @@ struct ResultFileCompatibilityTests {
     }
 
     @Test func aRunDocumentLoadsAndIsWrittenBackWithItsKeys() throws {
-        guard case .run(let run) = try roundTrip("run.json") else { Issue.record("run.json is not a run"); return }
+        guard case .run(let run) = try roundTrip("run.json") else {
+            Issue.record("run.json is not a run")
+            return
+        }
         #expect(run.summary.keys == .run)
         #expect(run.summary.totalRequests == run.results.count && run.summary.totalRequests > 0)
         #expect(run.summary.latencyS != nil && run.summary.requestsPerSecond > 0)
@@ -53,7 +56,10 @@ struct ResultFileCompatibilityTests {
     }
 
     @Test func aBenchSweepLoadsAndIsWrittenBackWithItsKeys() throws {
-        guard case .bench(let bench) = try roundTrip("bench-sweep.json") else { Issue.record("bench-sweep.json is not a bench"); return }
+        guard case .bench(let bench) = try roundTrip("bench-sweep.json") else {
+            Issue.record("bench-sweep.json is not a bench")
+            return
+        }
         #expect(bench.levels.count == 2)
         for level in bench.levels {
             #expect(level.summary.keys == .bench)
@@ -65,16 +71,25 @@ struct ResultFileCompatibilityTests {
 
     @Test func shardsAndTheirMergesLoadAndAreWrittenBackWithTheirKeys() throws {
         for name in ["bench-shard-0.json", "bench-shard-1.json", "bench-merged.json"] {
-            guard case .bench = try roundTrip(name) else { Issue.record("\(name) is not a bench"); continue }
+            guard case .bench = try roundTrip(name) else {
+                Issue.record("\(name) is not a bench")
+                continue
+            }
         }
         for name in ["run-shard-0.json", "run-shard-1.json", "run-merged.json"] {
-            guard case .run = try roundTrip(name) else { Issue.record("\(name) is not a run"); continue }
+            guard case .run = try roundTrip(name) else {
+                Issue.record("\(name) is not a run")
+                continue
+            }
         }
     }
 
     @Test func jsonlResultsReadAsTheRunDocumentsResults() throws {
         let lines = try ResultDocument.results(path: try fixture("run.jsonl"))
-        guard case .run(let run) = try ResultDocument.load(path: try fixture("run.json")) else { Issue.record("run.json is not a run"); return }
+        guard case .run(let run) = try ResultDocument.load(path: try fixture("run.json")) else {
+            Issue.record("run.json is not a run")
+            return
+        }
         #expect(lines.count == run.results.count)
         let written = try lines.map { try ResultJSON.lineEncoder.encode($0) }
         let original = try Data(contentsOf: URL(fileURLWithPath: try fixture("run.jsonl")))

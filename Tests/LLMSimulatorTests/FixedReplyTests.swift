@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import TestSupport
 import Testing
+
 @testable import LLMSimulator
 
 /// The simulator answering every request with a fixed reply (`--reply`), as an LLM-as-judge stand-in.
@@ -62,10 +63,11 @@ import Testing
     }
 
     @Test func tokensSplitLikeATokenizerAndJoinBackExactly() {
-        #expect(TextGenerator.replyTokens(Self.verdict) == [
-            #"{""#, "scor", "e", #"":"#, " 8", ",", #" ""#, "reas", "on", #"":"#, #" ""#,
-            "정확", "하고", " 완결", "된", " 답변", #""}"#,
-        ])
+        #expect(
+            TextGenerator.replyTokens(Self.verdict) == [
+                #"{""#, "scor", "e", #"":"#, " 8", ",", #" ""#, "reas", "on", #"":"#, #" ""#,
+                "정확", "하고", " 완결", "된", " 답변", #""}"#,
+            ])
         for text in [Self.verdict, "  Hello,   world!\n\nSecond line… ", "e\u{301}té 👩‍👩‍👧 ok", "답", ""] {
             let tokens = TextGenerator.replyTokens(text)
             #expect(tokens.joined() == text)

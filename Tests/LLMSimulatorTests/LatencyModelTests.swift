@@ -1,5 +1,6 @@
 import LLMSupport
 import Testing
+
 @testable import LLMSimulator
 
 @Suite struct LatencyModelTests {

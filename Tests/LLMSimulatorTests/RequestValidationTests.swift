@@ -1,6 +1,8 @@
-import Testing
-@testable import LLMSimulator
+import Foundation
 import OpenAIAPI
+import Testing
+
+@testable import LLMSimulator
 
 @Suite struct RequestValidationTests {
     private func validate(_ body: String, api: APIKind = .completions, header: String? = nil) -> Result<SimulatedRequest, SimulatorError> {
@@ -15,7 +17,9 @@ import OpenAIAPI
     }
 
     @Test func acceptsAValidCompletionRequest() throws {
-        let request = try validate(#"{"model":"m2","prompt":"hi","max_tokens":5,"temperature":0,"stream":true,"stream_options":{"include_usage":true},"stop":"x","seed":3}"#).get()
+        let request = try validate(
+            #"{"model":"m2","prompt":"hi","max_tokens":5,"temperature":0,"stream":true,"stream_options":{"include_usage":true},"stop":"x","seed":3}"#
+        ).get()
         #expect(request.model == "m2")
         #expect(request.promptText == "hi")
         #expect(request.maxTokens == 5)
@@ -86,8 +90,6 @@ import OpenAIAPI
         #expect(decoded.error.code == .number(429))
     }
 }
-
-import Foundation
 
 enum JSONDecoderForTests {
     static func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) throws -> T {

@@ -45,7 +45,9 @@ import Testing
 
     @Test func streamsCompletionsLikeVLLM() async throws {
         try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
-            let response = try await send(endpoint, path: "/v1/completions", body: #"{"prompt":"Hello there","max_tokens":10,"stream":true,"stream_options":{"include_usage":true}}"#)
+            let response = try await send(
+                endpoint, path: "/v1/completions",
+                body: #"{"prompt":"Hello there","max_tokens":10,"stream":true,"stream_options":{"include_usage":true}}"#)
             #expect(response.status == 200)
             #expect(response.headers["content-type"]?.hasPrefix("text/event-stream") == true)
             let (chunks, done) = try events(response.body)
@@ -76,7 +78,9 @@ import Testing
 
     @Test func streamsChatWithARoleChunkFirst() async throws {
         try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
-            let response = try await send(endpoint, path: "/v1/chat/completions", body: #"{"messages":[{"role":"user","content":"안녕하세요"}],"stream":true,"stream_options":{"include_usage":true}}"#)
+            let response = try await send(
+                endpoint, path: "/v1/chat/completions",
+                body: #"{"messages":[{"role":"user","content":"안녕하세요"}],"stream":true,"stream_options":{"include_usage":true}}"#)
             let (chunks, done) = try events(response.body)
             #expect(done)
             let first = try #require((chunks.first?["choices"] as? [[String: Any]])?.first?["delta"] as? [String: String])
@@ -89,7 +93,8 @@ import Testing
 
     @Test func answersWholeResponsesWithUsage() async throws {
         try await SimulatorServer.withRunning(testSimulatorConfiguration()) { endpoint in
-            let response = try await send(endpoint, path: "/v1/chat/completions", body: #"{"messages":[{"role":"user","content":"Hi"}],"max_tokens":4}"#)
+            let response = try await send(
+                endpoint, path: "/v1/chat/completions", body: #"{"messages":[{"role":"user","content":"Hi"}],"max_tokens":4}"#)
             #expect(response.status == 200)
             let decoded = try JSONDecoder().decode(GenerationResponse.self, from: Data(response.body.utf8))
             #expect(decoded.object == "chat.completion")

@@ -1,7 +1,7 @@
 import Foundation
-import LLMResults
 import LLMClientKit
 import LLMExperiment
+import LLMResults
 import Testing
 
 @testable import LLMTracking
@@ -166,16 +166,18 @@ import Testing
 
     @Test func settingsComeFromTheFlagsOrMLflowsEnvironment() throws {
         #expect(try MLflowSettings.fromEnvironment(environment: [:]) == nil)
-        let fromEnvironment = try #require(try MLflowSettings.fromEnvironment(environment: [
-            "MLFLOW_TRACKING_URI": "http://mlflow.internal:5000/", "MLFLOW_EXPERIMENT_NAME": "nightly", "MLFLOW_TRACKING_TOKEN": "tok",
-        ]))
+        let fromEnvironment = try #require(
+            try MLflowSettings.fromEnvironment(environment: [
+                "MLFLOW_TRACKING_URI": "http://mlflow.internal:5000/", "MLFLOW_EXPERIMENT_NAME": "nightly", "MLFLOW_TRACKING_TOKEN": "tok",
+            ]))
         #expect(fromEnvironment.trackingURI == "http://mlflow.internal:5000")
         #expect(fromEnvironment.experimentName == "nightly")
         #expect(fromEnvironment.authorization == "Bearer tok")
         #expect(fromEnvironment.connectTimeout == 5 && fromEnvironment.requestTimeout == 30)
-        let fromFlags = try #require(try MLflowSettings.fromEnvironment(
-            trackingURI: "https://alice:s%40cret@mlflow.example/prefix", experimentName: "temps", runName: "t0.1",
-            environment: ["MLFLOW_TRACKING_URI": "http://ignored:1", "MLFLOW_EXPERIMENT_NAME": "ignored"]))
+        let fromFlags = try #require(
+            try MLflowSettings.fromEnvironment(
+                trackingURI: "https://alice:s%40cret@mlflow.example/prefix", experimentName: "temps", runName: "t0.1",
+                environment: ["MLFLOW_TRACKING_URI": "http://ignored:1", "MLFLOW_EXPERIMENT_NAME": "ignored"]))
         #expect(fromFlags.trackingURI == "https://mlflow.example/prefix")
         #expect(fromFlags.experimentName == "temps")
         #expect(fromFlags.runName == "t0.1")
@@ -202,9 +204,11 @@ import Testing
     @Test func sha256MatchesTheStandardVectors() {
         #expect(SHA256.hexDigest([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(SHA256.hexDigest(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(SHA256.hexDigest(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
-            == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        #expect(SHA256.hexDigest([UInt8](repeating: 0x61, count: 1_000_000))
-            == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        #expect(
+            SHA256.hexDigest(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(
+            SHA256.hexDigest([UInt8](repeating: 0x61, count: 1_000_000))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
-import LLMResults
 import LLMClientKit
 import LLMExperiment
+import LLMResults
 import LLMSimulator
 import TestSupport
 import Testing
@@ -9,7 +9,7 @@ import Testing
 @testable import LLMTracking
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Tracking against a real MLflow tracking server started by `scripts/test.sh`
@@ -79,7 +79,8 @@ import FoundationNetworking
                 (directory.appendingPathComponent("results.jsonl").path, .jsonl),
             ]
             let outcome = try await SimulatorServer.withRunning(testSimulatorConfiguration(apiKey: secret)) { endpoint in
-                try await LLMClient.withClient(ClientConfiguration(baseURL: endpoint.baseURL, apiKey: secret, requestTimeout: .seconds(30))) { client in
+                try await LLMClient.withClient(ClientConfiguration(baseURL: endpoint.baseURL, apiKey: secret, requestTimeout: .seconds(30))) {
+                    client in
                     let plan = ExperimentPlan(
                         prompts: try PromptFile.load(path: promptFile), promptFile: promptFile, repeatCount: 2, concurrency: 2,
                         parameters: GenerationParameters(temperature: 0.3, maxTokens: 16), outputs: outputs)
@@ -234,7 +235,8 @@ import FoundationNetworking
             }
 
             let tracker = MLflowTracker(settings: settings)
-            let info = MLflowRecordTests.runInfo(), summary = MLflowRecordTests.summary
+            let info = MLflowRecordTests.runInfo()
+            let summary = MLflowRecordTests.summary
             let missing = "/nonexistent/llm-client/results.csv"
             // Only the upload failed: the run is complete without its files, and says so.
             let withoutFiles = try await tracker.logRun(run: info, summary: summary, resultFiles: [missing], status: .finished)
@@ -273,16 +275,19 @@ import FoundationNetworking
             defer { try? FileManager.default.removeItem(at: directory) }
             let port = try await freePort(python: python)
             let url = "http://127.0.0.1:\(port)"
-            let log = try FileHandle(forWritingTo: {
-                let path = directory.appendingPathComponent("server.log")
-                FileManager.default.createFile(atPath: path.path, contents: nil)
-                return path
-            }())
+            let log = try FileHandle(
+                forWritingTo: {
+                    let path = directory.appendingPathComponent("server.log")
+                    FileManager.default.createFile(atPath: path.path, contents: nil)
+                    return path
+                }())
             try await withBackgroundProcess(
                 URL(fileURLWithPath: python),
-                ["-m", "mlflow", "server", "--host", "127.0.0.1", "--port", String(port), "--workers", "1",
-                 "--backend-store-uri", "sqlite:///\(directory.path)/mlflow.db",
-                 "--default-artifact-root", directory.appendingPathComponent("artifacts").path],
+                [
+                    "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", String(port), "--workers", "1",
+                    "--backend-store-uri", "sqlite:///\(directory.path)/mlflow.db",
+                    "--default-artifact-root", directory.appendingPathComponent("artifacts").path,
+                ],
                 stdout: log, stderr: log
             ) { _ in
                 try await waitUntilHealthy(url)
@@ -335,10 +340,11 @@ import FoundationNetworking
             } catch {
                 #expect(error.code == .unreachable)
                 #expect(error.runID == nil)
-                #expect(error.description == "MLflow tracking at \(url): cannot find experiment 'anything': "
-                    + "connection refused: nothing is listening there (is `mlflow server` running?)")
+                #expect(
+                    error.description == "MLflow tracking at \(url): cannot find experiment 'anything': "
+                        + "connection refused: nothing is listening there (is `mlflow server` running?)")
+            }
         }
-    }
     }
 
     @Test func aServerThatIsNotMLflowGivesItsHTTPStatus() async throws {

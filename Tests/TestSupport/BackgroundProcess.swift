@@ -18,7 +18,10 @@ public final class BackgroundProcess {
         process.standardOutput = stdout ?? stdoutPipe
         if let stderr { process.standardError = stderr }
         let continuation = exited.continuation
-        process.terminationHandler = { continuation.yield($0.terminationStatus); continuation.finish() }
+        process.terminationHandler = {
+            continuation.yield($0.terminationStatus)
+            continuation.finish()
+        }
         try process.run()
     }
 

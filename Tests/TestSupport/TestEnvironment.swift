@@ -85,7 +85,10 @@ public func runProcess(
     process.standardError = stderrPipe
     process.standardInput = stdinPipe
     let finished = AsyncStream<Int32>.makeStream()
-    process.terminationHandler = { finished.continuation.yield($0.terminationStatus); finished.continuation.finish() }
+    process.terminationHandler = {
+        finished.continuation.yield($0.terminationStatus)
+        finished.continuation.finish()
+    }
     try process.run()
     if let input { stdinPipe.fileHandleForWriting.write(Data(input.utf8)) }
     try? stdinPipe.fileHandleForWriting.close()
