@@ -42,7 +42,6 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The result files' types, shared by the engines, the report and tracking: run and bench
@@ -78,7 +77,7 @@ let package = Package(
         .target(
             name: "LLMTracking",
             dependencies: [
-                "LLMResults", "OpenAIAPI",
+                "LLMResults", "LLMClientKit", "OpenAIAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
