@@ -16,6 +16,9 @@ struct MLflowRESTClient: Sendable {
         configuration.timeout = .init(connect: .nanoseconds(Int64(settings.connectTimeout * 1e9)))
         // A server that is down is reported at once instead of after retries until the connect timeout.
         configuration.connectionPool.retryConnectionEstablishment = false
+        // MLflow's server closes a keep-alive connection after about 5 s idle (uvicorn, gunicorn):
+        // drop idle ones sooner, so that a request rarely lands on a connection being closed.
+        configuration.connectionPool.idleTimeout = .seconds(4)
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
@@ -98,7 +101,15 @@ struct MLflowRESTClient: Sendable {
         let status: Int
         let bytes: ByteBuffer
         do {
-            let response = try await http.execute(request, timeout: .nanoseconds(Int64(settings.requestTimeout * 1e9)))
+            let timeout = TimeAmount.nanoseconds(Int64(settings.requestTimeout * 1e9))
+            let response: HTTPClientResponse
+            do {
+                response = try await http.execute(request, timeout: timeout)
+            } catch let error as HTTPClientError where error == .remoteConnectionClosed {
+                // Closed by the server before any answer (an idle connection it was closing as it
+                // was reused): the server never saw the request, so it is sent once more.
+                response = try await http.execute(request, timeout: timeout)
+            }
             status = Int(response.status.code)
             bytes = try await response.body.collect(upTo: 64 << 20)
         } catch {

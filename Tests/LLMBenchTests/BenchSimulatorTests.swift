@@ -63,6 +63,9 @@ import Testing
         try await SimulatorServer.withRunning(testSimulatorConfiguration(latency: latency)) { endpoint in
             let configuration = ClientConfiguration(baseURL: endpoint.baseURL, connectTimeout: .milliseconds(200), maxConnections: 2)
             try await LLMClient.withClient(configuration) { client in
+                // The model first (as `bench` does): twelve requests asking for it at once would
+                // queue for the two connections themselves.
+                _ = try await client.resolveModel(nil)
                 let results = ResultCollector()
                 let level = await BenchRunner.run(
                     BenchConfiguration(mode: .rate(50, arrivals: .constant, burstiness: 1, maxConcurrency: nil), numRequests: 12, duration: nil),

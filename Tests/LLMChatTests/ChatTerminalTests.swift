@@ -108,7 +108,8 @@ import Testing
     private func drive(_ terminal: Terminal, directory: URL) async throws {
         // Keys are sent only once the empty prompt is back: libedit draws it after switching the
         // terminal to raw mode, so no key reaches the cooked-mode tty however slow the machine.
-        var screen = try await terminal.screen { $0.contains("/exit or Ctrl-D quits.") && Self.promptLines($0).last == ">" }
+        // (Starting a process in tmux can take long on a loaded 2-core machine: up to 90 s here.)
+        var screen = try await terminal.screen(within: 90) { $0.contains("/exit or Ctrl-D quits.") && Self.promptLines($0).last == ">" }
         #expect(screen.contains("llm-client chat · llm-sim at "))
 
         // A Korean message: the answer streams in Korean, then the stat line.
