@@ -31,7 +31,9 @@ fi
 # The vLLM tests read vLLM's own counters and timings per benchmark level, so they get the server
 # (and the machine) to themselves, one at a time, after the rest of the suite.
 vllm_suites='VLLMServerTests|VLLMCommandTests'
+status=0
 log "running swift test (all but the vLLM suites)"
-swift test --skip-build --skip "$vllm_suites"
+swift test --skip-build --skip "$vllm_suites" || status=$?
 log "running the vLLM suites alone"
-swift test --skip-build --no-parallel --filter "$vllm_suites"
+swift test --skip-build --no-parallel --filter "$vllm_suites" || status=$?
+exit "$status"
