@@ -124,7 +124,8 @@ start_mlflow_server() {
     MLFLOW_DIR="$(mktemp -d "${TMPDIR:-/tmp}/llm-client-mlflow.XXXXXX")"
     MLFLOW_LOG="$MLFLOW_DIR/server.log"
     log "starting the MLflow tracking server on 127.0.0.1:$MLFLOW_PORT (log: $MLFLOW_LOG)"
-    "$VENV/bin/mlflow" server --host 127.0.0.1 --port "$MLFLOW_PORT" --workers 1 \
+    # setsid: a process group of its own, so stopping it also stops its uvicorn and huey children.
+    setsid "$VENV/bin/mlflow" server --host 127.0.0.1 --port "$MLFLOW_PORT" --workers 1 \
         --backend-store-uri "sqlite:///$MLFLOW_DIR/mlflow.db" \
         --serve-artifacts --artifacts-destination "$MLFLOW_DIR/artifacts" >"$MLFLOW_LOG" 2>&1 &
     MLFLOW_PID=$!
@@ -134,6 +135,7 @@ start_mlflow_server() {
 }
 
 stop_mlflow_server() {
+    if [ -n "${MLFLOW_PID:-}" ]; then kill -TERM -- "-$MLFLOW_PID" 2>/dev/null || true; fi
     stop_process "the MLflow server" "${MLFLOW_PID:-}"
     if [ -n "${MLFLOW_DIR:-}" ] && [ -d "$MLFLOW_DIR" ]; then rm -rf "$MLFLOW_DIR"; fi
 }
