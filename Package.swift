@@ -1,6 +1,9 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// Every target: `any` spelled out for existentials, and imports internal unless marked `public import`.
+let strictSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("InternalImportsByDefault")]
+
 let package = Package(
     name: "llm-client",
     platforms: [.macOS(.v15)],
@@ -77,7 +80,7 @@ let package = Package(
         .target(
             name: "LLMTracking",
             dependencies: [
-                "LLMResults", "LLMClientKit", "OpenAIAPI",
+                "LLMResults", "LLMClientKit", "LLMSupport", "OpenAIAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -135,3 +138,7 @@ let package = Package(
         ),
     ]
 )
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
+}

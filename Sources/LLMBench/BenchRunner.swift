@@ -126,7 +126,7 @@ public enum BenchRunner {
         onResult: @escaping @Sendable (RequestResult) -> Void, onProgress: @escaping @Sendable (BenchMetrics) -> Void
     ) async {
         let start = metrics.start
-        let deadline = duration.map { start + .nanoseconds(Int64($0 * 1e9)) }
+        let deadline = duration.map { start + .seconds($0) }
         let shard = configuration.shard
         @Sendable func send(_ index: Int, lag: Double?) async {
             metrics.requestStarted(lag: lag)
@@ -161,7 +161,7 @@ public enum BenchRunner {
                 var intended = start
                 var index = 0
                 while count.map({ index < $0 }) ?? true {
-                    if index > 0 { intended += .nanoseconds(Int64(schedule.nextGap() * 1e9)) }
+                    if index > 0 { intended += .seconds(schedule.nextGap()) }
                     if let deadline, intended >= deadline { break }
                     // Stopped or cancelled while waiting for the next arrival: send no more.
                     if let stop {

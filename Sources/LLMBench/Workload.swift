@@ -68,14 +68,9 @@ public struct Workload: Sendable {
     /// each conversation's first human turn is a prompt, and the length of the reply that followed
     /// it (estimated at four characters per token) becomes its `max_tokens`, as vLLM's benchmark does.
     public static func shareGPT(_ path: String, limit: Int? = nil) throws(PromptFileError) -> Workload {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw PromptFileError(path: path, line: nil, message: "cannot read the file")
-        }
+        let data = try PromptFileError.contents(of: path)
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: data), let items = value.arrayValue else {
-            throw PromptFileError(path: path, line: nil, message: "expected a JSON array of ShareGPT conversations")
+            throw PromptFileError(.syntax, path: path, line: nil, message: "expected a JSON array of ShareGPT conversations")
         }
         var prompts: [PromptEntry] = []
         for (position, item) in items.enumerated() {
@@ -91,7 +86,7 @@ public struct Workload: Sendable {
             prompts.append(PromptEntry(id: id, prompt: .text(text), parameters: parameters, line: position + 1))
             if let limit, prompts.count >= limit { break }
         }
-        guard !prompts.isEmpty else { throw PromptFileError(path: path, line: nil, message: "no conversations with a human turn") }
+        guard !prompts.isEmpty else { throw PromptFileError(.empty, path: path, line: nil, message: "no conversations with a human turn") }
         return Workload(name: "sharegpt:" + (path as NSString).lastPathComponent, prompts: prompts)
     }
 

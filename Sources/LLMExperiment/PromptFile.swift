@@ -48,26 +48,6 @@ extension PromptEntry {
     }
 }
 
-/// What is wrong with a prompt file, and where.
-public struct PromptFileError: Error, CustomStringConvertible, Sendable {
-    /// The file as given; the description names only its last component.
-    public var path: String
-    /// The 1-based line, when the problem has one.
-    public var line: Int?
-    public var message: String
-
-    public init(path: String, line: Int?, message: String) {
-        self.path = path
-        self.line = line
-        self.message = message
-    }
-
-    public var description: String {
-        let name = (path as NSString).lastPathComponent
-        return line.map { "\(name):\($0): \(message)" } ?? "\(name): \(message)"
-    }
-}
-
 /// The prompt file formats, chosen by extension.
 public enum PromptFileFormat: String, Sendable {
     case txt, json, jsonl, csv
@@ -87,15 +67,9 @@ public enum PromptFileFormat: String, Sendable {
 public enum PromptFile {
     /// Loads every prompt of `path`, or throws an error naming the file and line.
     public static func load(path: String) throws(PromptFileError) -> [PromptEntry] {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
-            throw PromptFileError(path: path, line: nil, message: reason)
-        }
+        let data = try PromptFileError.contents(of: path)
         let entries = try parse(Array(data), format: PromptFileFormat(path: path), path: path)
-        guard !entries.isEmpty else { throw PromptFileError(path: path, line: nil, message: "no prompts in the file") }
+        guard !entries.isEmpty else { throw PromptFileError(.empty, path: path, line: nil, message: "no prompts in the file") }
         return entries
     }
 
@@ -105,7 +79,7 @@ public enum PromptFile {
         var body = bytes[...]
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
         guard let text = String(validating: body, as: UTF8.self) else {
-            throw PromptFileError(path: path, line: firstInvalidUTF8Line(body), message: "the file is not valid UTF-8")
+            throw PromptFileError(.notUTF8, path: path, line: firstInvalidUTF8Line(body), message: "the file is not valid UTF-8")
         }
         switch format {
         case .txt: return parseText(text)
@@ -140,7 +114,7 @@ public enum PromptFile {
             do {
                 value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
             } catch {
-                throw PromptFileError(path: path, line: number, message: "invalid JSON: \(syntaxProblem(bytes, error).message)")
+                throw PromptFileError(.syntax, path: path, line: number, message: "invalid JSON: \(syntaxProblem(bytes, error).message)")
             }
             entries.append(try entry(value, line: number, element: nil, path: path))
         }
@@ -153,10 +127,10 @@ public enum PromptFile {
             value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
         } catch {
             let problem = syntaxProblem(bytes, error)
-            throw PromptFileError(path: path, line: problem.line, message: "invalid JSON: \(problem.message)")
+            throw PromptFileError(.syntax, path: path, line: problem.line, message: "invalid JSON: \(problem.message)")
         }
         guard let items = value.arrayValue else {
-            throw PromptFileError(path: path, line: 1, message: "expected a JSON array of prompts, found \(value.typeName)")
+            throw PromptFileError(.invalidEntry, path: path, line: 1, message: "expected a JSON array of prompts, found \(value.typeName)")
         }
         let starts = topLevelElementLines(bytes)
         var entries: [PromptEntry] = []
@@ -255,7 +229,7 @@ public enum PromptFile {
     /// `element` is the 1-based position in a JSON array, named in errors.
     private static func entry(_ value: JSONValue, line: Int, element: Int?, path: String) throws(PromptFileError) -> PromptEntry {
         func fail(_ message: String) -> PromptFileError {
-            PromptFileError(path: path, line: line, message: (element.map { "element \($0): " } ?? "") + message)
+            PromptFileError(.invalidEntry, path: path, line: line, message: (element.map { "element \($0): " } ?? "") + message)
         }
         if let text = value.stringValue {
             guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw fail("the prompt is empty") }
@@ -376,13 +350,13 @@ public enum PromptFile {
         do {
             records = try CSV.parse(text)
         } catch {
-            throw PromptFileError(path: path, line: error.line, message: "invalid CSV: \(error.message)")
+            throw PromptFileError(.syntax, path: path, line: error.line, message: "invalid CSV: \(error.message)")
         }
         guard let header = records.first else { return [] }
         let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard let promptColumn = columns.firstIndex(of: "prompt") else {
             throw PromptFileError(
-                path: path, line: header.line, message: "the header has no \"prompt\" column (found: \(columns.joined(separator: ", ")))")
+                .invalidEntry, path: path, line: header.line, message: "the header has no \"prompt\" column (found: \(columns.joined(separator: ", ")))")
         }
         try checkCSVHeader(columns, line: header.line, path: path)
         func column(_ name: String) -> Int? { columns.firstIndex(of: name) }
@@ -396,19 +370,19 @@ public enum PromptFile {
             func number(_ name: String) throws(PromptFileError) -> Double? {
                 guard let text = cell(column(name)) else { return nil }
                 guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else {
-                    throw PromptFileError(path: path, line: record.line, message: "column \"\(name)\": \"\(text)\" is not a number")
+                    throw PromptFileError(.invalidEntry, path: path, line: record.line, message: "column \"\(name)\": \"\(text)\" is not a number")
                 }
                 return value
             }
             func integer(_ name: String) throws(PromptFileError) -> Int? {
                 guard let value = try number(name) else { return nil }
                 guard value.rounded() == value, abs(value) < 1e15 else {
-                    throw PromptFileError(path: path, line: record.line, message: "column \"\(name)\": \(value) is not an integer")
+                    throw PromptFileError(.invalidEntry, path: path, line: record.line, message: "column \"\(name)\": \(value) is not an integer")
                 }
                 return Int(value)
             }
             guard let prompt = cell(promptColumn), !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                throw PromptFileError(path: path, line: record.line, message: "the prompt is empty")
+                throw PromptFileError(.invalidEntry, path: path, line: record.line, message: "the prompt is empty")
             }
             var parameters = GenerationParameters()
             parameters.model = cell(column("model"))
@@ -421,13 +395,13 @@ public enum PromptFile {
                 contains: cell(column("expect_contains")).map { [$0] } ?? [], regexes: cell(column("expect_regex")).map { [$0] } ?? [],
                 equals: cell(column("expect_equals")))
             if let pattern = expectations.regexes.first, let problem = ResponseExpectations.problem(withPattern: pattern) {
-                throw PromptFileError(path: path, line: record.line, message: "column \"expect_regex\": \(problem)")
+                throw PromptFileError(.invalidEntry, path: path, line: record.line, message: "column \"expect_regex\": \(problem)")
             }
             if let flag = cell(column("expect_json")) {
                 switch flag.trimmingCharacters(in: .whitespaces).lowercased() {
                 case "true", "yes", "1": expectations.json = true
                 case "false", "no", "0": expectations.json = false
-                default: throw PromptFileError(path: path, line: record.line, message: "column \"expect_json\": \"\(flag)\" is not true or false")
+                default: throw PromptFileError(.invalidEntry, path: path, line: record.line, message: "column \"expect_json\": \"\(flag)\" is not true or false")
                 }
             }
             entries.append(
@@ -451,7 +425,7 @@ public enum PromptFile {
         for column in columns where !column.isEmpty {
             if csvColumns.contains(column) {
                 guard seen.insert(column).inserted else {
-                    throw PromptFileError(path: path, line: line, message: "the column \"\(column)\" appears twice")
+                    throw PromptFileError(.invalidEntry, path: path, line: line, message: "the column \"\(column)\" appears twice")
                 }
                 continue
             }
@@ -459,7 +433,7 @@ public enum PromptFile {
             let near = column.count < 5 ? nil : csvColumns.first { editDistance(column, $0) <= (column.count >= 8 ? 2 : 1) }
             if let near = near ?? (column.hasPrefix("expect") ? "expect_contains" : nil) {
                 throw PromptFileError(
-                    path: path, line: line,
+                    .invalidEntry, path: path, line: line,
                     message: "unknown column \"\(column)\" (did you mean \"\(near)\"? known: \(csvColumns.joined(separator: ", ")))")
             }
         }

@@ -10,8 +10,8 @@ public struct Shard: Sendable, Hashable, Codable, CustomStringConvertible {
     public let count: Int
 
     public init(index: Int, count: Int) throws(ShardError) {
-        guard count >= 1 else { throw ShardError("the number of shards must be at least 1, got \(count)") }
-        guard (0..<count).contains(index) else { throw ShardError("shard index \(index) is not in 0..<\(count) (indexes start at 0)") }
+        guard count >= 1 else { throw ShardError(.invalidSpecification, "the number of shards must be at least 1, got \(count)") }
+        guard (0..<count).contains(index) else { throw ShardError(.invalidSpecification, "shard index \(index) is not in 0..<\(count) (indexes start at 0)") }
         self.index = index
         self.count = count
     }
@@ -21,7 +21,7 @@ public struct Shard: Sendable, Hashable, Codable, CustomStringConvertible {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let index = Int(parts[0].trimmingCharacters(in: .whitespaces)),
             let count = Int(parts[1].trimmingCharacters(in: .whitespaces))
-        else { throw ShardError("a shard is K/N (worker K of N, K from 0), got '\(text)'") }
+        else { throw ShardError(.invalidSpecification, "a shard is K/N (worker K of N, K from 0), got '\(text)'") }
         try self.init(index: index, count: count)
     }
 
@@ -33,7 +33,7 @@ public struct Shard: Sendable, Hashable, Codable, CustomStringConvertible {
             let countText = environment["LLM_CLIENT_SHARDS"]
         else { return nil }
         guard let index = Int(indexText), let count = Int(countText) else {
-            throw ShardError("JOB_COMPLETION_INDEX/SLURM_ARRAY_TASK_ID '\(indexText)' and LLM_CLIENT_SHARDS '\(countText)' must be whole numbers")
+            throw ShardError(.invalidSpecification, "JOB_COMPLETION_INDEX/SLURM_ARRAY_TASK_ID '\(indexText)' and LLM_CLIENT_SHARDS '\(countText)' must be whole numbers")
         }
         return try Shard(index: index, count: count)
     }
@@ -59,17 +59,29 @@ public struct Shard: Sendable, Hashable, Codable, CustomStringConvertible {
     public func check(concurrency: Int, option: String) throws(ShardError) {
         guard concurrency >= count else {
             throw ShardError(
-                "\(option) \(concurrency) cannot be shared among \(count) workers (each sends at least one request at a time); give at least \(count)"
+                .concurrencyTooLow, "\(option) \(concurrency) cannot be shared among \(count) workers (each sends at least one request at a time); give at least \(count)"
             )
         }
     }
 }
 
 /// A shard specification that does not hold.
-public struct ShardError: Error, CustomStringConvertible, Sendable {
-    public var description: String
+public struct ShardError: Error, Hashable, CustomStringConvertible, Sendable {
+    /// What kind of problem this is; stable, for `catch let e as ShardError where e.code == .invalidSpecification`.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let name: String
+        /// The shard is not K/N with 0 ≤ K < N (from the option or the environment).
+        public static let invalidSpecification = Code(name: "invalid_specification")
+        /// The concurrency is too low to give every worker at least one request at a time.
+        public static let concurrencyTooLow = Code(name: "concurrency_too_low")
+        public var description: String { name }
+    }
 
-    public init(_ description: String) {
+    public let code: Code
+    public let description: String
+
+    public init(_ code: Code, _ description: String) {
+        self.code = code
         self.description = description
     }
 }

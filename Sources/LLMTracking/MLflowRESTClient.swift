@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import LLMClientKit
+import LLMSupport
 import NIOCore
 
 /// MLflow's REST API (`/api/2.0/mlflow/...` and the artifacts proxy), over a connection pool that
@@ -13,7 +14,7 @@ struct MLflowRESTClient: Sendable {
     private init(settings: MLflowSettings) {
         self.settings = settings
         var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .nanoseconds(Int64(settings.connectTimeout * 1e9)))
+        configuration.timeout = .init(connect: TimeAmount(settings.connectTimeout))
         // A server that is down is reported at once instead of after retries until the connect timeout.
         configuration.connectionPool.retryConnectionEstablishment = false
         // MLflow's server closes a keep-alive connection after about 5 s idle (uvicorn, gunicorn):
@@ -101,7 +102,7 @@ struct MLflowRESTClient: Sendable {
         let status: Int
         let bytes: ByteBuffer
         do {
-            let timeout = TimeAmount.nanoseconds(Int64(settings.requestTimeout * 1e9))
+            let timeout = TimeAmount(settings.requestTimeout)
             let response: HTTPClientResponse
             do {
                 response = try await http.execute(request, timeout: timeout)
@@ -141,12 +142,12 @@ struct MLflowRESTClient: Sendable {
 
     private func transportFailure(_ error: any Error, operation: String) -> MLflowError {
         let text = String(describing: error)
-        let connect = Int(settings.connectTimeout.rounded())
+        let connect = Int(settings.connectTimeout.seconds.rounded())
         switch ErrorKind(transportError: error) {
         case .connectTimeout:
             return failure(.unreachable, operation, "no connection within \(connect) s (is the server running and reachable?)")
         case .requestTimeout:
-            return failure(.timeout, operation, "no complete answer within \(Int(settings.requestTimeout.rounded())) s")
+            return failure(.timeout, operation, "no complete answer within \(Int(settings.requestTimeout.seconds.rounded())) s")
         case .cancelled:
             return failure(.unreachable, operation, "cancelled")
         case .connectionRefused:

@@ -18,10 +18,10 @@ public struct MLflowSettings: Sendable, Hashable {
     /// HTTP basic credentials (`MLFLOW_TRACKING_USERNAME`, `MLFLOW_TRACKING_PASSWORD`).
     public var username: String?
     public var password: String?
-    /// Seconds to wait for a connection to the tracking server.
-    public var connectTimeout: Double
-    /// Seconds one REST call (or one artifact upload) may take in all.
-    public var requestTimeout: Double
+    /// How long to wait for a connection to the tracking server.
+    public var connectTimeout: Duration
+    /// How long one REST call (or one artifact upload) may take in all.
+    public var requestTimeout: Duration
 
     /// The experiment runs go to when none is named (and `MLFLOW_EXPERIMENT_NAME` is unset).
     public static let defaultExperimentName = "llm-client"
@@ -30,8 +30,8 @@ public struct MLflowSettings: Sendable, Hashable {
     /// written into the URL (`http://user:secret@host`) are moved to ``username`` and ``password``.
     public init(
         trackingURI: String, experimentName: String = MLflowSettings.defaultExperimentName, runName: String? = nil,
-        token: String? = nil, username: String? = nil, password: String? = nil, connectTimeout: Double = 5,
-        requestTimeout: Double = 30
+        token: String? = nil, username: String? = nil, password: String? = nil, connectTimeout: Duration = .seconds(5),
+        requestTimeout: Duration = .seconds(30)
     ) throws(MLflowError) {
         let trimmed = trackingURI.trimmingCharacters(in: .whitespaces)
         guard var components = URLComponents(string: trimmed), let scheme = components.scheme?.lowercased(),

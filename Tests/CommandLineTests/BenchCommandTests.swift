@@ -28,7 +28,7 @@ import Testing
                 ], timeout: 600)
             #expect(output.status == 0, "\(output.stderr)")
             let document = try JSONDecoder().decode(BenchDocument.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-            #expect(document.levels.map(\.summary.successful) == [8000, 8000, 8000])
+            #expect(document.levels.map(\.summary.successful) == [8000, 8000, 8000], "\(document.levels.map(\.summary.errorsByKind))")
             let peaks = document.levels.compactMap { $0.summary.client?.peakMemoryMB }
             #expect(peaks.count == 3 && peaks[2] - peaks[0] < 4, "peak memory after each level: \(peaks) MB")
         }

@@ -100,7 +100,7 @@ import Testing
             #expect(output.status == 0, "\(output.stderr)")
             let results = try ResultDocument.results(path: path)
             #expect(results.count == 10)
-            #expect(Set(results.map(\.output)).count == 1)
+            #expect(Set(results.map(\.output)).count == 1, "\(failureReport(results))")
             #expect(results.allSatisfy { $0.temperature == 0 })
         }
     }

@@ -237,7 +237,7 @@ import Testing
             ], timeout: 600)
         #expect(output.status == 0, "\(output.stderr)")
         let saved = try document(json)
-        #expect(saved.results.count == 4 && saved.results.allSatisfy(\.success))
+        #expect(saved.results.count == 4 && saved.results.allSatisfy(\.success), "\(failureReport(saved.results))")
         for result in saved.results {
             // A 135M model does not always give a readable verdict; each answer has a score or says why not.
             if let score = result.judgeScore {

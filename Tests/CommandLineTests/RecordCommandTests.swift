@@ -81,7 +81,7 @@ import Testing
                 document.results.map(\.prompt)
                     == Array(repeating: ["한국의 수도는 어디인가요?", "한국의 수도는 어디인가요?", "양자 컴퓨터를 설명해주세요", "양자 컴퓨터를 설명해주세요"], count: 2).flatMap { $0 })
             #expect(document.settings?.map(\.setting) == ["temperature=0.1", "temperature=0.9"])
-            #expect(document.settings?.allSatisfy { $0.summary.successful == 4 } == true)
+            #expect(document.settings?.allSatisfy { $0.summary.successful == 4 } == true, "\(failureReport(document.results))")
             #expect(document.run.settings == ["temperature=0.1", "temperature=0.9"])
             let rows = try ResultWriter.readCSV(path: csv).sorted { Int($0["index"] ?? "") ?? 0 < Int($1["index"] ?? "") ?? 0 }
             #expect(rows.map { $0["setting"] } == document.results.map(\.setting), "CSV rows are written as requests finish")

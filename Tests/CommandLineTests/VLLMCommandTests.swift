@@ -28,7 +28,7 @@ import Testing
         ])
         #expect(output.status == 0, "\(output.stderr)")
         let document = try JSONDecoder().decode(RunDocument.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
-        #expect(document.results.count == 10 && document.results.allSatisfy(\.success))
+        #expect(document.results.count == 10 && document.results.allSatisfy(\.success), "\(failureReport(document.results))")
         #expect(document.results.allSatisfy { $0.model == Self.model && !$0.tokensEstimated && ($0.completionTokens ?? 0) > 0 })
         let consistency = try #require(document.summary.quality?.consistency)
         #expect(consistency.prompts == 1 && consistency.perPrompt.first?.answers == 10)
@@ -49,7 +49,7 @@ import Testing
         ])
         #expect(output.status == 0, "\(output.stderr)")
         let document = try JSONDecoder().decode(RunDocument.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
-        #expect(document.results.count == 2 && document.results.allSatisfy(\.success))
+        #expect(document.results.count == 2 && document.results.allSatisfy(\.success), "\(failureReport(document.results))")
         // vLLM honours response_format (guided decoding): the verdict is JSON in the schema, its
         // score first, even from a 135M model that rarely writes one unguided.
         for result in document.results {

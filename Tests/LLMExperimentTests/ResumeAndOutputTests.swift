@@ -69,7 +69,7 @@ import Testing
             }
             #expect(sent.sorted == [1, 3] + Array(4..<12))
             #expect(outcome.results.map(\.index) == Array(0..<12))
-            #expect(outcome.summary.successful == 12)
+            #expect(outcome.summary.successful == 12, "\(outcome.summary.errorsByKind)")
             #expect(outcome.run.resumedFrom == jsonl)
             #expect(outcome.run.interrupted == nil)
             #expect(try ResultDocument.results(path: jsonl).map(\.index) == Array(0..<12))

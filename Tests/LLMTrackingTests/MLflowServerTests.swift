@@ -87,7 +87,7 @@ import Testing
                     return try await ExperimentRunner.run(plan, client: client, toolVersion: "0.0.0-test")
                 }
             }
-            #expect(outcome.summary.successful == 6)
+            #expect(outcome.summary.successful == 6, "\(outcome.summary.errorsByKind)")
             let report = directory.appendingPathComponent("report.html").path
             try "<html><body>보고서 \(outcome.run.model)</body></html>".write(toFile: report, atomically: true, encoding: .utf8)
             let files = outputs.map(\.path) + [report]
