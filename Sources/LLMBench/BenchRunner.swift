@@ -62,7 +62,7 @@ public struct BenchLevelResult: Sendable {
     public var histograms: [String: [[UInt64]]]
     /// Wall-clock start of the measured load (ISO 8601), the time series' second 0: shards of one
     /// run are put on a common clock by it.
-    public var startedAt: String?
+    public var startedAt: Timestamp?
 }
 
 /// Sends a workload at one load level and measures it.
@@ -92,7 +92,7 @@ public enum BenchRunner {
                 duration: configuration.warmupRequests > 0 ? nil : configuration.warmupSeconds,
                 firstIndex: 0, stream: 2 * configuration.level + 1, onResult: onWarmupResult, onProgress: { _ in })
         }
-        let startedAt = iso8601Timestamp(Date())
+        let startedAt = Timestamp()
         let usageBefore = ProcessUsage.current()
         let start = ContinuousClock.now
         let metrics = BenchMetrics(start: start, slo: configuration.slo)

@@ -167,7 +167,7 @@ public final class BenchSession: Sendable {
         var model: String
         var levels: [BenchLevelResult]
         var serverMetricChanges: [String: Double]?
-        var startedAt: String
+        var startedAt: Timestamp
         var unreachable: Int?
         var writeError: String?
         var examples: [String]
@@ -205,7 +205,7 @@ public final class BenchSession: Sendable {
                 {
                     return nil
                 }
-                let startedAt = iso8601Timestamp(Date())
+                let startedAt = Timestamp()
                 var results: [BenchLevelResult] = []
                 var changes: [String: Double] = [:]
                 for (number, level) in plan.levels.enumerated() where !stop.isStopped {
@@ -280,7 +280,7 @@ public final class BenchSession: Sendable {
             temperature: plan.sweepsTemperature ? nil : plan.levels.first?.temperature, maxTokens: plan.parameters.maxTokens,
             topP: plan.parameters.topP, seed: plan.parameters.seed, concurrency: plan.recordedConcurrency, repeat: 1,
             promptFile: plan.promptFile, promptCount: plan.workload.count, startedAt: measurement.startedAt,
-            finishedAt: iso8601Timestamp(Date()), toolVersion: plan.toolVersion)
+            finishedAt: Timestamp(), toolVersion: plan.toolVersion)
         run.shard = plan.shard?.description
         if interrupted || measurement.unreachable != nil { run.interrupted = true }
         run.promptsFingerprint = plan.workload.fingerprint

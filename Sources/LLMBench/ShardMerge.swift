@@ -82,7 +82,7 @@ public enum ShardMerge {
         func workload(_ run: RunInfo) -> RunInfo {
             var run = run
             run.shard = nil
-            run.startedAt = ""
+            run.startedAt = Timestamp(.distantPast)
             run.finishedAt = nil
             run.requestsPlanned = nil
             run.interrupted = nil
@@ -105,7 +105,7 @@ public enum ShardMerge {
     }
 
     private static func mergedLevel(_ levels: [BenchDocument.Level]) throws(ShardMergeError) -> BenchDocument.Level {
-        let starts = levels.map { $0.startedAt.flatMap(ResultJSON.date) }
+        let starts = levels.map { $0.startedAt?.date }
         guard let firstStart = starts.compactMap({ $0 }).min(), starts.allSatisfy({ $0 != nil }) else {
             throw ShardMergeError(.notShards, "level \(levels[0].label): a shard has no start time (a file of an older llm-client?)")
         }

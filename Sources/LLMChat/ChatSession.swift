@@ -205,7 +205,7 @@ public struct ChatSession: Sendable {
         }
         let system = settings.system.map { [ChatMessage(role: "system", content: $0)] } ?? []
         let document = SavedConversation(
-            savedAt: iso8601Timestamp(Date()), api: settings.api, model: settings.parameters.model,
+            savedAt: Timestamp(), api: settings.api, model: settings.parameters.model,
             parameters: settings.parameters, messages: system + conversation)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -220,7 +220,7 @@ public struct ChatSession: Sendable {
 
 /// The JSON that `/save` writes.
 struct SavedConversation: Codable {
-    var savedAt: String
+    var savedAt: Timestamp
     var api: APIKind
     var model: String?
     var parameters: GenerationParameters

@@ -146,7 +146,7 @@ public final class LLMClient: Sendable {
     public func generate(
         _ request: GenerationRequest, stop: StopSignal? = nil, onText: (@Sendable (String) -> Void)? = nil
     ) async -> RequestResult {
-        let startedAt = iso8601Timestamp(Date())
+        let startedAt = Timestamp()
         let model: String
         do {
             model = try await resolveModel(request.parameters.model)
@@ -240,7 +240,7 @@ public final class LLMClient: Sendable {
         _ httpRequest: HTTPClientRequest, _ request: GenerationRequest, model: String, started: ContinuousClock.Instant,
         watchdog: Watchdog, onText: (@Sendable (String) -> Void)?
     ) async -> Attempt {
-        var result = RequestResult(request: request, model: model, startedAt: "")
+        var result = RequestResult(request: request, model: model, startedAt: Timestamp())
         var retryAfter: Duration?
         var receivedHead = false
         var stream = StreamAccumulator(started: started, onText: onText)
@@ -436,9 +436,4 @@ public struct HealthStatus: Sendable, Codable, Hashable {
         case httpStatus = "http_status"
         case latencyS = "latency_s"
     }
-}
-
-/// `date` in ISO 8601 with milliseconds, UTC (`2026-11-25T03:06:06.123Z`), as results record times.
-public func iso8601Timestamp(_ date: Date) -> String {
-    date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
 }

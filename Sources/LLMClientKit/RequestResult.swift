@@ -84,7 +84,7 @@ public struct RequestResult: Sendable, Codable, Hashable {
     public var contentChunks: Int
 
     /// Wall-clock time the request was sent, ISO 8601 with milliseconds.
-    public var startedAt: String
+    public var startedAt: Timestamp
     /// Seconds from sending the request to the end of the response.
     public var latencyS: Double
     /// Seconds from sending the request to the first chunk with text (streaming only).
@@ -111,7 +111,7 @@ public struct RequestResult: Sendable, Codable, Hashable {
     /// reply held no score).
     public var judgeError: String?
 
-    public init(request: GenerationRequest, model: String?, startedAt: String) {
+    public init(request: GenerationRequest, model: String?, startedAt: Timestamp) {
         index = request.index
         `repeat` = request.repeatIndex
         promptID = request.promptID
@@ -192,7 +192,7 @@ public struct RequestResult: Sendable, Codable, Hashable {
         completionTokens = try c.decodeIfPresent(Int.self, forKey: .completionTokens)
         tokensEstimated = try c.decode(Bool.self, forKey: .tokensEstimated)
         contentChunks = try c.decode(Int.self, forKey: .contentChunks)
-        startedAt = try c.decode(String.self, forKey: .startedAt)
+        startedAt = try c.decode(Timestamp.self, forKey: .startedAt)
         latencyS = try c.decode(Double.self, forKey: .latencyS)
         ttftS = try c.decodeIfPresent(Double.self, forKey: .ttftS)
         itlS = try c.decode([Double].self, forKey: .itlS)

@@ -165,7 +165,7 @@ public enum ExperimentRunner {
             temperature: plan.parameters.temperature, maxTokens: plan.parameters.maxTokens, topP: plan.parameters.topP,
             seed: plan.parameters.seed, concurrency: plan.concurrency, repeat: plan.repeatCount,
             promptFile: plan.promptFile, promptCount: plan.prompts.count,
-            startedAt: iso8601Timestamp(startedAt), finishedAt: nil, toolVersion: toolVersion)
+            startedAt: Timestamp(startedAt), finishedAt: nil, toolVersion: toolVersion)
         run.maxRetries = client.configuration.retry.maxRetries
         run.requestsPlanned = plan.shareCount
         run.shard = plan.shard?.description
@@ -260,7 +260,7 @@ public enum ExperimentRunner {
             usageAfter = ProcessUsage.current()
             evaluated = checkedResults.withLock { $0 }
         }
-        run.finishedAt = iso8601Timestamp(Date())
+        run.finishedAt = Timestamp()
         let results = (keptFinal + evaluated).sorted { $0.index < $1.index }
         if results.count < plan.shareCount { run.interrupted = true }
         // A resumed run's rates count the earlier session's requests over its time as well.

@@ -119,7 +119,7 @@ public struct ExperimentSession: Sendable {
             temperature: plan.settings.contains { $0.temperature != nil } ? nil : plan.parameters.temperature,
             maxTokens: plan.parameters.maxTokens, topP: plan.parameters.topP, seed: plan.parameters.seed, concurrency: plan.concurrency,
             repeat: plan.repeatCount, promptFile: plan.promptFile, promptCount: plan.prompts.count,
-            startedAt: iso8601Timestamp(Date()), finishedAt: iso8601Timestamp(Date()), toolVersion: toolVersion)
+            startedAt: Timestamp(), finishedAt: Timestamp(), toolVersion: toolVersion)
         run.requestsPlanned = plan.requestCount
         run.settings = plan.settings.isEmpty ? nil : plan.settings.map(\.label)
         return run

@@ -104,7 +104,7 @@ public final class ResultWriter: Sendable {
             result.finishReason ?? "", text(result.promptTokens), text(result.completionTokens), String(result.tokensEstimated),
             String(result.contentChunks), String(result.latencyS), text(result.ttftS), text(itlMean), text(result.tpotS),
             text(result.tokensPerSecond), result.model ?? "", text(result.temperature), text(result.maxTokens), text(result.topP),
-            text(result.seed), result.startedAt,
+            text(result.seed), result.startedAt.description,
             result.assertionsPassed.map { String($0) } ?? "", result.assertionFailures?.joined(separator: "; ") ?? "",
             text(result.judgeScore), result.judgeReason ?? "", result.judgeError ?? "",
         ]

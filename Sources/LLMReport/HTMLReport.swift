@@ -182,8 +182,8 @@ struct ReportPage {
         }
         row("Prompt file") { text($0.promptFile) }
         row("Max retries") { text($0.maxRetries) }
-        row("Started") { $0.startedAt }
-        row("Finished") { text($0.finishedAt) }
+        row("Started") { $0.startedAt.description }
+        row("Finished") { text($0.finishedAt?.description) }
         if input.documents.contains(where: { runInfo($0).interrupted == true }) {
             row("Interrupted") { $0.interrupted == true ? "yes" : "no" }
         }

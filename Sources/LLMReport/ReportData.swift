@@ -183,11 +183,8 @@ struct ReportSource {
 
     /// Per-second counts of a run, from each result's send time and latency: completions, errors
     /// and output tokens in the second a request finished, and the most requests in flight.
-    /// Results without a readable send time are left out.
     static func secondCounts(_ results: [RequestResult]) -> [SecondCounts] {
-        let spans = results.compactMap { result -> (start: Date, result: RequestResult)? in
-            ResultJSON.date(result.startedAt).map { ($0, result) }
-        }
+        let spans = results.map { (start: $0.startedAt.date, result: $0) }
         guard let origin = spans.map(\.start).min() else { return [] }
         var events: [(time: Double, delta: Int)] = []
         var lastEnd = 0.0

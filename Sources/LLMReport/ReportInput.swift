@@ -48,7 +48,7 @@ public struct ReportInput: Sendable {
             temperature: first?.temperature, maxTokens: first?.maxTokens, topP: first?.topP, seed: first?.seed,
             concurrency: ReportSource.secondCounts(results).map(\.maxInFlight).max() ?? 1,
             repeat: (results.map(\.repeat).max() ?? 0) + 1, promptFile: nil,
-            promptCount: Set(results.map { $0.promptID ?? $0.prompt }).count, startedAt: results.map(\.startedAt).min() ?? "",
+            promptCount: Set(results.map { $0.promptID ?? $0.prompt }).count, startedAt: results.map(\.startedAt).min() ?? Timestamp(.distantPast),
             finishedAt: nil, toolVersion: notRecorded)
     }
 

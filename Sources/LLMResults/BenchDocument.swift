@@ -10,11 +10,11 @@ public struct BenchDocument: Codable, Sendable {
         public var timeSeries: [TimeSeriesPoint]
         public var histograms: [String: [[UInt64]]]
         /// Wall-clock start of the measured load (ISO 8601), the time series' second 0.
-        public var startedAt: String?
+        public var startedAt: Timestamp?
 
         public init(
             label: String, temperature: Double?, summary: ResultSummary, timeSeries: [TimeSeriesPoint],
-            histograms: [String: [[UInt64]]], startedAt: String?
+            histograms: [String: [[UInt64]]], startedAt: Timestamp?
         ) {
             self.label = label
             self.temperature = temperature

@@ -31,10 +31,4 @@ public enum ResultJSON {
     public static func document(_ value: some Encodable) throws -> Data {
         try documentEncoder.encode(value) + Data("\n".utf8)
     }
-
-    /// The instant of an ISO 8601 timestamp with or without fractional seconds; nil for other text.
-    public static func date(_ text: String) -> Date? {
-        (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-            ?? (try? Date(text, strategy: Date.ISO8601FormatStyle()))
-    }
 }

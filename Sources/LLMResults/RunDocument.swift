@@ -25,9 +25,9 @@ public struct RunInfo: Codable, Sendable, Hashable {
     /// Distinct prompts (requests are `promptCount * repeat`).
     public var promptCount: Int
     /// Wall-clock start of the run, ISO 8601.
-    public var startedAt: String
+    public var startedAt: Timestamp
     /// Wall-clock end of the run, ISO 8601; nil until it has finished.
-    public var finishedAt: String?
+    public var finishedAt: Timestamp?
     /// The version of `llm-client` that made the run.
     public var toolVersion: String
     /// Retries allowed per request (nil: not recorded).
@@ -59,8 +59,8 @@ public struct RunInfo: Codable, Sendable, Hashable {
 
     public init(
         baseURL: String, api: String, model: String, stream: Bool, temperature: Double?, maxTokens: Int?, topP: Double?,
-        seed: Int?, concurrency: Int, repeat: Int, promptFile: String?, promptCount: Int, startedAt: String,
-        finishedAt: String?, toolVersion: String
+        seed: Int?, concurrency: Int, repeat: Int, promptFile: String?, promptCount: Int, startedAt: Timestamp,
+        finishedAt: Timestamp?, toolVersion: String
     ) {
         self.baseURL = baseURL
         self.api = api
@@ -103,12 +103,6 @@ public struct RunInfo: Codable, Sendable, Hashable {
     }
 }
 
-extension RunInfo {
-    /// ``startedAt`` as an instant; nil when it is not an ISO 8601 timestamp.
-    public var startDate: Date? { ResultJSON.date(startedAt) }
-    /// ``finishedAt`` as an instant; nil while running or when it is not an ISO 8601 timestamp.
-    public var finishDate: Date? { finishedAt.flatMap(ResultJSON.date) }
-}
 
 /// The whole JSON result file.
 public struct RunDocument: Codable, Sendable {
@@ -136,13 +130,9 @@ public struct RunDocument: Codable, Sendable {
             }
     }
 
-    /// Seconds from the first result's start to the last one's end (0 for none); results without
-    /// a readable start time are left out.
+    /// Seconds from the first result's start to the last one's end (0 for none).
     public static func span(of results: [RequestResult]) -> Double {
-        let intervals = results.compactMap { result -> (Date, Date)? in
-            guard let start = ResultJSON.date(result.startedAt) else { return nil }
-            return (start, start.addingTimeInterval(result.latencyS))
-        }
+        let intervals = results.map { ($0.startedAt.date, $0.startedAt.date.addingTimeInterval($0.latencyS)) }
         guard let first = intervals.map(\.0).min(), let last = intervals.map(\.1).max() else { return 0 }
         return last.timeIntervalSince(first)
     }

@@ -127,8 +127,8 @@ public struct MLflowRunRecord: Sendable, Hashable {
     private init(kind: String, info: RunInfo) {
         self.kind = kind
         runName = "\(kind) \(info.model) \(info.startedAt)"
-        startTime = info.startDate ?? Date()
-        endTime = info.finishDate
+        startTime = info.startedAt.date
+        endTime = info.finishedAt?.date
         promptFilePath = info.promptFile
         for (key, value) in Self.scalarFields(of: info) {
             switch key {

@@ -328,7 +328,7 @@ struct ShardOptions: ParsableArguments {
     private func startDate() throws -> Date? {
         guard let startAt else { return nil }
         if let seconds = Double(startAt) { return Date(timeIntervalSince1970: seconds) }
-        if let date = ResultJSON.date(startAt) { return date }
+        if let timestamp = Timestamp(parsing: startAt) { return timestamp.date }
         throw ValidationError("--start-at takes an ISO 8601 time (2026-11-25T10:00:00Z) or Unix seconds, got '\(startAt)'.")
     }
 

@@ -19,7 +19,7 @@ import Testing
     private func result(
         for message: String, in session: ChatSession, output: String, success: Bool = true, kind: ErrorKind? = nil
     ) -> RequestResult {
-        var result = RequestResult(request: session.request(for: message), model: "llm-sim", startedAt: "")
+        var result = RequestResult(request: session.request(for: message), model: "llm-sim", startedAt: Timestamp())
         result.output = output
         result.success = success
         result.errorKind = kind

@@ -110,7 +110,7 @@ import Testing
         for event in SSEParserTests.parse(bytes, pieceSize: pieceSize) {
             try accumulator.handle(event, at: .now)
         }
-        var result = RequestResult(request: GenerationRequest(prompt: .text("x")), model: "m", startedAt: "")
+        var result = RequestResult(request: GenerationRequest(prompt: .text("x")), model: "m", startedAt: Timestamp())
         accumulator.fill(&result)
         #expect(accumulator.sawDone)
         return result
@@ -150,7 +150,7 @@ import Testing
         for text in ["a", "", "b", "c"] {
             try accumulator.handle(ServerSentEvent(event: nil, data: Array(#"{"choices":[{"text":"\#(text)"}]}"#.utf8)), at: .now)
         }
-        var result = RequestResult(request: GenerationRequest(prompt: .text("x")), model: "m", startedAt: "")
+        var result = RequestResult(request: GenerationRequest(prompt: .text("x")), model: "m", startedAt: Timestamp())
         accumulator.fill(&result)
         #expect(result.completionTokens == 3)
         #expect(result.tokensEstimated)

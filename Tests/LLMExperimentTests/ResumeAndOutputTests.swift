@@ -92,12 +92,12 @@ import Testing
 
     static let run = RunInfo(
         baseURL: "http://localhost:8000/v1", api: "completions", model: "m", stream: true, temperature: nil, maxTokens: nil,
-        topP: nil, seed: nil, concurrency: 1, repeat: 1, promptFile: nil, promptCount: 6, startedAt: "2026-11-25T00:00:00.000Z",
+        topP: nil, seed: nil, concurrency: 1, repeat: 1, promptFile: nil, promptCount: 6, startedAt: Timestamp(parsing: "2026-11-25T00:00:00.000Z")!,
         finishedAt: nil, toolVersion: "test")
 
     static func result(index: Int, success: Bool) -> RequestResult {
         var result = RequestResult(
-            request: GenerationRequest(index: index, prompt: .text("질문 \(index)")), model: "m", startedAt: "2026-11-25T00:00:00.000Z")
+            request: GenerationRequest(index: index, prompt: .text("질문 \(index)")), model: "m", startedAt: Timestamp(parsing: "2026-11-25T00:00:00.000Z")!)
         result.success = success
         result.output = success ? "답변" : ""
         if !success {

@@ -16,7 +16,7 @@ import Testing
             parameters: .init(temperature: temperature, maxTokens: 64), setting: setting)
         var result = RequestResult(
             request: request, model: "llm-sim",
-            startedAt: iso8601Timestamp(Date(timeIntervalSince1970: 1_800_000_000 + (offset ?? Double(index)))))
+            startedAt: Timestamp(Date(timeIntervalSince1970: 1_800_000_000 + (offset ?? Double(index)))))
         result.output = output
         result.success = success
         result.latencyS = latency
@@ -54,7 +54,7 @@ import Testing
         RunInfo(
             baseURL: "http://127.0.0.1:8000/v1", api: "completions", model: "llm-sim", stream: true, temperature: 0.7, maxTokens: 64,
             topP: nil, seed: nil, concurrency: 1, repeat: 4, promptFile: "prompts.txt", promptCount: 3,
-            startedAt: "2027-01-15T08:00:00.000Z", finishedAt: nil, toolVersion: "0.1.0")
+            startedAt: Timestamp(parsing: "2027-01-15T08:00:00.000Z")!, finishedAt: nil, toolVersion: "0.1.0")
     }
 
     @Test func aSlowerRunIsWorseAndSignificant() throws {

@@ -44,7 +44,7 @@ func makeResult(
     prompt: Int = 10, completion: Int = 3, output: String = "답변"
 ) -> RequestResult {
     var result = RequestResult(
-        request: GenerationRequest(index: index, prompt: .text("질문 \(index)")), model: "m", startedAt: "2026-11-25T00:00:00.000Z")
+        request: GenerationRequest(index: index, prompt: .text("질문 \(index)")), model: "m", startedAt: Timestamp(parsing: "2026-11-25T00:00:00.000Z")!)
     result.success = success
     result.latencyS = latency
     result.ttftS = ttft
@@ -164,7 +164,7 @@ func makeResult(
 
     private let run = RunInfo(
         baseURL: "http://localhost:8000/v1", api: "completions", model: "m", stream: true, temperature: 0.7, maxTokens: 64,
-        topP: nil, seed: nil, concurrency: 2, repeat: 1, promptFile: "p.txt", promptCount: 3, startedAt: "s", finishedAt: "f",
+        topP: nil, seed: nil, concurrency: 2, repeat: 1, promptFile: "p.txt", promptCount: 3, startedAt: Timestamp(), finishedAt: Timestamp(),
         toolVersion: "t")
 
     private var results: [RequestResult] {
@@ -173,7 +173,7 @@ func makeResult(
                 index: 3, repeatIndex: 1, promptID: "대화",
                 prompt: .messages([.init(role: "system", content: "짧게"), .init(role: "user", content: "안녕, \"친구\"")]),
                 parameters: .init(temperature: 0.25, maxTokens: 8, topP: 0.5, seed: 9), api: .chat),
-            model: "m", startedAt: "2026-11-25T00:00:01.000Z")
+            model: "m", startedAt: Timestamp(parsing: "2026-11-25T00:00:01.000Z")!)
         chat.success = true
         chat.output = "안녕하세요!\r\n반가워요"
         chat.tokensEstimated = true

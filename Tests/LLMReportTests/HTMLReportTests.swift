@@ -10,7 +10,7 @@ func sampleRunDocument(name: String = "sample") -> RunDocument {
     func result(_ index: Int, prompt: String, output: String, startOffset: Double, latency: Double, success: Bool = true) -> RequestResult {
         var result = RequestResult(
             request: GenerationRequest(index: index, prompt: .text(prompt), parameters: .init(temperature: 0.7, maxTokens: 64)),
-            model: "llm-sim", startedAt: iso8601Timestamp(Date(timeIntervalSince1970: 1_800_000_000 + startOffset)))
+            model: "llm-sim", startedAt: Timestamp(Date(timeIntervalSince1970: 1_800_000_000 + startOffset)))
         result.output = output
         result.success = success
         result.latencyS = latency
@@ -37,7 +37,7 @@ func sampleRunDocument(name: String = "sample") -> RunDocument {
     let info = RunInfo(
         baseURL: "http://127.0.0.1:8000/v1", api: "completions", model: "llm-sim", stream: true, temperature: 0.7, maxTokens: 64,
         topP: nil, seed: nil, concurrency: 2, repeat: 1, promptFile: "prompts.txt", promptCount: 3,
-        startedAt: iso8601Timestamp(Date(timeIntervalSince1970: 1_800_000_000)), finishedAt: nil, toolVersion: "0.1.0")
+        startedAt: Timestamp(Date(timeIntervalSince1970: 1_800_000_000)), finishedAt: nil, toolVersion: "0.1.0")
     // RunDocument has no public memberwise initialiser: build it as ResultWriter writes it.
     let encoder = JSONEncoder()
     let parts = [
@@ -182,16 +182,16 @@ let sampleBenchJSON = """
     @Test func backToBackRequestsAreNotCountedInFlightTogether() {
         // One at a time: each starts as the one before ends, but `started_at` keeps milliseconds
         // only, so the second seems to start 0.4 ms before the first ends.
-        func result(_ index: Int, startedAt: String, latency: Double) -> RequestResult {
+        func result(_ index: Int, startedAt: Timestamp, latency: Double) -> RequestResult {
             var result = RequestResult(request: GenerationRequest(index: index, prompt: .text("q")), model: "m", startedAt: startedAt)
             result.success = true
             result.latencyS = latency
             return result
         }
         let results = [
-            result(0, startedAt: "2027-01-15T08:00:00.100Z", latency: 0.2504),
-            result(1, startedAt: "2027-01-15T08:00:00.350Z", latency: 0.1),
-            result(2, startedAt: "2027-01-15T08:00:00.450Z", latency: 0.3),
+            result(0, startedAt: Timestamp(parsing: "2027-01-15T08:00:00.100Z")!, latency: 0.2504),
+            result(1, startedAt: Timestamp(parsing: "2027-01-15T08:00:00.350Z")!, latency: 0.1),
+            result(2, startedAt: Timestamp(parsing: "2027-01-15T08:00:00.450Z")!, latency: 0.3),
         ]
         #expect(ReportSource.secondCounts(results).map(\.maxInFlight) == [1])
     }

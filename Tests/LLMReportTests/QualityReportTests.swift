@@ -22,7 +22,7 @@ func qualityRunDocument(settings: [String] = []) -> RunDocument {
                     request: GenerationRequest(
                         index: index, repeatIndex: repeatIndex, promptID: entry.id, prompt: .text(entry.prompt),
                         parameters: .init(temperature: 0.7, maxTokens: 64), setting: setting),
-                    model: "llm-sim", startedAt: iso8601Timestamp(Date(timeIntervalSince1970: 1_800_000_000 + Double(index) * 0.1)))
+                    model: "llm-sim", startedAt: Timestamp(Date(timeIntervalSince1970: 1_800_000_000 + Double(index) * 0.1)))
                 result.output = entry.answers[repeatIndex]
                 result.success = true
                 result.latencyS = 0.2 + 0.01 * Double(index)
@@ -45,7 +45,7 @@ func qualityRunDocument(settings: [String] = []) -> RunDocument {
     var info = RunInfo(
         baseURL: "http://127.0.0.1:8000/v1", api: "completions", model: "llm-sim", stream: true, temperature: 0.7, maxTokens: 64,
         topP: nil, seed: nil, concurrency: 1, repeat: 3, promptFile: "prompts.yaml", promptCount: 2,
-        startedAt: iso8601Timestamp(Date(timeIntervalSince1970: 1_800_000_000)), finishedAt: nil, toolVersion: "0.1.0")
+        startedAt: Timestamp(Date(timeIntervalSince1970: 1_800_000_000)), finishedAt: nil, toolVersion: "0.1.0")
     info.judgeModel = "judge-<model>"
     if !settings.isEmpty { info.settings = settings }
     return RunDocument(run: info, summary: ResultSummary(results: results, durationSeconds: 2), results: results)

@@ -52,7 +52,7 @@ struct ResultFileCompatibilityTests {
         #expect(run.summary.keys == .run)
         #expect(run.summary.totalRequests == run.results.count && run.summary.totalRequests > 0)
         #expect(run.summary.latencyS != nil && run.summary.requestsPerSecond > 0)
-        #expect(run.run.startDate != nil && run.run.finishDate != nil)
+        #expect(run.run.finishedAt != nil)
     }
 
     @Test func aBenchSweepLoadsAndIsWrittenBackWithItsKeys() throws {
