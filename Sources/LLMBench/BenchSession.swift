@@ -278,7 +278,7 @@ public final class BenchSession: Sendable {
         var run = RunInfo(
             baseURL: baseURL, api: plan.api.rawValue, model: measurement.model, stream: plan.stream,
             temperature: plan.sweepsTemperature ? nil : plan.levels.first?.temperature, maxTokens: plan.parameters.maxTokens,
-            topP: plan.parameters.topP, seed: plan.parameters.seed, concurrency: plan.recordedConcurrency, repeat: 1,
+            topP: plan.parameters.topP, seed: plan.parameters.seed, concurrency: plan.recordedConcurrency, repeat: nil,
             promptFile: plan.promptFile, promptCount: plan.workload.count, startedAt: measurement.startedAt,
             finishedAt: Timestamp(), toolVersion: plan.toolVersion)
         run.shard = plan.shard?.description

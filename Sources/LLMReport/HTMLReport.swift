@@ -177,7 +177,7 @@ struct ReportPage {
         let hasRuns = !runs.isEmpty
         if hasRuns {
             row("Concurrency") { "\($0.concurrency)" }
-            row("Repeat") { "\($0.repeat)" }
+            row("Repeat") { text($0.repeat) }
             row("Prompts") { "\($0.promptCount)" }
         }
         row("Prompt file") { text($0.promptFile) }

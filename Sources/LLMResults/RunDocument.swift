@@ -18,8 +18,8 @@ public struct RunInfo: Codable, Sendable, Hashable {
     public var seed: Int?
     /// Requests in flight at once.
     public var concurrency: Int
-    /// How many times each prompt was sent.
-    public var `repeat`: Int
+    /// How many times each prompt was sent; nil for a benchmark, which sends its workload by load level.
+    public var `repeat`: Int?
     /// The prompt file, when the prompts came from one.
     public var promptFile: String?
     /// Distinct prompts (requests are `promptCount * repeat`).
@@ -59,7 +59,7 @@ public struct RunInfo: Codable, Sendable, Hashable {
 
     public init(
         baseURL: String, api: String, model: String, stream: Bool, temperature: Double?, maxTokens: Int?, topP: Double?,
-        seed: Int?, concurrency: Int, repeat: Int, promptFile: String?, promptCount: Int, startedAt: Timestamp,
+        seed: Int?, concurrency: Int, repeat: Int?, promptFile: String?, promptCount: Int, startedAt: Timestamp,
         finishedAt: Timestamp?, toolVersion: String
     ) {
         self.baseURL = baseURL
