@@ -121,7 +121,7 @@ public final class LLMClient: Sendable {
         do {
             // Model lists, health and metrics are small: a server that sits on them is not healthy.
             let timeout = min(configuration.requestTimeout, .seconds(30))
-            let response = try await http.execute(request, timeout: TimeAmount(timeout))
+            let response = try await http.executeResendingIfClosedUnanswered(request, deadline: .now() + TimeAmount(timeout))
             let body = try await response.body.collect(upTo: 16 * 1024 * 1024)
             return (Int(response.status.code), Array(buffer: body))
         } catch {
@@ -245,7 +245,7 @@ public final class LLMClient: Sendable {
         var receivedHead = false
         var stream = StreamAccumulator(started: started, onText: onText)
         do {
-            let response = try await executeRetryingStaleConnection(httpRequest, timeout: watchdog.remaining)
+            let response = try await http.executeResendingIfClosedUnanswered(httpRequest, deadline: .now() + TimeAmount(watchdog.remaining))
             receivedHead = true
             result.httpStatus = Int(response.status.code)
             guard (200..<300).contains(response.status.code) else {
@@ -330,29 +330,6 @@ public final class LLMClient: Sendable {
         }
         result.deriveRates()
         return Attempt(result: result, retryAfter: retryAfter)
-    }
-
-    /// Sends a request; when the connection turns out to be closed by the server before any
-    /// response arrived (a stale keep-alive connection, or llama.cpp's HTTP thread pool turning a
-    /// connection away), sends it again at once, up to three attempts in all. This is part of
-    /// reaching the server, not a retry of the request: the server never saw it.
-    private func executeRetryingStaleConnection(_ request: HTTPClientRequest, timeout: Duration) async throws -> HTTPClientResponse {
-        let deadline = NIODeadline.now() + TimeAmount(timeout)
-        var attempt = 1
-        while true {
-            do {
-                return try await http.execute(request, deadline: deadline)
-            } catch  where attempt < 3 && Self.isClosedBeforeResponse(error) {
-                attempt += 1
-                try await Task.sleep(for: .milliseconds(10 * attempt))
-            }
-        }
-    }
-
-    private static func isClosedBeforeResponse(_ error: any Error) -> Bool {
-        if let error = error as? HTTPClientError { return error == .remoteConnectionClosed }
-        if let error = error as? ChannelError { return error == .ioOnClosedChannel || error == .eof }
-        return false
     }
 
     /// The server's wish for a pause before the next attempt: OpenAI's `retry-after-ms`, else

@@ -102,15 +102,7 @@ struct MLflowRESTClient: Sendable {
         let status: Int
         let bytes: ByteBuffer
         do {
-            let timeout = TimeAmount(settings.requestTimeout)
-            let response: HTTPClientResponse
-            do {
-                response = try await http.execute(request, timeout: timeout)
-            } catch let error as HTTPClientError where error == .remoteConnectionClosed {
-                // Closed by the server before any answer (an idle connection it was closing as it
-                // was reused): the server never saw the request, so it is sent once more.
-                response = try await http.execute(request, timeout: timeout)
-            }
+            let response = try await http.executeResendingIfClosedUnanswered(request, deadline: .now() + TimeAmount(settings.requestTimeout))
             status = Int(response.status.code)
             bytes = try await response.body.collect(upTo: 64 << 20)
         } catch {

@@ -1,7 +1,8 @@
 import Foundation
 
 /// A program running beside a test (a server, or the command line under test), stopped when the
-/// test is done with it however the test ends.
+/// test is done with it however the test ends, together with the processes it started (an
+/// `mlflow server` leaves its uvicorn and job-queue children running when only it is stopped).
 public final class BackgroundProcess {
     private let process = Process()
     private let exited = AsyncStream<Int32>.makeStream()
@@ -23,7 +24,15 @@ public final class BackgroundProcess {
             continuation.finish()
         }
         try process.run()
+        // Foundation starts each child in a process group of its own; signals go to the whole group.
+        let pid = process.processIdentifier
+        isGroupLeader = getpgid(pid) == pid
     }
+
+    private var isGroupLeader = false
+
+    /// The target of a signal: the child's process group when it leads one, else the child.
+    private var signalTarget: pid_t { isGroupLeader ? -process.processIdentifier : process.processIdentifier }
 
     /// The next line the child writes to its standard output (when it was not redirected), read on
     /// a thread of its own: a blocking read on the cooperative pool would stall in-process servers.
@@ -39,16 +48,16 @@ public final class BackgroundProcess {
         }
     }
 
-    /// Sends `signal` to the child.
-    public func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    /// Sends `signal` to the child and the processes it started.
+    public func send(_ signal: Int32) { kill(signalTarget, signal) }
 
     /// Waits for the child to exit (killing it after `timeout` seconds) and returns its exit status.
     public func waitForExit(timeout: Double = 60) async -> Int32 {
         if let status { return status }
-        let pid = process.processIdentifier
+        let target = signalTarget
         let killer = Task {
             try await Task.sleep(for: .seconds(timeout))
-            kill(pid, SIGKILL)
+            kill(target, SIGKILL)
         }
         var iterator = exited.stream.makeAsyncIterator()
         let status = await iterator.next() ?? -1
@@ -60,9 +69,12 @@ public final class BackgroundProcess {
     /// SIGTERM, then SIGKILL if the child is still there after `grace` seconds (a child spawned from
     /// a test thread can inherit a signal mask that blocks SIGTERM).
     fileprivate func stop(grace: Double) async {
-        guard status == nil else { return }
-        send(SIGTERM)
-        _ = await waitForExit(timeout: grace)
+        if status == nil {
+            send(SIGTERM)
+            _ = await waitForExit(timeout: grace)
+        }
+        // Children that outlived the child itself.
+        if isGroupLeader { kill(signalTarget, SIGKILL) }
     }
 }
 

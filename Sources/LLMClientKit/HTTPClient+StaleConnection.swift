@@ -1,0 +1,28 @@
+public import AsyncHTTPClient
+public import NIOCore
+
+extension HTTPClient {
+    /// Sends `request`; when the connection turns out to be closed by the server before any
+    /// response arrived (a keep-alive connection the server was closing as it was reused, or
+    /// llama.cpp's HTTP thread pool turning a connection away), sends it again at once, up to three
+    /// attempts in all. This is part of reaching the server, not a retry of the request: the server
+    /// never saw it. Every client of an HTTP server here (the model server's, the tracking
+    /// server's) sends through this.
+    public func executeResendingIfClosedUnanswered(_ request: HTTPClientRequest, deadline: NIODeadline) async throws -> HTTPClientResponse {
+        var attempt = 1
+        while true {
+            do {
+                return try await execute(request, deadline: deadline)
+            } catch where attempt < 3 && Self.isClosedBeforeResponse(error) {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(10 * attempt))
+            }
+        }
+    }
+
+    private static func isClosedBeforeResponse(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError { return error == .remoteConnectionClosed }
+        if let error = error as? ChannelError { return error == .ioOnClosedChannel || error == .eof }
+        return false
+    }
+}
