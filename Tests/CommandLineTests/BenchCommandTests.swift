@@ -16,14 +16,14 @@ import Testing
         let directory = try makeTemporaryDirectory("llm-client-bench")
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("bench.json").path
-        try await SimulatorServer.withRunning(testSimulatorConfiguration(latency: .instant(outputTokens: 4))) { endpoint in
+        try await withSimulatorProcess(["--no-latency", "--output-tokens", "4"]) { baseURL in
             // Three levels of 8,000 synthetic requests in one process. The peak memory levels off within
             // the first (about 60 MB for this debug build); a leak of a few hundred bytes a request, as
             // the timeout watchdog once had (6.5 MB per 10,000), shows in the third.
             let output = try await runProcess(
                 TestEnvironment.cliBinary,
                 [
-                    "bench", "--base-url", endpoint.baseURL, "--synthetic-input-tokens", "128", "--synthetic-output-tokens", "4",
+                    "bench", "--base-url", baseURL, "--synthetic-input-tokens", "128", "--synthetic-output-tokens", "4",
                     "--concurrent", "32,32,32", "--num-requests", "8000", "--quiet", "--output", path,
                 ], timeout: 600)
             #expect(output.status == 0, "\(output.stderr)")

@@ -174,7 +174,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let log = directory.appendingPathComponent("results.log").path
         let json = directory.appendingPathComponent("results.json").path
-        try await withServeSim(["--no-latency"]) { baseURL in
+        try await withSimulatorProcess(["--no-latency"]) { baseURL in
             let output = try await run(["--base-url", baseURL, "--prompt", "x", "--output", log, "--output", json, "--format", "json", "--quiet"])
             #expect(output.status == 0, "\(output.stderr)")
             let contradiction = try await run(["--base-url", baseURL, "--prompt", "x", "--output", "r.csv", "--format", "jsonl"])
@@ -239,15 +239,6 @@ import Testing
         }
     }
 
-    /// Starts `llm-client serve-sim` with `arguments` on a free port and runs `body` with its base URL.
-    private func withServeSim(_ arguments: [String], _ body: (String) async throws -> Void) async throws {
-        try await withBackgroundProcess(TestEnvironment.cliBinary, ["serve-sim", "--port", "0"] + arguments) { server in
-            let line = await server.readLine()
-            #expect(line.hasPrefix("llm-client simulator listening on http://127.0.0.1:"))
-            try await body(String(line.split(separator: " ").last ?? ""))
-        }
-    }
-
     @Test(arguments: [
         (["--error-500-rate", "1"], "http_status"), (["--error-429-rate", "1"], "http_status"), (["--error-503-rate", "1"], "http_status"),
         (["--drop-rate", "1"], "stream_cut"), (["--malformed-rate", "1"], "malformed_chunk"),
@@ -256,7 +247,7 @@ import Testing
     func everyFaultIsReachableFromAServeSimFlag(flags: [String], kind: String) async throws {
         let directory = try makeTemporaryDirectory("llm-client-cli")
         defer { try? FileManager.default.removeItem(at: directory) }
-        try await withServeSim(["--no-latency"] + flags) { baseURL in
+        try await withSimulatorProcess(["--no-latency"] + flags) { baseURL in
             let path = directory.appendingPathComponent("r.jsonl").path
             let output = try await run([
                 "--base-url", baseURL, "--prompt", "fault", "--repeat", "2", "--idle-timeout", "1", "--retries", "0", "--output", path,
@@ -273,7 +264,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         var answers: [String] = []
         for (number, flags) in [[], ["--split-utf8"]].enumerated() {
-            try await withServeSim(["--no-latency"] + flags) { baseURL in
+            try await withSimulatorProcess(["--no-latency"] + flags) { baseURL in
                 let path = directory.appendingPathComponent("r\(number).jsonl").path
                 let output = try await run(["--base-url", baseURL, "--prompt", "한국어로 답해주세요", "--temperature", "0", "--quiet", "--output", path])
                 #expect(output.status == 0, "\(output.stderr)")
@@ -313,7 +304,7 @@ import Testing
     }
 
     @Test func serveSimPrintsTheAddressItBound() async throws {
-        try await withServeSim(["--no-latency"]) { baseURL in
+        try await withSimulatorProcess(["--no-latency"]) { baseURL in
             let output = try await run(["--base-url", baseURL, "--prompt", "hello", "--quiet"])
             #expect(output.status == 0, "\(output.stderr)")
         }

@@ -96,3 +96,23 @@ public func withBackgroundProcess<T>(
         throw error
     }
 }
+
+/// Starts `llm-client serve-sim` with `arguments` on a free port, in a process of its own, and runs
+/// `body` with its base URL. A test that puts thousands of requests through a simulator uses this
+/// rather than an in-process one, whose event loops and tasks it would share with every other test
+/// of the suite (24,000 requests through the in-process simulator kept both event loops busy for
+/// minutes, and other tests' requests waited seconds for them).
+public func withSimulatorProcess<T>(_ arguments: [String], _ body: (String) async throws -> T) async throws -> T {
+    try await withBackgroundProcess(TestEnvironment.cliBinary, ["serve-sim", "--port", "0"] + arguments) { server in
+        let line = await server.readLine()
+        let prefix = "llm-client simulator listening on "
+        guard line.hasPrefix(prefix) else { throw SimulatorProcessError(firstLine: line) }
+        return try await body(String(line.dropFirst(prefix.count)))
+    }
+}
+
+/// `llm-client serve-sim` did not say where it listens.
+public struct SimulatorProcessError: Error, CustomStringConvertible {
+    public var firstLine: String
+    public var description: String { "llm-client serve-sim did not start: its first line was '\(firstLine)'" }
+}
