@@ -24,6 +24,10 @@ export LLM_CLIENT_VLLM_URL="$VLLM_URL"
 export LLM_CLIENT_MLFLOW_URL="$MLFLOW_URL"
 export LLM_CLIENT_PYTHON="$PY"
 export LLM_CLIENT_REQUIRE_REAL_SERVERS=1
+# At most 8 tests at a time. Swift Testing otherwise starts all 300 at once in one process: on 2
+# cores its cooperative threads then ran a new task 18 s late, and the in-process simulators of
+# timing tests (TLS, connect and idle timeouts) answered after the clients had given up.
+export SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH="${SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH:-8}"
 if [ $# -gt 0 ]; then
     log "running swift test $*"
     exec swift test --skip-build "$@"

@@ -1,7 +1,7 @@
 import Foundation
 public import LLMClientKit
 public import LLMResults
-import LLMSupport
+public import LLMSupport
 public import OpenAIAPI
 import Synchronization
 

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import LLMClientKit
 public import LLMExperiment
 public import LLMResults

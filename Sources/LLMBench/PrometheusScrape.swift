@@ -1,5 +1,5 @@
 import Foundation
-import LLMResults
+public import LLMResults
 import LLMSupport
 
 /// Reads Prometheus text exposition, for `--scrape-metrics`.

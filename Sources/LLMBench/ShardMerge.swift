@@ -1,4 +1,5 @@
 import Foundation
+import LLMClientKit
 public import LLMResults
 import LLMSupport
 

@@ -13,9 +13,9 @@ extension HTTPClient {
         while true {
             do {
                 return try await execute(request, deadline: deadline)
-            } catch where attempt < 3 && Self.isClosedBeforeResponse(error) {
+            } catch  where attempt < 3 && Self.isClosedBeforeResponse(error) {
                 attempt += 1
-                try await Task.sleep(for: .milliseconds(10 * attempt))
+                try await _Concurrency.Task.sleep(for: .milliseconds(10 * attempt))
             }
         }
     }

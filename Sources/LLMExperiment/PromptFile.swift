@@ -356,7 +356,8 @@ public enum PromptFile {
         let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard let promptColumn = columns.firstIndex(of: "prompt") else {
             throw PromptFileError(
-                .invalidEntry, path: path, line: header.line, message: "the header has no \"prompt\" column (found: \(columns.joined(separator: ", ")))")
+                .invalidEntry, path: path, line: header.line,
+                message: "the header has no \"prompt\" column (found: \(columns.joined(separator: ", ")))")
         }
         try checkCSVHeader(columns, line: header.line, path: path)
         func column(_ name: String) -> Int? { columns.firstIndex(of: name) }
@@ -401,7 +402,9 @@ public enum PromptFile {
                 switch flag.trimmingCharacters(in: .whitespaces).lowercased() {
                 case "true", "yes", "1": expectations.json = true
                 case "false", "no", "0": expectations.json = false
-                default: throw PromptFileError(.invalidEntry, path: path, line: record.line, message: "column \"expect_json\": \"\(flag)\" is not true or false")
+                default:
+                    throw PromptFileError(
+                        .invalidEntry, path: path, line: record.line, message: "column \"expect_json\": \"\(flag)\" is not true or false")
                 }
             }
             entries.append(

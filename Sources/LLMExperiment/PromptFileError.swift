@@ -40,7 +40,8 @@ public struct PromptFileError: Error, Hashable, CustomStringConvertible, Sendabl
             return try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             let missing = !FileManager.default.fileExists(atPath: path)
-            throw PromptFileError(missing ? .noSuchFile : .unreadable, path: path, line: nil, message: missing ? "no such file" : "cannot read the file")
+            throw PromptFileError(
+                missing ? .noSuchFile : .unreadable, path: path, line: nil, message: missing ? "no such file" : "cannot read the file")
         }
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 public import LLMClientKit
-import OpenAIAPI
+public import OpenAIAPI
 import Synchronization
 
 /// The language of the judge's instructions.

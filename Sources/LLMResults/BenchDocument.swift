@@ -1,4 +1,5 @@
 public import Foundation
+public import LLMClientKit
 
 /// The whole result of `llm-client bench`: configuration, and per level the summary, time series
 /// and exact histograms.

@@ -103,7 +103,6 @@ public struct RunInfo: Codable, Sendable, Hashable {
     }
 }
 
-
 /// The whole JSON result file.
 public struct RunDocument: Codable, Sendable {
     /// How the run was configured.

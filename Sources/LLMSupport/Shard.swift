@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Worker `index` of `count` identical workers (a Kubernetes Indexed Job, a Slurm job array) that
 /// share one workload: the worker takes the requests whose number `i` has `i % count == index`, so
@@ -11,7 +11,9 @@ public struct Shard: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public init(index: Int, count: Int) throws(ShardError) {
         guard count >= 1 else { throw ShardError(.invalidSpecification, "the number of shards must be at least 1, got \(count)") }
-        guard (0..<count).contains(index) else { throw ShardError(.invalidSpecification, "shard index \(index) is not in 0..<\(count) (indexes start at 0)") }
+        guard (0..<count).contains(index) else {
+            throw ShardError(.invalidSpecification, "shard index \(index) is not in 0..<\(count) (indexes start at 0)")
+        }
         self.index = index
         self.count = count
     }
@@ -33,7 +35,9 @@ public struct Shard: Sendable, Hashable, Codable, CustomStringConvertible {
             let countText = environment["LLM_CLIENT_SHARDS"]
         else { return nil }
         guard let index = Int(indexText), let count = Int(countText) else {
-            throw ShardError(.invalidSpecification, "JOB_COMPLETION_INDEX/SLURM_ARRAY_TASK_ID '\(indexText)' and LLM_CLIENT_SHARDS '\(countText)' must be whole numbers")
+            throw ShardError(
+                .invalidSpecification,
+                "JOB_COMPLETION_INDEX/SLURM_ARRAY_TASK_ID '\(indexText)' and LLM_CLIENT_SHARDS '\(countText)' must be whole numbers")
         }
         return try Shard(index: index, count: count)
     }
@@ -59,7 +63,8 @@ public struct Shard: Sendable, Hashable, Codable, CustomStringConvertible {
     public func check(concurrency: Int, option: String) throws(ShardError) {
         guard concurrency >= count else {
             throw ShardError(
-                .concurrencyTooLow, "\(option) \(concurrency) cannot be shared among \(count) workers (each sends at least one request at a time); give at least \(count)"
+                .concurrencyTooLow,
+                "\(option) \(concurrency) cannot be shared among \(count) workers (each sends at least one request at a time); give at least \(count)"
             )
         }
     }

@@ -133,7 +133,8 @@ import Testing
         #expect(merge.status == 0, "\(merge.stderr)")
         let document = try JSONDecoder().decode(RunDocument.self, from: Data(contentsOf: URL(fileURLWithPath: merged)))
         #expect(document.results.map(\.index) == Array(0..<10))
-        #expect(document.summary.successful == 10 && document.run.requestsPlanned == 10 && document.run.shard == nil, "\(document.summary.errorsByKind)")
+        #expect(
+            document.summary.successful == 10 && document.run.requestsPlanned == 10 && document.run.shard == nil, "\(document.summary.errorsByKind)")
         let workerLoads = try json[0...1].map {
             try JSONDecoder().decode(RunDocument.self, from: Data(contentsOf: URL(fileURLWithPath: $0))).summary.client
         }

@@ -65,7 +65,8 @@ func benchResult(success: Bool = true, latency: Double, ttft: Double?, itl: [Dou
 
         let info = RunInfo(
             baseURL: "http://127.0.0.1:8000/v1", api: "completions", model: "m", stream: true, temperature: nil, maxTokens: 16,
-            topP: nil, seed: nil, concurrency: 64, repeat: 1, promptFile: nil, promptCount: 1, startedAt: Timestamp(), finishedAt: nil, toolVersion: "0")
+            topP: nil, seed: nil, concurrency: 64, repeat: 1, promptFile: nil, promptCount: 1, startedAt: Timestamp(), finishedAt: nil,
+            toolVersion: "0")
         func document(_ loads: [ClientLoad]) -> BenchDocument {
             let metrics = BenchMetrics(start: .now, slo: nil)
             let levels = loads.enumerated().map { index, load in

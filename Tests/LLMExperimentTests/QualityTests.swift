@@ -8,7 +8,8 @@ import Testing
 @Suite struct QualityTests {
     private func result(_ index: Int, _ output: String, prompt: String = "p", setting: String? = nil, success: Bool = true) -> RequestResult {
         var result = RequestResult(
-            request: GenerationRequest(index: index, prompt: .text(prompt), setting: setting), model: "m", startedAt: Timestamp(parsing: "2026-11-25T10:00:00.000Z")!)
+            request: GenerationRequest(index: index, prompt: .text(prompt), setting: setting), model: "m",
+            startedAt: Timestamp(parsing: "2026-11-25T10:00:00.000Z")!)
         result.output = output
         result.success = success
         return result

@@ -97,7 +97,8 @@ import Testing
 
     static func result(index: Int, success: Bool) -> RequestResult {
         var result = RequestResult(
-            request: GenerationRequest(index: index, prompt: .text("질문 \(index)")), model: "m", startedAt: Timestamp(parsing: "2026-11-25T00:00:00.000Z")!)
+            request: GenerationRequest(index: index, prompt: .text("질문 \(index)")), model: "m",
+            startedAt: Timestamp(parsing: "2026-11-25T00:00:00.000Z")!)
         result.success = success
         result.output = success ? "답변" : ""
         if !success {

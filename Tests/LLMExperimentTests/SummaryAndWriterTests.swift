@@ -44,7 +44,8 @@ func makeResult(
     prompt: Int = 10, completion: Int = 3, output: String = "답변"
 ) -> RequestResult {
     var result = RequestResult(
-        request: GenerationRequest(index: index, prompt: .text("질문 \(index)")), model: "m", startedAt: Timestamp(parsing: "2026-11-25T00:00:00.000Z")!)
+        request: GenerationRequest(index: index, prompt: .text("질문 \(index)")), model: "m", startedAt: Timestamp(parsing: "2026-11-25T00:00:00.000Z")!
+    )
     result.success = success
     result.latencyS = latency
     result.ttftS = ttft

@@ -12,12 +12,14 @@ import Testing
         RunInfo(
             baseURL: baseURL, api: "chat", model: "SmolLM2-135M-Instruct", stream: true, temperature: 0.7, maxTokens: 64,
             topP: nil, seed: 7, concurrency: 3, repeat: 2, promptFile: promptFile, promptCount: 5,
-            startedAt: Timestamp(parsing: "2026-11-25T06:00:00.000Z")!, finishedAt: Timestamp(parsing: "2026-11-25T06:00:07.500Z")!, toolVersion: "0.6.0")
+            startedAt: Timestamp(parsing: "2026-11-25T06:00:00.000Z")!, finishedAt: Timestamp(parsing: "2026-11-25T06:00:07.500Z")!,
+            toolVersion: "0.6.0")
     }
 
     static func result(index: Int, success: Bool, latency: Double, ttft: Double?, kind: ErrorKind? = nil) -> RequestResult {
         var result = RequestResult(
-            request: GenerationRequest(index: index, prompt: .text("안녕 \(index)")), model: "m", startedAt: Timestamp(parsing: "2026-11-25T06:00:00.000Z")!)
+            request: GenerationRequest(index: index, prompt: .text("안녕 \(index)")), model: "m",
+            startedAt: Timestamp(parsing: "2026-11-25T06:00:00.000Z")!)
         result.success = success
         result.latencyS = latency
         result.ttftS = ttft
@@ -173,7 +175,7 @@ import Testing
         #expect(fromEnvironment.trackingURI == "http://mlflow.internal:5000")
         #expect(fromEnvironment.experimentName == "nightly")
         #expect(fromEnvironment.authorization == "Bearer tok")
-        #expect(fromEnvironment.connectTimeout == 5 && fromEnvironment.requestTimeout == 30)
+        #expect(fromEnvironment.connectTimeout == .seconds(5) && fromEnvironment.requestTimeout == .seconds(30))
         let fromFlags = try #require(
             try MLflowSettings.fromEnvironment(
                 trackingURI: "https://alice:s%40cret@mlflow.example/prefix", experimentName: "temps", runName: "t0.1",

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A program running beside a test (a server, or the command line under test), stopped when the
 /// test is done with it however the test ends, together with the processes it started (an

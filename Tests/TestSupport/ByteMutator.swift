@@ -1,4 +1,4 @@
-import LLMSupport
+public import LLMSupport
 
 /// Seeded mutation of valid inputs for fuzz tests: each case derives from a printed seed, so a
 /// failure can be replayed.

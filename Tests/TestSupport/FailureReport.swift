@@ -1,5 +1,5 @@
-import LLMClientKit
-import Synchronization
+public import LLMClientKit
+public import Synchronization
 
 /// What went wrong in a set of results, for the message of a count assertion: the failures by
 /// error kind, each with its first message ("2 × connection: connection reset by peer ...").

@@ -1,5 +1,5 @@
-import Foundation
-import Testing
+public import Foundation
+public import Testing
 
 /// A real program or server a test needs, which `scripts/test.sh` installs and starts.
 ///

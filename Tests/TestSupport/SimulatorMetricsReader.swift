@@ -1,5 +1,5 @@
-import LLMClientKit
-import LLMSimulator
+public import LLMClientKit
+public import LLMSimulator
 
 extension SimulatorServer.Endpoint {
     /// The sum of a Prometheus metric's samples (all label sets) on this simulator's `/metrics`,

@@ -1,5 +1,5 @@
-import Foundation
-import LLMSimulator
+public import Foundation
+public import LLMSimulator
 
 /// Where the test script (`scripts/test.sh`) runs the tests: whether real services are required
 /// (``RealService`` says which ones a test needs), the package and the built binary.
