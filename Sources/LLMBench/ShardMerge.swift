@@ -84,6 +84,7 @@ public enum ShardMerge {
             var run = run
             run.shard = nil
             run.startedAt = Timestamp(.distantPast)
+            run.repeat = nil  // bench files of earlier versions recorded 1
             run.finishedAt = nil
             run.requestsPlanned = nil
             run.interrupted = nil

@@ -70,7 +70,7 @@ public struct Workload: Sendable {
     public static func shareGPT(_ path: String, limit: Int? = nil) throws(PromptFileError) -> Workload {
         let data = try PromptFileError.contents(of: path)
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: data), let items = value.arrayValue else {
-            throw PromptFileError(.syntax, path: path, line: nil, message: "expected a JSON array of ShareGPT conversations")
+            throw PromptFileError(.invalidEntry, path: path, line: nil, message: "expected a JSON array of ShareGPT conversations")
         }
         var prompts: [PromptEntry] = []
         for (position, item) in items.enumerated() {

@@ -3,11 +3,12 @@ public import NIOCore
 
 extension HTTPClient {
     /// Sends `request`; when the connection turns out to be closed by the server before any
-    /// response arrived (a keep-alive connection the server was closing as it was reused, or
-    /// llama.cpp's HTTP thread pool turning a connection away), sends it again at once, up to three
-    /// attempts in all. This is part of reaching the server, not a retry of the request: the server
-    /// never saw it. Every client of an HTTP server here (the model server's, the tracking
-    /// server's) sends through this.
+    /// response arrived (almost always a keep-alive connection the server was closing as it was
+    /// reused, or llama.cpp's HTTP thread pool turning a connection away), sends it again at once,
+    /// up to three attempts in all. This is part of reaching the server, not a retry of the request
+    /// (which the retry policy counts): the server gave no answer. A request the server must not
+    /// act on twice (MLflow's creates) is sent with `execute` instead. Every client of an HTTP
+    /// server here (the model server's, the tracking server's) sends through this.
     public func executeResendingIfClosedUnanswered(_ request: HTTPClientRequest, deadline: NIODeadline) async throws -> HTTPClientResponse {
         var attempt = 1
         while true {

@@ -1,8 +1,8 @@
 public import Foundation
 
 /// The one JSON configuration of result files: pretty-printed documents and single-line JSONL
-/// records, both with sorted keys and unescaped slashes (Korean is written as it is), and the
-/// ISO 8601 timestamps the documents carry (`2026-01-01T12:00:00.123Z`, fractional seconds optional).
+/// records, both with sorted keys and unescaped slashes (Korean is written as it is). Timestamps
+/// are ``Timestamp``s, which write themselves in one form whatever the encoder.
 public enum ResultJSON {
     /// The encoder of whole documents (`--output x.json`, merged files, comparisons): pretty-printed.
     /// Non-finite numbers are written as `"inf"`, `"-inf"` and `"nan"`.

@@ -22,7 +22,7 @@ public struct RunInfo: Codable, Sendable, Hashable {
     public var `repeat`: Int?
     /// The prompt file, when the prompts came from one.
     public var promptFile: String?
-    /// Distinct prompts (requests are `promptCount * repeat`).
+    /// Distinct prompts (a run sends each `repeat` times; a benchmark cycles through them).
     public var promptCount: Int
     /// Wall-clock start of the run, ISO 8601.
     public var startedAt: Timestamp
@@ -32,7 +32,7 @@ public struct RunInfo: Codable, Sendable, Hashable {
     public var toolVersion: String
     /// Retries allowed per request (nil: not recorded).
     public var maxRetries: Int?
-    /// Requests the run meant to send (`promptCount * repeat`); fewer were sent when interrupted.
+    /// Requests the run meant to send; fewer were sent when interrupted.
     public var requestsPlanned: Int?
     /// True when Ctrl-C or SIGTERM stopped the run before it had sent everything.
     public var interrupted: Bool?

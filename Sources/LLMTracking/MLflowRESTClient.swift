@@ -102,7 +102,13 @@ struct MLflowRESTClient: Sendable {
         let status: Int
         let bytes: ByteBuffer
         do {
-            let response = try await http.executeResendingIfClosedUnanswered(request, deadline: .now() + TimeAmount(settings.requestTimeout))
+            let deadline = NIODeadline.now() + TimeAmount(settings.requestTimeout)
+            // A call whose connection closed before its answer is sent again, except a create:
+            // the server may have made the run or experiment before the connection closed.
+            let response =
+                url.hasSuffix("/create")
+                ? try await http.execute(request, deadline: deadline)
+                : try await http.executeResendingIfClosedUnanswered(request, deadline: deadline)
             status = Int(response.status.code)
             bytes = try await response.body.collect(upTo: 64 << 20)
         } catch {
