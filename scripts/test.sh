@@ -33,7 +33,7 @@ if [ $# -gt 0 ]; then
     exec swift test --skip-build "$@"
 fi
 # Three groups run after the main pass, each with the machine to itself:
-# - the timing suites: timeouts, stalls, TLS and connection errors against in-process simulators,
+# - the timing suites, one test at a time: timeouts, stalls, TLS and connection errors against in-process simulators,
 #   which must answer within the clients' limits. Among 300 other tests in one process the
 #   simulators' tasks and event loops were seconds late (measured: 18 s on the cooperative pool,
 #   7 s on an event loop), and the clients gave up first.
@@ -46,8 +46,8 @@ vllm_suites='VLLMServerTests|VLLMCommandTests'
 status=0
 log "running swift test (all but the groups below)"
 swift test --skip-build --skip "$timing_suites|$load_test|$vllm_suites" || status=$?
-log "running the timing suites alone"
-swift test --skip-build --filter "$timing_suites" || status=$?
+log "running the timing suites alone, one test at a time"
+swift test --skip-build --no-parallel --filter "$timing_suites" || status=$?
 log "running the 24,000-request memory test alone"
 swift test --skip-build --filter "$load_test" || status=$?
 log "running the vLLM suites alone"
