@@ -39,9 +39,14 @@ extension LLMClient {
         case .tls:
             let reason = tlsReason(String(describing: error))
             let hint =
-                reason.contains("WRONG_VERSION_NUMBER") || reason.contains("HTTP_REQUEST")
-                ? "the server does not speak TLS: use http:// for a plain server"
-                : "an untrusted or self-signed certificate? see --ca-cert and --insecure"
+                if reason.contains("WRONG_VERSION_NUMBER") || reason.contains("HTTP_REQUEST") {
+                    "the server does not speak TLS: use http:// for a plain server"
+                } else if reason.contains("EOF during handshake") {
+                    // A plain HTTP server that closes on the ClientHello before (or without) its 400.
+                    "the server closed the connection during the handshake: use http:// for a plain server"
+                } else {
+                    "an untrusted or self-signed certificate? see --ca-cert and --insecure"
+                }
             return (.tls, "TLS error talking to \(url): \(reason) (\(hint))")
         case .dns: return (.dns, "cannot resolve the host name of \(url) (DNS): check --base-url")
         case .connectionRefused: return (.connectionRefused, "connection refused: nothing is listening at \(url) (is the server running?)")

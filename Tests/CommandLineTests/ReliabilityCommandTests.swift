@@ -277,11 +277,7 @@ import Testing
             let https = endpoint.baseURL.replacingOccurrences(of: "http://", with: "https://")
             let tls = try await runProcess(TestEnvironment.cliBinary, ["--base-url", https, "--prompt", "x", "--model", "m", "--retries", "0"])
             #expect(tls.status == 1)
-            // Known issue (see ReliabilityTests.connectionFailuresAreClassified): when the plain server
-            // closes before its 400 reaches the handshake, the client sees a connect timeout instead.
-            withKnownIssue("TLS to a plain server is sometimes a connect timeout", isIntermittent: true) {
-                #expect(tls.stderr.contains("TLS error"), "\(tls.stderr)")
-            }
+            #expect(tls.stderr.contains("TLS error") && tls.stderr.contains("use http://"), "\(tls.stderr)")
         }
     }
 

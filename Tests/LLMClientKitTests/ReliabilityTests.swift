@@ -219,15 +219,10 @@ import Testing
             let result = try await LLMClient.withClient(ClientConfiguration(baseURL: url)) { client in
                 await client.generate(GenerationRequest(prompt: .text("x"), parameters: .init(model: "m")))
             }
-            // Known issue, seen in 4 of 6 loaded runs and once alone: the simulator answers the
-            // ClientHello with a 400 and closes; when the close reaches the handshake before the 400,
-            // AsyncHTTPClient takes it for a failed connection, tries again until the connect timeout,
-            // and the request ends as connect_timeout. To fix in the client (#16's transport work):
-            // no retried connection establishment for a handshake the server ended.
-            withKnownIssue("TLS to a plain server is sometimes a connect timeout", isIntermittent: true) {
-                #expect(result.errorKind == .tls, "\(result.error ?? "")")
-                #expect(result.error?.contains("use http:// for a plain server") == true, "\(result.error ?? "")")
-            }
+            // The simulator answers the ClientHello with a 400 and closes; either the 400 or the close
+            // can reach the handshake first, and both are a TLS error that says to use http://.
+            #expect(result.errorKind == .tls, "\(result.error ?? "")")
+            #expect(result.error?.contains("use http:// for a plain server") == true, "\(result.error ?? "")")
         }
     }
 
