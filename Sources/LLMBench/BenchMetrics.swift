@@ -59,6 +59,8 @@ public final class BenchMetrics: Sendable {
         var errorsByKind: [String: Int] = [:]
         var inputTokens = 0
         var outputTokens = 0
+        var inputLengths = LengthTally()
+        var outputLengths = LengthTally()
         var inFlight = 0
         var maxInFlight = 0
         var series: [TimeSeriesPoint] = []
@@ -107,6 +109,10 @@ public final class BenchMetrics: Sendable {
                 if let ttft = result.ttftS { state.ttft.record(seconds: ttft) }
                 for gap in result.itlS { state.itl.record(seconds: gap) }
                 if let tpot = result.tpotS { state.tpot.record(seconds: tpot) }
+                if !result.tokensEstimated {
+                    state.inputLengths.add(result.promptTokens)
+                    state.outputLengths.add(result.completionTokens)
+                }
                 state.inputTokens += result.promptTokens ?? 0
                 state.outputTokens += result.completionTokens ?? 0
                 state.series[second].outputTokens += result.completionTokens ?? 0
@@ -125,7 +131,7 @@ public final class BenchMetrics: Sendable {
         state.withLock { state in
             let duration = max(durationSeconds, 1e-9)
             let total = state.successful + state.failed
-            return ResultSummary(
+            var summary = ResultSummary(
                 keys: .bench, totalRequests: total, successful: state.successful, failed: state.failed,
                 errorsByKind: state.errorsByKind, durationS: durationSeconds, latencyS: state.e2e.summary, ttftS: state.ttft.summary,
                 itlS: state.itl.summary, tpotS: state.tpot.summary, schedulingLagS: state.schedulingLag.summary,
@@ -135,6 +141,9 @@ public final class BenchMetrics: Sendable {
                 goodput: slo == nil ? nil : Double(state.good) / duration,
                 sloAttainmentPercent: slo == nil || total == 0 ? nil : 100 * Double(state.good) / Double(total),
                 maxInFlight: state.maxInFlight, client: client)
+            summary.inputTokensPerRequest = state.inputLengths.lengths
+            summary.outputTokensPerRequest = state.outputLengths.lengths
+            return summary
         }
     }
 
@@ -154,5 +163,25 @@ public final class BenchMetrics: Sendable {
             ]
             return Dictionary(uniqueKeysWithValues: histograms.map { ($0.key.rawValue, $0.value.sparseCounts) })
         }
+    }
+}
+
+/// Count, sum, shortest and longest of token counts, kept as requests finish.
+struct LengthTally {
+    private var count = 0
+    private var total = 0
+    private var shortest = Int.max
+    private var longest = 0
+
+    mutating func add(_ tokens: Int?) {
+        guard let tokens else { return }
+        count += 1
+        total += tokens
+        shortest = min(shortest, tokens)
+        longest = max(longest, tokens)
+    }
+
+    var lengths: TokenLengths? {
+        count == 0 ? nil : TokenLengths(count: count, mean: Double(total) / Double(count), min: shortest, max: longest)
     }
 }

@@ -8,9 +8,12 @@ extension BenchDocument {
         self.init(
             run: run, bench: bench,
             levels: levels.map {
-                Level(
+                var level = Level(
                     label: $0.label, temperature: $0.temperature, summary: $0.summary, timeSeries: $0.timeSeries, histograms: $0.histograms,
                     startedAt: $0.startedAt)
+                level.requestedInputTokens = $0.requestedInputTokens
+                level.requestedOutputTokens = $0.requestedOutputTokens
+                return level
             },
             serverMetricChanges: serverMetricChanges)
     }
@@ -43,6 +46,15 @@ public func formatBenchReport(_ document: BenchDocument, style: TerminalStyle = 
             lines.append(String(format: "Goodput:             %.2f req/s (%.1f %% met the SLO)", goodput, attainment))
         }
         lines.append("Max in flight:       \(s.maxInFlight ?? 0)")
+        for (name, lengths, requested) in [
+            ("Input", s.inputTokensPerRequest, level.requestedInputTokens), ("Output", s.outputTokensPerRequest, level.requestedOutputTokens),
+        ] {
+            guard let lengths else { continue }
+            let asked = requested.map { "\($0) asked, " } ?? ""
+            lines.append(
+                "\(name) tokens/req:".fitted(toWidth: 21)
+                    + String(format: "%@%.1f mean (%d to %d), by the server's usage", asked, lengths.mean, lengths.min, lengths.max))
+        }
         if let client = s.client {
             lines.append(
                 String(
@@ -80,9 +92,19 @@ public func formatBenchReport(_ document: BenchDocument, style: TerminalStyle = 
             lines.append(row)
         }
         lines.append("(latencies in ms)")
+        let lengths = document.levels.compactMap { level -> String? in
+            let s = level.summary
+            guard let input = s.inputTokensPerRequest, let output = s.outputTokensPerRequest else { return nil }
+            return
+                "\(level.label) in \(String(format: "%.1f", input.mean)) (\(input.min)-\(input.max)), out \(String(format: "%.1f", output.mean)) (\(output.min)-\(output.max))"
+        }
+        if !lengths.isEmpty { lines.append("Tokens per request (server's usage): " + lengths.joined(separator: "; ")) }
         if let saturation = document.saturationLevel {
             lines.append("Saturation at \(saturation): beyond it throughput grows by less than 10 % while median latency rises by more than 25 %.")
         }
+    }
+    for level in document.levels {
+        for mismatch in level.lengthMismatches { lines.append(style.yellow("⚠ \(level.label): \(mismatch).")) }
     }
     let busy = document.levels.filter { $0.summary.client?.isBusy(overSeconds: $0.summary.durationS) == true }.map(\.label)
     if !busy.isEmpty {

@@ -63,6 +63,10 @@ public struct BenchLevelResult: Sendable {
     /// Wall-clock start of the measured load (ISO 8601), the time series' second 0: shards of one
     /// run are put on a common clock by it.
     public var startedAt: Timestamp?
+    /// The prompt and answer lengths each request asked for (synthetic workloads), to compare with
+    /// what the server counted.
+    public var requestedInputTokens: Int?
+    public var requestedOutputTokens: Int?
 }
 
 /// Sends a workload at one load level and measures it.
@@ -109,7 +113,8 @@ public enum BenchRunner {
         return BenchLevelResult(
             label: configuration.mode.label, mode: configuration.mode, temperature: configuration.parameters.temperature,
             summary: metrics.summary(durationSeconds: duration, client: client), timeSeries: metrics.timeSeries, histograms: metrics.histograms,
-            startedAt: startedAt)
+            startedAt: startedAt, requestedInputTokens: workload.synthetic?.inputTokens,
+            requestedOutputTokens: workload.synthetic?.outputTokens)
     }
 
     private static func request(_ index: Int, stream: Int, _ configuration: BenchConfiguration, _ workload: Workload) -> GenerationRequest {

@@ -56,6 +56,9 @@ public struct BenchPlan: Sendable {
     public var recordedConcurrency: Int
     /// The version of the tool, for the run's record.
     public var toolVersion: String
+    /// Ask synthetic answers for their exact length (`ignore_eos`, `min_tokens`) where the server
+    /// has a tokenize endpoint (vLLM, SGLang, llama.cpp, the simulator), which accept them.
+    public var exactOutput = true
 
     public init(
         workload: Workload, levels: [Level], numRequests: Int?, duration: Double?, warmupRequests: Int, warmupSeconds: Double,
@@ -168,6 +171,8 @@ public final class BenchSession: Sendable {
         var levels: [BenchLevelResult]
         var serverMetricChanges: [String: Double]?
         var startedAt: Timestamp
+        /// How the synthetic prompts were sized (tokenizer, overhead), for the document's settings.
+        var workloadSettings: [String: String]
         var unreachable: Int?
         var writeError: String?
         var examples: [String]
@@ -180,13 +185,16 @@ public final class BenchSession: Sendable {
     ///   - onLevel: called as each level starts.
     ///   - onProgress: sees the level's measured results so far, after each one.
     ///   - onLevelEnd: called as each level ends.
+    ///   - onNote: told, before the first level, how synthetic prompt lengths were made (exact from
+    ///     the server's tokenizer, or estimated, with a warning).
     /// - Returns: the measurement; nil when `stop` came before the start time (nothing was sent).
     /// - Throws: ``BenchError`` with code `.server` when the model cannot be resolved.
     public func measure(
         configuration: ClientConfiguration, stop: StopSignal,
         onLevel: @escaping @Sendable (LevelStart) -> Void = { _ in },
         onProgress: @escaping @Sendable (BenchMetrics) -> Void = { _ in },
-        onLevelEnd: @escaping @Sendable () -> Void = {}
+        onLevelEnd: @escaping @Sendable () -> Void = {},
+        onNote: @escaping @Sendable (String) -> Void = { _ in }
     ) async throws(BenchError) -> Measurement? {
         let plan = plan
         let writers = streamWriters
@@ -200,6 +208,8 @@ public final class BenchSession: Sendable {
                 } catch {
                     throw BenchError(code: .server, message: "\(error)")
                 }
+                let (workload, workloadSettings, notes) = await Self.sized(plan.workload, plan: plan, client: client, model: model)
+                notes.forEach(onNote)
                 if let startAt = plan.startAt, startAt.timeIntervalSinceNow > 0,
                     !(await stop.sleep(until: .now + .seconds(startAt.timeIntervalSinceNow)))
                 {
@@ -224,7 +234,7 @@ public final class BenchSession: Sendable {
                     onLevel(LevelStart(label: label, expectedRequests: expected))
                     let runLevel = {
                         await BenchRunner.run(
-                            configuration, workload: plan.workload, client: client, stop: stop,
+                            configuration, workload: workload, client: client, stop: stop,
                             onResult: { result in
                                 // Each level numbers its requests from 0: the level tells a sweep's rows apart.
                                 var row = result
@@ -261,7 +271,8 @@ public final class BenchSession: Sendable {
                 }
                 return Measurement(
                     model: model, levels: results, serverMetricChanges: plan.scrapeMetrics ? changes : nil, startedAt: startedAt,
-                    unreachable: failures.unreachable, writeError: writeError.withLock { $0 }, examples: failures.examples)
+                    workloadSettings: workloadSettings, unreachable: failures.unreachable, writeError: writeError.withLock { $0 },
+                    examples: failures.examples)
             }
         } catch let error as BenchError {
             throw error
@@ -285,7 +296,8 @@ public final class BenchSession: Sendable {
         if interrupted || measurement.unreachable != nil { run.interrupted = true }
         run.promptsFingerprint = plan.workload.fingerprint
         let document = BenchDocument(
-            run: run, bench: plan.settings, levels: measurement.levels, serverMetricChanges: measurement.serverMetricChanges)
+            run: run, bench: plan.settings.merging(measurement.workloadSettings) { _, measured in measured }, levels: measurement.levels,
+            serverMetricChanges: measurement.serverMetricChanges)
         do {
             for writer in streamWriters { try writer.finish(run: run, summary: ResultSummary(results: [], durationSeconds: 0)) }
         } catch {
@@ -321,6 +333,52 @@ public final class BenchSession: Sendable {
         }
         if measurement.levels.allSatisfy({ $0.summary.successful == 0 }) { return .allFailed }
         return .completed
+    }
+
+    /// The plan's workload with synthetic lengths made exact by the server's tokenizer when it has
+    /// one; the settings that record how, and what to tell the user.
+    private static func sized(
+        _ workload: Workload, plan: BenchPlan, client: LLMClient, model: String
+    ) async -> (Workload, settings: [String: String], notes: [String]) {
+        guard let spec = workload.synthetic else { return (workload, [:], []) }
+        guard let tokenizer = await client.findTokenizer(model: model) else {
+            return (
+                workload, ["prompt_lengths": "estimated", "output_lengths": "up to max_tokens"],
+                [
+                    "warning: the server has no tokenize endpoint: synthetic prompt lengths are estimates (a word or a Hangul syllable a token), and answers may end before --synthetic-output-tokens; the report shows the lengths the server counted"
+                ]
+            )
+        }
+        let vocabulary: PromptVocabulary
+        do {
+            vocabulary = try await PromptVocabulary.calibrated(
+                with: tokenizer, korean: spec.korean, api: plan.api, checkLengths: spec.inputLengths)
+        } catch {
+            return (
+                workload, ["prompt_lengths": "estimated", "output_lengths": "up to max_tokens"],
+                ["warning: the server's tokenizer could not be used (\(error)): synthetic prompt lengths are estimates"]
+            )
+        }
+        let sized = workload.calibrated(vocabulary, exactOutput: plan.exactOutput)
+        var settings = [
+            "prompt_lengths": vocabulary.exact ? "exact (\(vocabulary.source) tokenizer)" : "approximate (\(vocabulary.source) tokenizer)",
+            "prompt_overhead_tokens": String(vocabulary.overhead),
+        ]
+        settings["output_lengths"] = plan.exactOutput ? "exact (ignore_eos, min_tokens)" : "up to max_tokens"
+        var notes: [String] = []
+        if let mismatch = vocabulary.mismatch {
+            notes.append("warning: synthetic prompt lengths are approximate: \(mismatch)")
+        }
+        if vocabulary.overhead > 0 {
+            let what = plan.api == .chat ? "the chat template and special tokens" : "special tokens"
+            notes.append(
+                "note: \(what) add \(vocabulary.overhead) tokens to every prompt; they are counted in its \(spec.inputTokens) tokens")
+        }
+        if spec.inputLengths[0] <= vocabulary.overhead {
+            notes.append(
+                "warning: prompts of \(spec.inputLengths[0]) tokens cannot be made: the server adds \(vocabulary.overhead) to every prompt by itself")
+        }
+        return (sized, settings, notes)
     }
 
     private static func scrape(_ client: LLMClient) async -> [String: Double] {

@@ -141,7 +141,7 @@ public enum ShardMerge {
         }
         let hasSLO = good.allSatisfy { $0 != nil }
         let goodCount = good.compactMap { $0 }.reduce(0, +)
-        let summary = ResultSummary(
+        var summary = ResultSummary(
             keys: .bench, totalRequests: total, successful: summaries.map(\.successful).reduce(0, +),
             failed: summaries.map(\.failed).reduce(0, +), errorsByKind: errors, durationS: end.timeIntervalSince(firstStart),
             latencyS: histograms[.e2e]?.summary, ttftS: histograms[.ttft]?.summary, itlS: histograms[.itl]?.summary,
@@ -155,10 +155,15 @@ public enum ShardMerge {
             sloAttainmentPercent: hasSLO && total > 0 ? 100 * Double(goodCount) / Double(total) : nil,
             maxInFlight: series.map(\.maxInFlight).max() ?? summaries.compactMap(\.maxInFlight).reduce(0, +),
             client: ClientLoad.merged(summaries.map(\.client), durationS: end.timeIntervalSince(firstStart)))
-        return BenchDocument.Level(
+        summary.inputTokensPerRequest = TokenLengths.merged(summaries.map(\.inputTokensPerRequest))
+        summary.outputTokensPerRequest = TokenLengths.merged(summaries.map(\.outputTokensPerRequest))
+        var merged = BenchDocument.Level(
             label: levels[0].label, temperature: levels[0].temperature, summary: summary, timeSeries: series,
             histograms: Dictionary(uniqueKeysWithValues: histograms.map { ($0.key.rawValue, $0.value.sparseCounts) }),
             startedAt: levels.compactMap(\.startedAt).min())
+        merged.requestedInputTokens = levels[0].requestedInputTokens
+        merged.requestedOutputTokens = levels[0].requestedOutputTokens
+        return merged
     }
 
     /// The first keys whose values differ, for a message.

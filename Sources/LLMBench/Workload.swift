@@ -90,41 +90,86 @@ public struct Workload: Sendable {
         return Workload(name: "sharegpt:" + (path as NSString).lastPathComponent, prompts: prompts)
     }
 
-    /// Generated prompts of about `inputTokens` tokens (± `inputSpread`, uniform) asking for
+    /// What makes a synthetic workload's prompts: lengths in tokens, language and seed.
+    public struct SyntheticSpec: Sendable, Hashable {
+        public var inputTokens: Int
+        /// Spread (±, uniform) of the prompt length.
+        public var inputSpread: Int
+        public var outputTokens: Int
+        /// Spread (±, uniform) of the answer length.
+        public var outputSpread: Int
+        public var korean: Bool
+        public var seed: UInt64
+
+        public init(inputTokens: Int, inputSpread: Int = 0, outputTokens: Int, outputSpread: Int = 0, korean: Bool, seed: UInt64) {
+            self.inputTokens = inputTokens
+            self.inputSpread = inputSpread
+            self.outputTokens = outputTokens
+            self.outputSpread = outputSpread
+            self.korean = korean
+            self.seed = seed
+        }
+
+        /// The shortest, the mean and the longest prompt length asked for.
+        public var inputLengths: [Int] {
+            [max(1, inputTokens - inputSpread), inputTokens, inputTokens + inputSpread]
+        }
+    }
+
+    /// How a synthetic workload was made, or nil for prompts from a file.
+    public private(set) var synthetic: SyntheticSpec?
+    /// Whether the synthetic answers are asked for at their exact length (`ignore_eos` and
+    /// `min_tokens` besides `max_tokens`).
+    public private(set) var exactOutput = false
+    /// Where the prompt lengths come from: the server's tokenizer (exact) or an estimate.
+    public private(set) var vocabulary: PromptVocabulary?
+
+    /// Generated prompts of `inputTokens` tokens (± `inputSpread`, uniform) asking for
     /// `outputTokens` (± `outputSpread`) tokens, in Korean or English, reproducible from `seed`.
-    /// Each Korean syllable and each English word counts as about one token.
+    /// Lengths are estimates (a word or a Hangul syllable a token) until ``calibrated(_:exactOutput:)``
+    /// gives the server's own counts.
     public static func synthetic(
         count: Int, inputTokens: Int, inputSpread: Int = 0, outputTokens: Int, outputSpread: Int = 0,
         korean: Bool, seed: UInt64
     ) -> Workload {
-        let english = "the model answers questions about science history art music sport travel food health energy climate space"
-            .split(separator: " ").map(String.init)
-        let hangul = Array("가나다라마바사아자차카타파하인공지능모델데이터학습에너지우주기후양자윤리신경망광합성")
-        let language = korean ? "ko" : "en"
-        let name = "synthetic:\(language),in=\(inputTokens)±\(inputSpread),out=\(outputTokens)±\(outputSpread),seed=\(seed)"
-        return Workload(name: name, count: count) { index, stream in
+        let spec = SyntheticSpec(
+            inputTokens: inputTokens, inputSpread: inputSpread, outputTokens: outputTokens, outputSpread: outputSpread, korean: korean,
+            seed: seed)
+        return synthetic(count: count, spec: spec, vocabulary: .estimated(korean: korean), exactOutput: false)
+    }
+
+    /// This synthetic workload with prompts built from `vocabulary` (measured with the server's
+    /// tokenizer) and, with `exactOutput`, answers of exactly the asked length. A workload from a
+    /// file is returned as it is: its texts are kept, and `usage` tells their lengths.
+    public func calibrated(_ vocabulary: PromptVocabulary, exactOutput: Bool) -> Workload {
+        guard let synthetic else { return self }
+        return Self.synthetic(count: count, spec: synthetic, vocabulary: vocabulary, exactOutput: exactOutput)
+    }
+
+    private static func synthetic(count: Int, spec: SyntheticSpec, vocabulary: PromptVocabulary, exactOutput: Bool) -> Workload {
+        let language = spec.korean ? "ko" : "en"
+        let name =
+            "synthetic:\(language),in=\(spec.inputTokens)±\(spec.inputSpread),out=\(spec.outputTokens)±\(spec.outputSpread),seed=\(spec.seed)"
+        var workload = Workload(name: name, count: count) { index, stream in
             // Each request's own random numbers, whatever order the requests are sent in (shards),
             // from the seed, the stream and the number all mixed, so that no two overlap.
-            var mixer = SeededRandom(seed: seed ^ (UInt64(bitPattern: Int64(stream)) &* 0xD1B5_4A32_D192_ED03))
+            var mixer = SeededRandom(seed: spec.seed ^ (UInt64(bitPattern: Int64(stream)) &* 0xD1B5_4A32_D192_ED03))
             var request = SeededRandom(seed: mixer.next() &+ UInt64(index) &* 0xD1B5_4A32_D192_ED03)
             var random = SeededRandom(seed: request.next())
             func around(_ mean: Int, _ spread: Int) -> Int {
                 guard spread > 0 else { return max(1, mean) }
                 return max(1, mean - spread + Int(random.next() % UInt64(2 * spread + 1)))
             }
-            let length = around(inputTokens, inputSpread)
-            var text = ""
-            for position in 0..<length {
-                if korean {
-                    if position > 0, position % 4 == 0 { text += " " }
-                    text.append(hangul[Int(random.next() % UInt64(hangul.count))])
-                } else {
-                    if position > 0 { text += " " }
-                    text += english[Int(random.next() % UInt64(english.count))]
-                }
-            }
-            let parameters = GenerationParameters(maxTokens: around(outputTokens, outputSpread))
+            let length = around(spec.inputTokens, spec.inputSpread)
+            let text = vocabulary.text(tokens: length, using: &random)
+            let output = around(spec.outputTokens, spec.outputSpread)
+            var parameters = GenerationParameters(maxTokens: output)
+            if exactOutput { parameters.extraBody = ["ignore_eos": true, "min_tokens": .number(Double(output))] }
             return PromptEntry(id: "synthetic-\(index)", prompt: .text(text), parameters: parameters, line: index + 1)
         }
+        workload.synthetic = spec
+        workload.exactOutput = exactOutput
+        workload.vocabulary = vocabulary
+        return workload
     }
 }

@@ -116,7 +116,27 @@ public final class LLMClient: Sendable {
     }
 
     private func get(_ url: String) async throws(LLMClientError) -> (status: Int, body: [UInt8]) {
+        try await send(HTTPClientRequest(url: url))
+    }
+
+    /// POSTs a small JSON body (tokenize calls, not generation: those go through ``generate(_:stop:onText:)``).
+    func postJSON(_ url: String, _ body: [String: JSONValue]) async throws(LLMClientError) -> (status: Int, body: [UInt8]) {
         var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        let encoded: Data
+        do {
+            encoded = try JSONEncoder().encode(JSONValue.object(body))
+        } catch {
+            throw LLMClientError(code: .invalidResponse, message: "cannot encode a request to \(url): \(error)")
+        }
+        request.body = .bytes(ByteBuffer(bytes: encoded))
+        return try await send(request)
+    }
+
+    private func send(_ request: HTTPClientRequest) async throws(LLMClientError) -> (status: Int, body: [UInt8]) {
+        var request = request
+        let url = request.url
         addAuthorization(to: &request)
         do {
             // Model lists, health and metrics are small: a server that sits on them is not healthy.

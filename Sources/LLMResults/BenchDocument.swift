@@ -12,6 +12,10 @@ public struct BenchDocument: Codable, Sendable {
         public var histograms: [String: [[UInt64]]]
         /// Wall-clock start of the measured load (ISO 8601), the time series' second 0.
         public var startedAt: Timestamp?
+        /// The prompt length each request asked for, in tokens (synthetic workloads).
+        public var requestedInputTokens: Int?
+        /// The answer length each request asked for, in tokens (synthetic workloads).
+        public var requestedOutputTokens: Int?
 
         public init(
             label: String, temperature: Double?, summary: ResultSummary, timeSeries: [TimeSeriesPoint],
@@ -29,6 +33,16 @@ public struct BenchDocument: Codable, Sendable {
             case label, temperature, summary, histograms
             case timeSeries = "time_series"
             case startedAt = "started_at"
+            case requestedInputTokens = "requested_input_tokens"
+            case requestedOutputTokens = "requested_output_tokens"
+        }
+
+        /// Where the lengths the server counted differ from those asked for by more than 2 %.
+        public var lengthMismatches: [String] {
+            [
+                requestedInputTokens.flatMap { summary.inputTokensPerRequest?.mismatch(requested: $0, what: "input") },
+                requestedOutputTokens.flatMap { summary.outputTokensPerRequest?.mismatch(requested: $0, what: "output") },
+            ].compactMap { $0 }
         }
 
         /// The histogram of `metric` (`[microseconds, count]` pairs); empty when the level has none.

@@ -61,6 +61,10 @@ public struct ResultSummary: Sendable, Hashable {
     /// What the client process itself used while it sent these requests; nil when not measured
     /// (summaries of parts of a run, files of older versions).
     public var client: ClientLoad?
+    /// Prompt tokens per successful request, from the server's `usage` (benchmark levels).
+    public var inputTokensPerRequest: TokenLengths?
+    /// Completion tokens per successful request, from the server's `usage` (benchmark levels).
+    public var outputTokensPerRequest: TokenLengths?
 
     /// Summarises `results` of a run that took `durationSeconds`. Latencies, token totals and rates
     /// are over successful requests (ITL pools the gaps of all of them); rates are 0 for a zero
@@ -148,6 +152,8 @@ extension ResultSummary: Codable {
         case tokensEstimated = "tokens_estimated"
         case sloAttainmentPercent = "slo_attainment_percent"
         case maxInFlight = "max_in_flight"
+        case inputTokensPerRequest = "input_tokens_per_request"
+        case outputTokensPerRequest = "output_tokens_per_request"
     }
 
     /// The keys of a run's or a benchmark level's summary, told apart by `request_throughput`.
@@ -178,6 +184,10 @@ extension ResultSummary: Codable {
             maxInFlight: bench ? try container.decode(Int.self, forKey: .maxInFlight) : nil,
             quality: bench ? nil : try container.decodeIfPresent(QualitySummary.self, forKey: .quality),
             client: try container.decodeIfPresent(ClientLoad.self, forKey: .client))
+        if bench {
+            inputTokensPerRequest = try container.decodeIfPresent(TokenLengths.self, forKey: .inputTokensPerRequest)
+            outputTokensPerRequest = try container.decodeIfPresent(TokenLengths.self, forKey: .outputTokensPerRequest)
+        }
     }
 
     /// The figures under the keys of ``keys``' document; what the other kind alone has is left out.
@@ -204,6 +214,8 @@ extension ResultSummary: Codable {
             try container.encodeIfPresent(goodput, forKey: .goodput)
             try container.encodeIfPresent(sloAttainmentPercent, forKey: .sloAttainmentPercent)
             try container.encode(maxInFlight ?? 0, forKey: .maxInFlight)
+            try container.encodeIfPresent(inputTokensPerRequest, forKey: .inputTokensPerRequest)
+            try container.encodeIfPresent(outputTokensPerRequest, forKey: .outputTokensPerRequest)
         } else {
             try container.encode(tokensEstimated, forKey: .tokensEstimated)
             try container.encodeIfPresent(quality, forKey: .quality)

@@ -49,6 +49,10 @@ struct SimulatedRequest: Sendable {
     var temperature: Double
     var seed: Int?
     var stop: [String]
+    /// vLLM's and llama.cpp's `ignore_eos`: generate until `max_tokens`.
+    var ignoreEOS: Bool
+    /// vLLM's `min_tokens`: no end of text before this many tokens.
+    var minTokens: Int?
     var faultTrigger: Fault?
 }
 
@@ -105,6 +109,11 @@ enum RequestValidator {
         }
         let seed = try integer(object["seed"], name: "seed")
         let stop = try stopSequences(object["stop"])
+        let ignoreEOS = try boolean(object["ignore_eos"], name: "ignore_eos") ?? false
+        let minTokens = try integer(object["min_tokens"], name: "min_tokens")
+        if let minTokens, minTokens < 0 || minTokens > (maxTokens ?? .max) {
+            throw .badRequest("'min_tokens' must be at least 0 and at most max_tokens, got \(minTokens).")
+        }
 
         var trigger: Fault?
         if let name = faultHeader ?? object["sim_fault"]?.stringValue {
@@ -116,7 +125,21 @@ enum RequestValidator {
 
         return SimulatedRequest(
             api: api, model: model, promptText: promptText, stream: stream, includeUsage: includeUsage,
-            maxTokens: maxTokens, temperature: temperature, seed: seed, stop: stop, faultTrigger: trigger)
+            maxTokens: maxTokens, temperature: temperature, seed: seed, stop: stop, ignoreEOS: ignoreEOS, minTokens: minTokens,
+            faultTrigger: trigger)
+    }
+
+    /// The prompt of a `/tokenize` body in vLLM's form (`prompt`, or `messages` flattened as a
+    /// chat request's are), counted as a generation request's `usage` counts it.
+    static func tokenizePrompt(body: [UInt8], models: [String]) throws(SimulatorError) -> String {
+        guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body)), let object = json.objectValue else {
+            throw .badRequest("The request body must be a JSON object.")
+        }
+        if let name = object["model"]?.stringValue, !models.contains(name) {
+            throw SimulatorError(status: 404, message: "The model `\(name)` does not exist. Available: \(models.joined(separator: ", ")).")
+        }
+        if let messages = object["messages"] { return try chatPrompt(messages) }
+        return try completionPrompt(object["prompt"])
     }
 
     private static func completionPrompt(_ value: JSONValue?) throws(SimulatorError) -> String {

@@ -18,6 +18,9 @@ public struct SimulatorConfiguration: Sendable {
     /// text (e.g. a judge's JSON verdict), split into tokenizer-like tokens. The latency model still
     /// times it, token by token; `max_tokens` and `stop` still cut it, and usage counts its tokens.
     public var reply: String?
+    /// Serve vLLM's `POST /tokenize` (on by default); off, the simulator looks like a server
+    /// without one (OpenAI, Ollama, TGI), whose prompt lengths a benchmark can only estimate.
+    public var tokenizeEndpoint = true
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, models: [String] = ["llm-sim"], seed: UInt64 = 0,

@@ -120,6 +120,21 @@ public final class SimulatorServer: Sendable {
                 })
             return Self.jsonResponse(status: .ok, bytes: Array(try JSONEncoder().encode(list)))
         }
+        // vLLM's tokenize endpoint, counting as `usage` does: benchmarks build exact prompts with it.
+        router.post("tokenize") { request, _ in
+            guard self.configuration.tokenizeEndpoint else { throw HTTPError(.notFound) }
+            if let denied = self.checkAuthorization(request) { return denied }
+            var request = request
+            let body = try await request.collectBody(upTo: 32 * 1024 * 1024)
+            do {
+                let prompt = try RequestValidator.tokenizePrompt(body: Array(buffer: body), models: self.configuration.models)
+                let count = TextGenerator.estimateTokens(prompt)
+                let answer = #"{"count":\#(count),"tokens":[\#((0..<count).map(String.init).joined(separator: ","))],"token_strs":null}"#
+                return Self.jsonResponse(status: .ok, bytes: Array(answer.utf8))
+            } catch let error as SimulatorError {
+                return Self.errorResponse(error)
+            }
+        }
         router.post("v1/completions") { request, _ in try await self.generate(request, api: .completions) }
         router.post("v1/chat/completions") { request, _ in try await self.generate(request, api: .chat) }
         return router
@@ -223,12 +238,14 @@ public final class SimulatorServer: Sendable {
             ?? generator.outputLength(
                 prompt: request.promptText, temperature: request.temperature, requestSeed: request.seed,
                 model: latency, maxTokens: nil)
-        let cappedLength = request.maxTokens.map { min($0, length) } ?? length
+        // ignore_eos: the answer runs to max_tokens; min_tokens: no end before it.
+        let wanted = request.ignoreEOS ? (request.maxTokens ?? length) : max(length, request.minTokens ?? 0)
+        let cappedLength = request.maxTokens.map { min($0, wanted) } ?? wanted
         var tokens =
             replyTokens.map { Array($0.prefix(cappedLength)) }
             ?? generator.tokens(
                 prompt: request.promptText, temperature: request.temperature, requestSeed: request.seed, count: cappedLength)
-        var finishReason = cappedLength < length ? "length" : "stop"
+        var finishReason = cappedLength < length || request.ignoreEOS ? "length" : "stop"
         var stopReason: String?
         if !request.stop.isEmpty {
             var text = ""

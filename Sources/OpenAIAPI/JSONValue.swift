@@ -55,6 +55,12 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return nil
     }
 
+    /// The value as an integer, when it is a number without a fraction.
+    public var intValue: Int? {
+        guard case .number(let value) = self, value.rounded() == value, abs(value) < 9e15 else { return nil }
+        return Int(value)
+    }
+
     /// The value as a boolean, when it is one.
     public var boolValue: Bool? {
         if case .bool(let value) = self { return value }

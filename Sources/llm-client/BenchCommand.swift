@@ -34,6 +34,11 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Tokens each synthetic prompt asks for (its max_tokens).") var syntheticOutputTokens = 128
     @Option(name: .long, help: "Spread (±, uniform) of the synthetic output length.") var syntheticOutputSpread = 0
     @Option(name: .long, help: "Language of synthetic prompts: ko or en.") var syntheticLanguage = "ko"
+    @Flag(
+        name: .long,
+        help:
+            "Let synthetic answers end where the model stops, up to --synthetic-output-tokens (by default they have exactly that many tokens: ignore_eos and min_tokens are sent to servers with a tokenize endpoint)."
+    ) var naturalOutputLength = false
     @Option(name: .long, help: "Seed of synthetic prompts and arrival times.") var randomSeed: UInt64 = 0
 
     @Option(name: .long, parsing: .unconditional, help: "Closed loop: requests in flight (a comma list sweeps them).") var concurrent:
@@ -183,6 +188,7 @@ struct BenchCommand: AsyncParsableCommand {
         try outputs.createDirectories()
         var plan = try plan()
         plan.startAt = try sharding.announcedStart(quiet: quiet)
+        plan.exactOutput = !naturalOutputLength
         let session: BenchSession
         do {
             session = try BenchSession(plan)
@@ -205,7 +211,8 @@ struct BenchCommand: AsyncParsableCommand {
                         let (finished, failed, tokens) = metrics.progress
                         progress.withLock { $0 }?.update(done: finished, failed: failed, tokens: tokens)
                     },
-                    onLevelEnd: { progress.withLock { $0 }?.finish() })
+                    onLevelEnd: { progress.withLock { $0 }?.finish() },
+                    onNote: { note in if !quiet || note.hasPrefix("warning") { printError(note) } })
             }
         } catch {
             throw CommandFailure(.failed, error: error)

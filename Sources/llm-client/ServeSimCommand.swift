@@ -24,6 +24,8 @@ struct ServeSimCommand: AsyncParsableCommand {
     var maxConcurrency = 256
     @Option(help: "Answer every request with exactly this text (e.g. a judge's JSON verdict), timed by the latency model.")
     var reply: String?
+    @Flag(help: "Serve no POST /tokenize, like OpenAI, Ollama or TGI (benchmarks then estimate prompt lengths).")
+    var noTokenizeEndpoint = false
 
     @Option(help: "Mean time to first token, milliseconds.") var ttftMs = 50.0
     @Option(help: "Standard deviation of the time to first token, milliseconds.") var ttftJitterMs = 10.0
@@ -71,9 +73,11 @@ struct ServeSimCommand: AsyncParsableCommand {
         let faults = FaultConfiguration(
             rates: [.error500: rate500, .error429: rate429, .error503: rate503, .drop: dropRate, .stall: stallRate, .malformed: malformedRate],
             retryAfterSeconds: retryAfter, stallSeconds: stallSeconds, splitUTF8: splitUtf8)
-        return SimulatorConfiguration(
+        var configuration = SimulatorConfiguration(
             host: host, port: port, models: models.isEmpty ? ["llm-sim"] : models, seed: seed, apiKey: apiKey,
             maxConcurrency: maxConcurrency, latency: latency, faults: faults, reply: reply)
+        configuration.tokenizeEndpoint = !noTokenizeEndpoint
+        return configuration
     }
 
     func run() async throws {

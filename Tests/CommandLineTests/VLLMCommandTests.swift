@@ -1,8 +1,10 @@
 import Foundation
 import LLMBench
+import LLMClientKit
 import LLMExperiment
 import LLMResults
 import LLMSimulator
+import OpenAIAPI
 import TestSupport
 import Testing
 
@@ -130,5 +132,12 @@ import Testing
             // The simulator's own series are still listed; its vllm: ones make the table.
             #expect(output.stdout.contains("c=4 llmsim_requests_total{status=\"200\"}  +8") && output.stdout.contains("cli−srv"))
         }
+    }
+}
+
+extension VLLMCommandTests {
+    @Test(.requires(.vllm), arguments: [APIKind.completions, .chat])
+    func vLLMGetsExactLengths(api: APIKind) async throws {
+        try await ExactWorkloadTests.expectExactLengths(baseURL: try RealService.vllm.required(), api: api, language: "ko", timeout: 900)
     }
 }
