@@ -2,7 +2,10 @@ import Foundation
 public import LLMResults
 public import LLMSupport
 
-/// The end-of-run summary in the seed's layout, with TTFT, ITL, TPOT and percentiles added.
+/// The end-of-run summary in the seed's layout: its counts and its `⏱️  Latency:` and
+/// `🚀 Performance:` block as it printed them (average, min and max end-to-end latency; requests
+/// and output tokens per second), then the time, tokens, client load, and TTFT, ITL, TPOT with
+/// percentiles.
 /// Columns are measured in terminal columns, so wide (Korean) text keeps them aligned.
 /// - Parameter style: colour for a terminal (the title, a failure count); plain by default.
 public func formatSummary(_ summary: ResultSummary, style: TerminalStyle = .plain) -> String {
@@ -19,8 +22,15 @@ public func formatSummary(_ summary: ResultSummary, style: TerminalStyle = .plai
         let kinds = summary.errorsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         lines.append(line("Errors by kind:", kinds))
     }
+    // The seed's own block, as its script printed it: its users grep these lines.
+    func seconds(_ value: Double?) -> String { value.map { String(format: "%.2fs", $0) } ?? "n/a" }
+    lines += [
+        "", "⏱️  Latency:", "  Average: \(seconds(summary.latencyS?.mean))", "  Min: \(seconds(summary.latencyS?.min))",
+        "  Max: \(seconds(summary.latencyS?.max))", "", "🚀 Performance:",
+        "  Requests per second: " + String(format: "%.2f", summary.requestsPerSecond),
+        "  Tokens per second: " + String(format: "%.1f", summary.outputTokensPerSecond), thin,
+    ]
     lines.append(line("Total time:", String(format: "%.2fs", summary.durationS)))
-    lines.append(line("Requests/second:", String(format: "%.2f", summary.requestsPerSecond)))
     let estimated = summary.tokensEstimated ? " (estimated)" : ""
     lines.append(
         line("Tokens/second:", String(format: "%.1f output, %.1f total%@", summary.outputTokensPerSecond, summary.totalTokensPerSecond, estimated)))

@@ -123,7 +123,7 @@ func makeResult(
 }
 
 @Suite struct SummaryPrinterTests {
-    @Test func printsCountsRatesAndPercentiles() {
+    @Test func printsCountsRatesAndPercentiles() throws {
         let results = [
             makeResult(index: 0, latency: 1, ttft: 0.1, itl: [0.1, 0.3]),
             makeResult(index: 1, latency: 3, ttft: 0.3, itl: [0.2]),
@@ -136,8 +136,14 @@ func makeResult(
         #expect(lines.contains("Successful:          2"))
         #expect(lines.contains("Failed:              1"))
         #expect(lines.contains("Errors by kind:      http_status 1"))
-        #expect(lines.contains("Total time:          2.00s"))
-        #expect(lines.contains("Requests/second:     1.00"))
+        // The seed's block, verbatim, before the rest.
+        let seedBlock = [
+            "⏱️  Latency:", "  Average: 2.00s", "  Min: 1.00s", "  Max: 3.00s", "", "🚀 Performance:", "  Requests per second: 1.00",
+            "  Tokens per second: 3.0",
+        ]
+        let start = try #require(lines.firstIndex(of: "⏱️  Latency:"))
+        #expect(Array(lines[start..<(start + seedBlock.count)]) == seedBlock)
+        #expect(start < lines.firstIndex(of: "Total time:          2.00s") ?? 0)
         #expect(lines.contains("Tokens/second:       3.0 output, 13.0 total"))
         #expect(lines.contains("Latency             mean     min     max     p50     p90     p95     p99"))
         #expect(lines.contains("  end-to-end (s)   2.000   1.000   3.000   2.000   2.800   2.900   2.980"))
