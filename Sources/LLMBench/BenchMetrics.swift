@@ -7,7 +7,8 @@ import Synchronization
 public struct ServiceLevelObjective: Sendable, Hashable, Codable {
     /// Most seconds to the first token.
     public var ttft: Double?
-    /// Most seconds between chunks, on average over the request.
+    /// Most seconds per output token after the first, on average over the request (its TPOT:
+    /// AIPerf's and GuideLLM's ITL).
     public var itl: Double?
     /// Most seconds end to end.
     public var e2e: Double?
@@ -38,7 +39,9 @@ public struct ServiceLevelObjective: Sendable, Hashable, Codable {
     public func isMet(by result: RequestResult) -> Bool {
         guard result.success else { return false }
         if let ttft, (result.ttftS ?? .infinity) > ttft { return false }
-        if let itl, !result.itlS.isEmpty, result.itlS.reduce(0, +) / Double(result.itlS.count) > itl { return false }
+        // The request's own mean inter-token latency (its TPOT), not the mean of its chunk gaps,
+        // which empty held-back chunks would shorten.
+        if let itl, let tpot = result.tpotS, tpot > itl { return false }
         if let e2e, result.latencyS > e2e { return false }
         return true
     }
@@ -49,6 +52,7 @@ public struct ServiceLevelObjective: Sendable, Hashable, Codable {
 public final class BenchMetrics: Sendable {
     struct State {
         var ttft = LatencyHistogram()
+        var ttfo = LatencyHistogram()
         var e2e = LatencyHistogram()
         var itl = LatencyHistogram()
         var tpot = LatencyHistogram()
@@ -107,6 +111,7 @@ public final class BenchMetrics: Sendable {
                 state.series[second].completed += 1
                 state.e2e.record(seconds: result.latencyS)
                 if let ttft = result.ttftS { state.ttft.record(seconds: ttft) }
+                if let ttfo = result.ttfoS { state.ttfo.record(seconds: ttfo) }
                 for gap in result.itlS { state.itl.record(seconds: gap) }
                 if let tpot = result.tpotS { state.tpot.record(seconds: tpot) }
                 if !result.tokensEstimated {
@@ -141,6 +146,7 @@ public final class BenchMetrics: Sendable {
                 goodput: slo == nil ? nil : Double(state.good) / duration,
                 sloAttainmentPercent: slo == nil || total == 0 ? nil : 100 * Double(state.good) / Double(total),
                 maxInFlight: state.maxInFlight, client: client)
+            summary.ttfoS = state.ttfo.summary
             summary.inputTokensPerRequest = state.inputLengths.lengths
             summary.outputTokensPerRequest = state.outputLengths.lengths
             return summary
@@ -159,9 +165,13 @@ public final class BenchMetrics: Sendable {
     public var histograms: [String: [[UInt64]]] {
         state.withLock { state in
             let histograms: [LatencyHistogramName: LatencyHistogram] = [
-                .ttft: state.ttft, .e2e: state.e2e, .itl: state.itl, .tpot: state.tpot, .schedulingLag: state.schedulingLag,
+                .ttft: state.ttft, .ttfo: state.ttfo, .e2e: state.e2e, .itl: state.itl, .tpot: state.tpot, .schedulingLag: state.schedulingLag,
             ]
-            return Dictionary(uniqueKeysWithValues: histograms.map { ($0.key.rawValue, $0.value.sparseCounts) })
+            // TTFO only for reasoning models: no empty histogram in every other document.
+            return Dictionary(
+                uniqueKeysWithValues: histograms.filter { $0.key != .ttfo || $0.value.summary != nil }.map {
+                    ($0.key.rawValue, $0.value.sparseCounts)
+                })
         }
     }
 }

@@ -66,7 +66,8 @@ public func formatBenchReport(_ document: BenchDocument, style: TerminalStyle = 
             "(ms)".fitted(toWidth: 18)
                 + ["mean", "min", "p50", "p90", "p95", "p99", "p99.9", "max"].map { $0.rightAlignedCell(width: 10) }.joined())
         let rows: [(String, DistributionSummary?)] = [
-            ("TTFT", s.ttftS), ("end-to-end", s.latencyS), ("ITL", s.itlS), ("TPOT", s.tpotS), ("scheduling lag", s.schedulingLagS),
+            ("TTFT", s.ttftS), ("TTFO", s.ttfoS), ("end-to-end", s.latencyS), ("ITL", s.itlS), ("TPOT", s.tpotS),
+            ("scheduling lag", s.schedulingLagS),
         ]
         for (name, d) in rows {
             guard let d else { continue }

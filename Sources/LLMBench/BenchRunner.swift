@@ -30,6 +30,9 @@ public struct BenchConfiguration: Sendable {
     /// The level's place in a sweep (from 0): each level, and its warm-up, gets synthetic prompts of
     /// its own, so that no level finds the prompts of another in the server's prefix cache.
     public var level: Int
+    /// The run's id; each request is sent with `X-Request-Id: <run id>-<stream>-<number>` (the
+    /// stream tells levels and warm-ups apart).
+    public var runID: String?
 
     public init(
         mode: LoadMode, numRequests: Int?, duration: Double?, warmupRequests: Int = 0, warmupSeconds: Double = 0,
@@ -119,10 +122,12 @@ public enum BenchRunner {
 
     private static func request(_ index: Int, stream: Int, _ configuration: BenchConfiguration, _ workload: Workload) -> GenerationRequest {
         let entry = workload.entry(at: index, stream: stream)
-        return GenerationRequest(
+        var request = GenerationRequest(
             index: index, repeatIndex: index / workload.count, promptID: entry.id, prompt: entry.prompt,
             parameters: configuration.parameters.overridden(by: entry.parameters), api: configuration.api,
             stream: configuration.stream)
+        request.requestID = configuration.runID.map { "\($0)-\(stream)-\(index)" }
+        return request
     }
 
     private static func runPhase(

@@ -216,16 +216,18 @@ public final class BenchSession: Sendable {
                     return nil
                 }
                 let startedAt = Timestamp()
+                let runID = GenerationRequest.newRunID()
                 var results: [BenchLevelResult] = []
                 var changes: [String: Double] = [:]
                 for (number, level) in plan.levels.enumerated() where !stop.isStopped {
                     var parameters = plan.parameters
                     parameters.model = model
                     parameters.temperature = level.temperature
-                    let configuration = BenchConfiguration(
+                    var configuration = BenchConfiguration(
                         mode: level.mode, numRequests: plan.numRequests, duration: plan.duration,
                         warmupRequests: plan.warmupRequests, warmupSeconds: plan.warmupSeconds, api: plan.api, stream: plan.stream,
                         parameters: parameters, seed: plan.seed, slo: plan.slo, shard: plan.shard, level: number)
+                    configuration.runID = runID
                     let before = plan.scrapeMetrics ? await Self.scrape(client) : [:]
                     let expected = (plan.numRequests ?? (plan.duration == nil ? plan.workload.count : nil)).map {
                         plan.shard?.share(of: $0) ?? $0

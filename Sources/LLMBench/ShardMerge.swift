@@ -155,6 +155,7 @@ public enum ShardMerge {
             sloAttainmentPercent: hasSLO && total > 0 ? 100 * Double(goodCount) / Double(total) : nil,
             maxInFlight: series.map(\.maxInFlight).max() ?? summaries.compactMap(\.maxInFlight).reduce(0, +),
             client: ClientLoad.merged(summaries.map(\.client), durationS: end.timeIntervalSince(firstStart)))
+        summary.ttfoS = histograms[.ttfo]?.summary
         summary.inputTokensPerRequest = TokenLengths.merged(summaries.map(\.inputTokensPerRequest))
         summary.outputTokensPerRequest = TokenLengths.merged(summaries.map(\.outputTokensPerRequest))
         var merged = BenchDocument.Level(

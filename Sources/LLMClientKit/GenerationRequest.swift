@@ -93,6 +93,9 @@ public struct GenerationRequest: Sendable {
     public var stream: Bool
     /// The setting of a comparison run this request belongs to, e.g. `temperature=0.9`.
     public var setting: String?
+    /// Sent as `X-Request-Id`, so the request can be found in the server's logs (vLLM and
+    /// llama.cpp log it; vLLM also uses it as the request's id).
+    public var requestID: String?
 
     public init(
         index: Int = 0, repeatIndex: Int = 0, promptID: String? = nil, prompt: PromptInput,
@@ -106,6 +109,12 @@ public struct GenerationRequest: Sendable {
         self.parameters = parameters
         self.api = api
         self.stream = stream
+    }
+
+    /// A new run's id for request ids (`llmc-` and 8 random hex digits): a run's requests are
+    /// `<run id>-<number>`, so they can be found in the server's logs.
+    public static func newRunID() -> String {
+        "llmc-" + String(UInt32.random(in: .min ... .max), radix: 16).leftPadded(to: 8)
     }
 
     /// The JSON body sent to the server. `extraBody` members are merged last, so they win.
@@ -127,5 +136,11 @@ public struct GenerationRequest: Sendable {
         if let stop = parameters.stop, !stop.isEmpty { body["stop"] = .array(stop.map { .string($0) }) }
         for (key, value) in parameters.extraBody ?? [:] { body[key] = value }
         return body
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

@@ -179,6 +179,7 @@ public final class LLMClient: Sendable {
         var httpRequest = HTTPClientRequest(url: configuration.baseURL + request.api.path)
         httpRequest.method = .POST
         httpRequest.headers.add(name: "Content-Type", value: "application/json")
+        if let requestID = request.requestID { httpRequest.headers.add(name: "X-Request-Id", value: requestID) }
         httpRequest.headers.add(name: "Accept", value: request.stream ? "text/event-stream" : "application/json")
         addAuthorization(to: &httpRequest)
         let body = (try? JSONEncoder().encode(JSONValue.object(request.body(model: model)))) ?? Data()
@@ -307,8 +308,7 @@ public final class LLMClient: Sendable {
                 guard stream.sawDone || stream.finishReason != nil else {
                     throw RequestFailure(kind: .streamCut, message: "the stream ended before the server finished the answer")
                 }
-                result.latencyS = (ContinuousClock.now - started).seconds
-                stream.fill(&result)
+                stream.fill(&result, endedAt: .now)
             } else {
                 let whole = Array(buffer: try await response.body.collect(upTo: 64 * 1024 * 1024))
                 result.latencyS = (ContinuousClock.now - started).seconds
@@ -320,11 +320,14 @@ public final class LLMClient: Sendable {
                         kind: .invalidResponse, message: "the response is not a valid \(request.api.rawValue) response: \(Self.snippet(whole))")
                 }
                 result.output = decoded.firstText
+                result.reasoning = decoded.choices.first?.reasoning.flatMap { $0.isEmpty ? nil : $0 }
+                result.responseID = decoded.id
                 result.finishReason = decoded.choices.first?.finishReason
                 result.serverTimings = decoded.timings
                 if let usage = decoded.usage {
                     result.promptTokens = usage.promptTokens
                     result.completionTokens = usage.completionTokens
+                    result.reasoningTokens = usage.reasoningTokens
                 } else {
                     result.completionTokens = result.output.isEmpty ? 0 : 1
                     result.tokensEstimated = true
@@ -345,8 +348,9 @@ public final class LLMClient: Sendable {
             result.errorKind = kind
         }
         if !result.success {
-            result.latencyS = (ContinuousClock.now - started).seconds
-            stream.fill(&result)  // keep what arrived before the failure
+            let now = ContinuousClock.now
+            stream.fill(&result, endedAt: now)  // keep what arrived before the failure
+            result.latencyS = (now - started).seconds
         }
         result.deriveRates()
         return Attempt(result: result, retryAfter: retryAfter)

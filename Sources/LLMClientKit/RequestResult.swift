@@ -47,6 +47,10 @@ public struct RequestResult: Sendable, Codable, Hashable {
     public var `repeat`: Int
     /// The prompt's id from the prompt file, if it had one.
     public var promptID: String?
+    /// The `X-Request-Id` sent with the request, to find it in the server's logs.
+    public var requestID: String?
+    /// The server's response id (`cmpl-…`, `chatcmpl-…`).
+    public var responseID: String?
     /// The setting of a comparison run (`temperature=0.9`, `model=qwen`), nil in a plain run.
     public var setting: String?
     /// The prompt text (for a conversation, the last user message).
@@ -63,6 +67,11 @@ public struct RequestResult: Sendable, Codable, Hashable {
 
     /// The generated text (partial when the stream was cut).
     public var output: String
+    /// A reasoning model's thoughts (`reasoning` / `reasoning_content`), kept apart from the
+    /// answer in ``output``; nil when the model sent none.
+    public var reasoning: String?
+    /// Of the completion tokens, those spent thinking, when the server's `usage` says.
+    public var reasoningTokens: Int?
     public var success: Bool
     public var error: String?
     public var errorKind: ErrorKind?
@@ -89,6 +98,12 @@ public struct RequestResult: Sendable, Codable, Hashable {
     public var latencyS: Double
     /// Seconds from sending the request to the first chunk with text (streaming only).
     public var ttftS: Double?
+    /// Seconds to the first token of the answer, after any thoughts (AIPerf's TTFO, GuideLLM's
+    /// TTFOT); set only when thoughts came first (otherwise it is ``ttftS``).
+    public var ttfoS: Double?
+    /// Seconds to the end of the stream (`[DONE]` or the connection's end), after the last token
+    /// that ends ``latencyS``; nil for whole answers.
+    public var streamEndS: Double?
     /// Seconds between consecutive chunks with text (streaming only).
     public var itlS: [Double]
     /// `(latency - ttft) / (completion tokens - 1)`: time per output token after the first.
@@ -115,6 +130,7 @@ public struct RequestResult: Sendable, Codable, Hashable {
         index = request.index
         `repeat` = request.repeatIndex
         promptID = request.promptID
+        requestID = request.requestID
         setting = request.setting
         prompt = request.prompt.displayText
         if case .messages(let list) = request.prompt { messages = list }
@@ -139,6 +155,12 @@ public struct RequestResult: Sendable, Codable, Hashable {
     enum CodingKeys: String, CodingKey {
         case index, `repeat`, setting, prompt, messages, api, model, temperature, seed, stream, output, success, error
         case promptID = "prompt_id"
+        case requestID = "request_id"
+        case responseID = "response_id"
+        case reasoning
+        case reasoningTokens = "reasoning_tokens"
+        case ttfoS = "ttfo_s"
+        case streamEndS = "stream_end_s"
         case maxTokens = "max_tokens"
         case topP = "top_p"
         case errorKind = "error_kind"
@@ -195,6 +217,12 @@ public struct RequestResult: Sendable, Codable, Hashable {
         startedAt = try c.decode(Timestamp.self, forKey: .startedAt)
         latencyS = try c.decode(Double.self, forKey: .latencyS)
         ttftS = try c.decodeIfPresent(Double.self, forKey: .ttftS)
+        ttfoS = try c.decodeIfPresent(Double.self, forKey: .ttfoS)
+        streamEndS = try c.decodeIfPresent(Double.self, forKey: .streamEndS)
+        requestID = try c.decodeIfPresent(String.self, forKey: .requestID)
+        responseID = try c.decodeIfPresent(String.self, forKey: .responseID)
+        reasoning = try c.decodeIfPresent(String.self, forKey: .reasoning)
+        reasoningTokens = try c.decodeIfPresent(Int.self, forKey: .reasoningTokens)
         itlS = try c.decode([Double].self, forKey: .itlS)
         tpotS = try c.decodeIfPresent(Double.self, forKey: .tpotS)
         tokensPerSecond = try c.decodeIfPresent(Double.self, forKey: .tokensPerSecond)
@@ -238,6 +266,12 @@ public struct RequestResult: Sendable, Codable, Hashable {
         try c.encode(startedAt, forKey: .startedAt)
         try c.encode(latencyS, forKey: .latencyS)
         try c.encode(ttftS, forKey: .ttftS)
+        try c.encodeIfPresent(ttfoS, forKey: .ttfoS)
+        try c.encodeIfPresent(streamEndS, forKey: .streamEndS)
+        try c.encodeIfPresent(requestID, forKey: .requestID)
+        try c.encodeIfPresent(responseID, forKey: .responseID)
+        try c.encodeIfPresent(reasoning, forKey: .reasoning)
+        try c.encodeIfPresent(reasoningTokens, forKey: .reasoningTokens)
         try c.encode(itlS, forKey: .itlS)
         try c.encode(tpotS, forKey: .tpotS)
         try c.encode(tokensPerSecond, forKey: .tokensPerSecond)

@@ -2,20 +2,32 @@ import Foundation
 import LLMSupport
 import OpenAIAPI
 
-/// Collects a streamed answer event by event: text, timings of every content chunk, finish
-/// reason, usage (in its own final chunk or riding on the last content chunk, as llama.cpp does).
+/// Collects a streamed answer event by event: answer and thoughts, timings, finish reason, usage
+/// (in its own final chunk or riding on the last content chunk, as llama.cpp does).
+///
+/// Timings, all from the request's start and stamped when the bytes arrived (before decoding):
+/// TTFT at the first chunk with a token of either kind (answer or thoughts; not the chat role
+/// chunk, not an empty held-back chunk); TTFO at the first answer token when thoughts came first;
+/// the gaps (ITL) between every two consecutive chunks that carry a choice (the chat role chunk,
+/// empty held-back chunks and the finish chunk included; not the usage chunk), exactly as
+/// `vllm bench serve` pools them; the end (E2E) at the last token; and the end of the stream
+/// separately.
 struct StreamAccumulator {
     let started: ContinuousClock.Instant
     let onText: (@Sendable (String) -> Void)?
     private let decoder = JSONDecoder()
     private(set) var output = ""
-    private(set) var firstContent: ContinuousClock.Instant?
-    private var lastContent: ContinuousClock.Instant?
+    private(set) var reasoning = ""
+    private var firstToken: ContinuousClock.Instant?
+    private var firstAnswer: ContinuousClock.Instant?
+    private var lastToken: ContinuousClock.Instant?
+    private var lastChoice: ContinuousClock.Instant?
     private(set) var gaps: [Double] = []
     private(set) var contentChunks = 0
     private(set) var finishReason: String?
     private(set) var usage: Usage?
     private(set) var timings: JSONValue?
+    private(set) var responseID: String?
     private(set) var sawDone = false
 
     init(started: ContinuousClock.Instant, onText: (@Sendable (String) -> Void)?) {
@@ -41,13 +53,22 @@ struct StreamAccumulator {
         if event.event == "error" {
             throw RequestFailure(kind: .serverErrorEvent, message: "the server reported an error in the stream: \(event.text)")
         }
+        if responseID == nil { responseID = chunk.id }
         let text = chunk.text
-        if !text.isEmpty {
+        let thoughts = chunk.reasoningText
+        if chunk.carriesChoice {
+            if let lastChoice { gaps.append((time - lastChoice).seconds) }
+            lastChoice = time
+        }
+        if !text.isEmpty || !thoughts.isEmpty {
             contentChunks += 1
+            if firstToken == nil { firstToken = time }
+            lastToken = time
+        }
+        if !thoughts.isEmpty { reasoning += thoughts }
+        if !text.isEmpty {
             output += text
-            if firstContent == nil { firstContent = time }
-            if let lastContent { gaps.append((time - lastContent).seconds) }
-            lastContent = time
+            if firstAnswer == nil { firstAnswer = time }
             onText?(text)
         }
         if let reason = chunk.finishReason { finishReason = reason }
@@ -55,17 +76,24 @@ struct StreamAccumulator {
         if let timings = chunk.timings { self.timings = timings }
     }
 
-    /// Writes what was received into `result`.
-    func fill(_ result: inout RequestResult) {
+    /// Writes what was received into `result`; `end` is when the stream ended.
+    func fill(_ result: inout RequestResult, endedAt end: ContinuousClock.Instant) {
         result.output = output
+        result.reasoning = reasoning.isEmpty ? nil : reasoning
         result.contentChunks = contentChunks
         result.itlS = gaps
-        result.ttftS = firstContent.map { ($0 - started).seconds }
+        result.ttftS = firstToken.map { ($0 - started).seconds }
+        // Thoughts first: the answer's own first token is told apart.
+        if !reasoning.isEmpty, let firstAnswer { result.ttfoS = (firstAnswer - started).seconds }
+        result.latencyS = ((lastToken ?? end) - started).seconds
+        result.streamEndS = (end - started).seconds
         result.finishReason = finishReason
         result.serverTimings = timings
+        result.responseID = responseID
         if let usage {
             result.promptTokens = usage.promptTokens
             result.completionTokens = usage.completionTokens
+            result.reasoningTokens = usage.reasoningTokens
             result.tokensEstimated = false
         } else if result.stream {
             result.completionTokens = contentChunks

@@ -31,6 +31,8 @@ public struct ExperimentPlan: Sendable {
     /// This worker's share when several share the batch (see ``Shard``): the requests numbered
     /// `i % N == K`, keeping their numbers, and its part of the concurrency. Nil: the whole batch.
     public var shard: Shard?
+    /// The run's id; each request is sent with `X-Request-Id: <run id>-<number>`.
+    public var runID = GenerationRequest.newRunID()
 
     public init(
         prompts: [PromptEntry], promptFile: String? = nil, repeatCount: Int = 1, concurrency: Int = 1,
@@ -105,10 +107,11 @@ public struct ExperimentPlan: Sendable {
                     var parameters = self.parameters.overridden(by: entry.parameters)
                     if let setting { parameters = parameters.overridden(by: setting.parameters) }
                     parameters.model = parameters.model ?? model
-                    requests.append(
-                        GenerationRequest(
-                            index: requests.count, repeatIndex: round, promptID: entry.id, prompt: entry.prompt,
-                            parameters: parameters, api: api, stream: stream, setting: setting?.label))
+                    var request = GenerationRequest(
+                        index: requests.count, repeatIndex: round, promptID: entry.id, prompt: entry.prompt,
+                        parameters: parameters, api: api, stream: stream, setting: setting?.label)
+                    request.requestID = "\(runID)-\(request.index)"
+                    requests.append(request)
                 }
             }
         }

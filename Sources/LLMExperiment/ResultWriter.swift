@@ -32,6 +32,7 @@ public final class ResultWriter: Sendable {
         "prompt_tokens", "completion_tokens", "tokens_estimated", "content_chunks", "latency_s", "ttft_s", "itl_mean_s", "tpot_s",
         "tokens_per_second", "model", "temperature", "max_tokens", "top_p", "seed", "started_at",
         "assertions_passed", "assertion_failures", "judge_score", "judge_reason", "judge_error",
+        "reasoning", "reasoning_tokens", "ttfo_s", "stream_end_s", "request_id", "response_id",
     ]
 
     /// Creates the file at `path` (and its folder). An existing file is an error unless
@@ -107,6 +108,8 @@ public final class ResultWriter: Sendable {
             text(result.seed), result.startedAt.description,
             result.assertionsPassed.map { String($0) } ?? "", result.assertionFailures?.joined(separator: "; ") ?? "",
             text(result.judgeScore), result.judgeReason ?? "", result.judgeError ?? "",
+            result.reasoning ?? "", text(result.reasoningTokens), text(result.ttfoS), text(result.streamEndS), result.requestID ?? "",
+            result.responseID ?? "",
         ]
     }
 

@@ -51,10 +51,12 @@ public func formatSummary(_ summary: ResultSummary, style: TerminalStyle = .plai
     lines.append(thin)
     let columns = ["mean", "min", "max", "p50", "p90", "p95", "p99"]
     lines.append("Latency".fitted(toWidth: 16) + columns.map { $0.rightAlignedCell(width: 8) }.joined())
-    let rows: [(String, DistributionSummary?, Double, String)] = [
+    var rows: [(String, DistributionSummary?, Double, String)] = [
         ("end-to-end", summary.latencyS, 1, "s"), ("TTFT", summary.ttftS, 1, "s"),
         ("ITL", summary.itlS, 1000, "ms"), ("TPOT", summary.tpotS, 1000, "ms"),
     ]
+    // A reasoning model's time to its answer, beside TTFT.
+    if let ttfo = summary.ttfoS { rows.insert(("TTFO", ttfo, 1, "s"), at: 2) }
     for (name, stats, scale, unit) in rows {
         let label = "  \(name) (\(unit))".fitted(toWidth: 16)
         guard let stats else {

@@ -128,7 +128,7 @@ struct ReportSource {
     var distributions: [LatencyMetric: WeightedValues]
     /// The summary statistics behind the table and the percentile marks.
     var summaries: [LatencyMetric: DistributionSummary]
-    /// TTFT, E2E, ITL, TPOT and (open-loop bench) scheduling lag, for the latency table.
+    /// TTFT, TTFO (reasoning models), E2E, ITL, TPOT and (open-loop bench) scheduling lag, for the latency table.
     var latencyRows: [(name: String, summary: DistributionSummary?)]
     var seconds: [SecondCounts]
 
@@ -177,6 +177,8 @@ struct ReportSource {
         summaries[.endToEnd] = summary.latencyS
         summaries[.interToken] = summary.itlS
         latencyRows = [("TTFT", summary.ttftS), ("End-to-end", summary.latencyS), ("ITL", summary.itlS), ("TPOT", summary.tpotS)]
+        // A reasoning model's time to its answer, after its thoughts, beside TTFT.
+        if let ttfo = summary.ttfoS { latencyRows.insert(("TTFO (answer)", ttfo), at: 1) }
         if let lag = summary.schedulingLagS { latencyRows.append(("Scheduling lag", lag)) }
         self.seconds = seconds
     }

@@ -116,6 +116,8 @@ public struct TimeSeriesPoint: Codable, Sendable, Hashable {
 /// The latency histograms of a benchmark level, by the names they are stored under.
 public enum LatencyHistogramName: String, Sendable, CaseIterable {
     case ttft = "ttft_us"
+    /// Time to the first answer token after thoughts (reasoning models only).
+    case ttfo = "ttfo_us"
     case e2e = "e2e_us"
     case itl = "itl_us"
     case tpot = "tpot_us"

@@ -11,6 +11,8 @@ public enum SummaryMetric: String, Codable, Sendable, CaseIterable {
     case ttftP50 = "ttft_p50_s"
     case ttftP90 = "ttft_p90_s"
     case ttftP99 = "ttft_p99_s"
+    case ttfoP50 = "ttfo_p50_s"
+    case ttfoP99 = "ttfo_p99_s"
     case itlMean = "itl_mean_s"
     case meanOutputTokens = "mean_output_tokens"
     case outputTokensPerSecond = "output_tokens_per_second"
@@ -33,10 +35,15 @@ public enum SummaryMetric: String, Codable, Sendable, CaseIterable {
         }
     }
 
+    /// Whether the metric exists only for reasoning models (time to the answer after thoughts).
+    public var isReasoning: Bool { self == .ttfoP50 || self == .ttfoP99 }
+
     /// The metrics compared between runs with `summaries`: every count, timing and rate, and the
     /// quality metrics some summary has a value of, in declaration order.
     public static func compared(in summaries: [ResultSummary]) -> [SummaryMetric] {
-        allCases.filter { metric in !metric.isQuality || summaries.contains { metric.value(in: $0) != nil } }
+        allCases.filter { metric in
+            (!metric.isQuality && !metric.isReasoning) || summaries.contains { metric.value(in: $0) != nil }
+        }
     }
 
     /// The row name in tables: `latency p50`.
@@ -50,6 +57,8 @@ public enum SummaryMetric: String, Codable, Sendable, CaseIterable {
         case .ttftP50: "TTFT p50"
         case .ttftP90: "TTFT p90"
         case .ttftP99: "TTFT p99"
+        case .ttfoP50: "TTFO p50"
+        case .ttfoP99: "TTFO p99"
         case .itlMean: "ITL mean"
         case .meanOutputTokens: "output tokens/request"
         case .outputTokensPerSecond: "output tokens/s"
@@ -74,7 +83,7 @@ public enum SummaryMetric: String, Codable, Sendable, CaseIterable {
     /// What a value (in seconds for times, 0 to 1 for shares) is multiplied by for display.
     public var displayScale: Double {
         switch self {
-        case .latencyP50, .latencyP90, .latencyP99, .ttftP50, .ttftP90, .ttftP99, .itlMean: 1000
+        case .latencyP50, .latencyP90, .latencyP99, .ttftP50, .ttftP90, .ttftP99, .ttfoP50, .ttfoP99, .itlMean: 1000
         case .assertionPassRate, .consistencyIdenticalShare: 100
         default: 1
         }
@@ -113,6 +122,8 @@ public enum SummaryMetric: String, Codable, Sendable, CaseIterable {
         case .ttftP50: summary.ttftS?.p50
         case .ttftP90: summary.ttftS?.p90
         case .ttftP99: summary.ttftS?.p99
+        case .ttfoP50: summary.ttfoS?.p50
+        case .ttfoP99: summary.ttfoS?.p99
         case .itlMean: summary.itlS?.mean
         case .meanOutputTokens: summary.successful > 0 ? Double(summary.totalCompletionTokens) / Double(summary.successful) : nil
         case .outputTokensPerSecond: summary.outputTokensPerSecond

@@ -65,6 +65,8 @@ public struct ResultSummary: Sendable, Hashable {
     public var inputTokensPerRequest: TokenLengths?
     /// Completion tokens per successful request, from the server's `usage` (benchmark levels).
     public var outputTokensPerRequest: TokenLengths?
+    /// Time to the first answer token, over the requests whose thoughts came first (reasoning models).
+    public var ttfoS: DistributionSummary?
 
     /// Summarises `results` of a run that took `durationSeconds`. Latencies, token totals and rates
     /// are over successful requests (ITL pools the gaps of all of them); rates are 0 for a zero
@@ -89,6 +91,7 @@ public struct ResultSummary: Sendable, Hashable {
             totalTokensPerSecond: perSecond(promptTokens + completionTokens),
             totalPromptTokens: promptTokens, totalCompletionTokens: completionTokens,
             tokensEstimated: results.contains(where: \.tokensEstimated), quality: QualitySummary(results: results))
+        ttfoS = DistributionSummary(values: succeeded.compactMap(\.ttfoS))
     }
 
     /// A summary of figures measured elsewhere, such as a benchmark level's (its distributions come
@@ -152,6 +155,7 @@ extension ResultSummary: Codable {
         case tokensEstimated = "tokens_estimated"
         case sloAttainmentPercent = "slo_attainment_percent"
         case maxInFlight = "max_in_flight"
+        case ttfoS = "ttfo_s"
         case inputTokensPerRequest = "input_tokens_per_request"
         case outputTokensPerRequest = "output_tokens_per_request"
     }
@@ -184,6 +188,7 @@ extension ResultSummary: Codable {
             maxInFlight: bench ? try container.decode(Int.self, forKey: .maxInFlight) : nil,
             quality: bench ? nil : try container.decodeIfPresent(QualitySummary.self, forKey: .quality),
             client: try container.decodeIfPresent(ClientLoad.self, forKey: .client))
+        ttfoS = try container.decodeIfPresent(DistributionSummary.self, forKey: .ttfoS)
         if bench {
             inputTokensPerRequest = try container.decodeIfPresent(TokenLengths.self, forKey: .inputTokensPerRequest)
             outputTokensPerRequest = try container.decodeIfPresent(TokenLengths.self, forKey: .outputTokensPerRequest)
@@ -201,6 +206,7 @@ extension ResultSummary: Codable {
         try container.encode(durationS, forKey: .durationS)
         try container.encodeIfPresent(latencyS, forKey: bench ? .e2eS : .latencyS)
         try container.encodeIfPresent(ttftS, forKey: .ttftS)
+        try container.encodeIfPresent(ttfoS, forKey: .ttfoS)
         try container.encodeIfPresent(itlS, forKey: .itlS)
         try container.encodeIfPresent(tpotS, forKey: .tpotS)
         try container.encode(requestsPerSecond, forKey: bench ? .requestThroughput : .requestsPerSecond)

@@ -35,6 +35,9 @@ public struct Usage: Sendable, Hashable, Codable {
     public var promptTokens: Int
     public var completionTokens: Int
     public var totalTokens: Int
+    /// Of the completion tokens, those a reasoning model spent thinking
+    /// (`completion_tokens_details.reasoning_tokens`), when the server says.
+    public var reasoningTokens: Int?
 
     public init(promptTokens: Int, completionTokens: Int) {
         self.promptTokens = promptTokens
@@ -46,6 +49,15 @@ public struct Usage: Sendable, Hashable, Codable {
         case promptTokens = "prompt_tokens"
         case completionTokens = "completion_tokens"
         case totalTokens = "total_tokens"
+        case completionTokensDetails = "completion_tokens_details"
+    }
+
+    private struct CompletionDetails: Codable {
+        var reasoningTokens: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case reasoningTokens = "reasoning_tokens"
+        }
     }
 
     public init(from decoder: any Decoder) throws {
@@ -53,6 +65,18 @@ public struct Usage: Sendable, Hashable, Codable {
         promptTokens = try container.decodeIfPresent(Int.self, forKey: .promptTokens) ?? 0
         completionTokens = try container.decodeIfPresent(Int.self, forKey: .completionTokens) ?? 0
         totalTokens = try container.decodeIfPresent(Int.self, forKey: .totalTokens) ?? (promptTokens + completionTokens)
+        // vLLM sends `null` here without a reasoning parser.
+        reasoningTokens = (try? container.decodeIfPresent(CompletionDetails.self, forKey: .completionTokensDetails))??.reasoningTokens
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(promptTokens, forKey: .promptTokens)
+        try container.encode(completionTokens, forKey: .completionTokens)
+        try container.encode(totalTokens, forKey: .totalTokens)
+        if let reasoningTokens {
+            try container.encode(CompletionDetails(reasoningTokens: reasoningTokens), forKey: .completionTokensDetails)
+        }
     }
 }
 
@@ -115,17 +139,56 @@ public struct GenerationResponse: Sendable, Codable {
         public var text: String?
         public var message: ChatMessage?
         public var finishReason: String?
+        /// A reasoning model's thoughts, from the message's `reasoning` (vLLM) or
+        /// `reasoning_content` (older vLLM, llama.cpp); not part of `message.content`.
+        public var reasoning: String?
 
-        public init(index: Int, text: String?, message: ChatMessage?, finishReason: String?) {
+        public init(index: Int, text: String?, message: ChatMessage?, finishReason: String?, reasoning: String? = nil) {
             self.index = index
             self.text = text
             self.message = message
             self.finishReason = finishReason
+            self.reasoning = reasoning
         }
 
         enum CodingKeys: String, CodingKey {
             case index, text, message
             case finishReason = "finish_reason"
+        }
+
+        /// A message as servers send it: content may be null (an answer of thoughts only).
+        private struct WireMessage: Codable {
+            var role: String?
+            var content: String?
+            var reasoning: String?
+            var reasoningContent: String?
+
+            enum CodingKeys: String, CodingKey {
+                case role, content, reasoning
+                case reasoningContent = "reasoning_content"
+            }
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            index = try container.decodeIfPresent(Int.self, forKey: .index)
+            text = try container.decodeIfPresent(String.self, forKey: .text)
+            finishReason = try container.decodeIfPresent(String.self, forKey: .finishReason)
+            if let wire = try container.decodeIfPresent(WireMessage.self, forKey: .message) {
+                message = ChatMessage(role: wire.role ?? "assistant", content: wire.content ?? "")
+                reasoning = wire.reasoning ?? wire.reasoningContent
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encodeIfPresent(index, forKey: .index)
+            try container.encodeIfPresent(text, forKey: .text)
+            if let message {
+                try container.encode(
+                    WireMessage(role: message.role, content: message.content, reasoning: reasoning, reasoningContent: nil), forKey: .message)
+            }
+            try container.encode(finishReason, forKey: .finishReason)
         }
     }
 
@@ -160,11 +223,13 @@ public struct StreamChunk: Sendable, Decodable {
     public struct Choice: Sendable, Decodable {
         public struct Delta: Sendable, Decodable {
             public var content: String?
-            /// Reasoning models (vLLM's reasoning parsers, llama.cpp) stream thoughts here.
+            /// Reasoning models' thoughts: vLLM's current field.
+            public var reasoning: String?
+            /// Reasoning models' thoughts: older vLLM's and llama.cpp's field.
             public var reasoningContent: String?
 
             enum CodingKeys: String, CodingKey {
-                case content
+                case content, reasoning
                 case reasoningContent = "reasoning_content"
             }
         }
@@ -179,6 +244,8 @@ public struct StreamChunk: Sendable, Decodable {
         }
     }
 
+    /// The response id, the same in every chunk (`cmpl-…`, `chatcmpl-…`).
+    public var id: String?
     public var choices: [Choice]?
     public var usage: Usage?
     public var model: String?
@@ -186,10 +253,22 @@ public struct StreamChunk: Sendable, Decodable {
     public var error: APIErrorEnvelope.Body?
     public var timings: JSONValue?
 
-    /// The text this chunk adds to the output (completion text or chat delta content).
+    /// The text this chunk adds to the answer (completion text or chat delta content).
     public var text: String {
         guard let choice = choices?.first else { return "" }
-        return choice.text ?? choice.delta?.content ?? choice.delta?.reasoningContent ?? ""
+        return choice.text ?? choice.delta?.content ?? ""
+    }
+
+    /// The thoughts this chunk adds (a reasoning model's `reasoning` or `reasoning_content`).
+    public var reasoningText: String {
+        guard let delta = choices?.first?.delta else { return "" }
+        return delta.reasoning ?? delta.reasoningContent ?? ""
+    }
+
+    /// Whether this chunk carries a choice (a token, an empty held-back piece, a finish reason),
+    /// as opposed to the usage chunk's empty list: the chunks vLLM's benchmark times.
+    public var carriesChoice: Bool {
+        !(choices?.isEmpty ?? true)
     }
 
     /// The finish reason of the first choice, if this chunk ends the generation.

@@ -15,7 +15,8 @@ import Testing
     /// request had exactly `input` prompt tokens and `output` completion tokens by the server's
     /// usage, and that the document says the lengths are exact.
     static func expectExactLengths(
-        baseURL: String, api: APIKind, language: String, input: Int = 32, output: Int = 64, requests: Int = 4, timeout: Double = 600
+        baseURL: String, api: APIKind, language: String, input: Int = 32, output: Int = 64, requests: Int = 4, timeout: Double = 600,
+        echoesRequestID: Bool = true
     ) async throws {
         let directory = try makeTemporaryDirectory("llm-client-exact")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -43,6 +44,10 @@ import Testing
         #expect(results.count == requests && results.allSatisfy(\.success), "\(failureReport(results))")
         for result in results {
             #expect(result.promptTokens == input && result.completionTokens == output && !result.tokensEstimated, "\(result.prompt)")
+            // Each request carries its X-Request-Id; vLLM (and the simulator) make it their response id.
+            let requestID = try #require(result.requestID)
+            #expect(requestID.hasPrefix("llmc-") && result.responseID != nil)
+            if echoesRequestID { #expect(result.responseID?.hasSuffix(requestID) == true, "\(result.responseID ?? "none")") }
         }
         #expect(run.stdout.contains("Input tokens/req:    \(input) asked, \(input).0 mean"), "\(run.stdout)")
     }
@@ -56,7 +61,7 @@ import Testing
 
     @Test(.requires(.llamaServer), arguments: [APIKind.completions, .chat])
     func llamaServerGetsExactLengths(api: APIKind) async throws {
-        try await Self.expectExactLengths(baseURL: try RealService.llamaServer.required(), api: api, language: "ko")
+        try await Self.expectExactLengths(baseURL: try RealService.llamaServer.required(), api: api, language: "ko", echoesRequestID: false)
     }
 
     @Test func withoutATokenizeEndpointLengthsAreEstimatesWithAWarning() async throws {

@@ -131,14 +131,16 @@ import Testing
         #expect(!empty.isEmpty && Set(empty.map(\.shape)) == Self.shapes(real)[.token])
         #expect(simulated.compactMap(\.text).joined().unicodeScalars.allSatisfy { $0 != "\u{FFFD}" })
 
-        // The client: empty chunks are no text, no first token and no gap.
+        // The client: empty chunks are no text and no first token; as in vLLM's benchmark, each is
+        // a chunk with a choice, so it splits the gap it falls in: 11 gaps between the 12 tokens,
+        // and one more for each token beyond ASCII (those the simulator precedes with an empty chunk).
         let result = try await SimulatorServer.withRunning(configuration) { endpoint in
             try await LLMClient.withClient(ClientConfiguration(baseURL: endpoint.baseURL, requestTimeout: .seconds(30))) { client in
                 await client.generate(GenerationRequest(prompt: .text("한국의 수도는"), parameters: .init(maxTokens: 12)))
             }
         }
         #expect(result.success && result.completionTokens == 12 && result.contentChunks == 12)
-        #expect(result.itlS.count == 11)
+        #expect((12...23).contains(result.itlS.count), "\(result.itlS)")
         // The first token is due 20 ms after arrival; its empty chunk went out 10 ms earlier.
         #expect((result.ttftS ?? 0) >= 0.019, "TTFT \(result.ttftS ?? -1) s counts an empty chunk")
     }

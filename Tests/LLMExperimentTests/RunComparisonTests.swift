@@ -277,11 +277,12 @@ import Testing
     @Test func qualityMetricsAreComparedWithHigherBetter() throws {
         let comparison = comparison()
         let quality: [SummaryMetric] = [.assertionPassRate, .judgeMeanScore, .consistencyIdenticalShare, .consistencyMeanSimilarity]
-        #expect(comparison.metrics == SummaryMetric.allCases)
+        // No reasoning model here: no TTFO.
+        #expect(comparison.metrics == SummaryMetric.allCases.filter { !$0.isReasoning })
         #expect(quality.allSatisfy { $0.isQuality && $0.higherIsBetter == true })
         #expect(SummaryMetric.latencyP50.higherIsBetter == false && SummaryMetric.requestsPerSecond.higherIsBetter == true)
         let metrics = try #require(comparison.differences.first?.metrics)
-        #expect(metrics.map(\.metric) == SummaryMetric.allCases)
+        #expect(metrics.map(\.metric) == SummaryMetric.allCases.filter { !$0.isReasoning })
         func entry(_ metric: SummaryMetric) throws -> MetricDifference { try #require(metrics.first { $0.metric == metric }) }
         let passRate = try entry(.assertionPassRate)
         #expect(passRate.baseline == 1 && passRate.value == 0.5 && passRate.percentChange == -50 && passRate.higherIsBetter == true)
@@ -365,7 +366,7 @@ import Testing
         let plain = RunComparison(
             runs: ComparedRun.runs(of: RunComparisonTests.document(latency: 0.1, repeats: 1), file: "a.json")
                 + ComparedRun.runs(of: RunComparisonTests.document(latency: 0.2, repeats: 1), file: "b.json"))
-        #expect(plain.metrics == SummaryMetric.allCases.filter { !$0.isQuality })
+        #expect(plain.metrics == SummaryMetric.allCases.filter { !$0.isQuality && !$0.isReasoning })
         #expect(plain.differences[0].tests.map(\.metric) == [.latency, .ttft, .tokensPerSecond])
         let plainJSON = String(decoding: try plain.jsonData(), as: UTF8.self)
         for key in ["assertion", "judge", "consistency", "quality"] { #expect(!plainJSON.contains(key), "\(key)") }
