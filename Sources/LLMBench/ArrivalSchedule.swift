@@ -9,12 +9,16 @@ public enum LoadMode: Sendable, Hashable, Codable {
     /// `burstiness` is the shape of the gamma distribution of the gaps (1 = Poisson, as vLLM's
     /// `bench serve`); `constant` sends them evenly spaced. `maxConcurrency` caps requests in flight.
     case rate(Double, arrivals: ArrivalProcess, burstiness: Double, maxConcurrency: Int?)
+    /// Open loop on the workload's own schedule (a replayed trace: ``Workload/arrivalOffsets``),
+    /// with at most `maxConcurrency` requests in flight.
+    case trace(maxConcurrency: Int?)
 
     /// A short label for tables: `c=8` or `r=20/s`.
     public var label: String {
         switch self {
         case .concurrency(let n): "c=\(n)"
         case .rate(let rate, _, _, _): "r=\(rate.formatted(.number.precision(.fractionLength(0...2))))/s"
+        case .trace: "trace"
         }
     }
 }

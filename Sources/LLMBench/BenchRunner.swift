@@ -116,8 +116,8 @@ public enum BenchRunner {
         return BenchLevelResult(
             label: configuration.mode.label, mode: configuration.mode, temperature: configuration.parameters.temperature,
             summary: metrics.summary(durationSeconds: duration, client: client), timeSeries: metrics.timeSeries, histograms: metrics.histograms,
-            startedAt: startedAt, requestedInputTokens: workload.synthetic?.inputTokens,
-            requestedOutputTokens: workload.synthetic?.outputTokens)
+            startedAt: startedAt, requestedInputTokens: workload.requestedLengths?.input,
+            requestedOutputTokens: workload.requestedLengths?.output)
     }
 
     private static func request(_ index: Int, stream: Int, _ configuration: BenchConfiguration, _ workload: Workload) -> GenerationRequest {
@@ -138,7 +138,7 @@ public enum BenchRunner {
         let start = metrics.start
         let deadline = duration.map { start + .seconds($0) }
         let shard = configuration.shard
-        @Sendable func send(_ index: Int, lag: Double?) async {
+        @Sendable func send(_ index: Int, _ lag: Double?) async {
             metrics.requestStarted(lag: lag)
             let number = shard.map { $0.globalNumber(index) } ?? index
             let result = await client.generate(request(firstIndex + number, stream: stream, configuration, workload), stop: stop)
@@ -152,7 +152,7 @@ public enum BenchRunner {
             await withDiscardingTaskGroup { group in
                 for _ in 0..<(shard.map { $0.share(ofConcurrency: workers) } ?? max(1, workers)) {
                     group.addTask {
-                        while let index = tickets.next() { await send(index, lag: nil) }
+                        while let index = tickets.next() { await send(index, nil) }
                     }
                 }
             }
@@ -162,32 +162,50 @@ public enum BenchRunner {
             var schedule = ArrivalSchedule(
                 rate: rate / Double(shard?.count ?? 1), process: arrivals, burstiness: burstiness,
                 seed: configuration.seed &+ UInt64(shard?.index ?? 0))
-            // Never more requests in flight than the client has connections: the rest would wait
-            // inside the HTTP client, unseen, and fail once they had waited the connect timeout.
-            // Waiting here instead, a late request shows as scheduling lag.
-            let connections = client.configuration.maxConnections
-            let slots = FIFOSemaphore(limit: min(cap.map { shard?.share(ofConcurrency: $0) ?? $0 } ?? connections, connections))
-            await withDiscardingTaskGroup { group in
-                var intended = start
-                var index = 0
-                while count.map({ index < $0 }) ?? true {
-                    if index > 0 { intended += .seconds(schedule.nextGap()) }
-                    if let deadline, intended >= deadline { break }
-                    // Stopped or cancelled while waiting for the next arrival: send no more.
-                    if let stop {
-                        guard await stop.sleep(until: intended) else { break }
-                    } else {
-                        do { try await Task.sleep(until: intended, clock: .continuous) } catch { break }
-                    }
-                    do { try await slots.acquire() } catch { break }  // cancelled
-                    let target = intended
-                    let current = index
-                    group.addTask(priority: .high) {
-                        await send(current, lag: (ContinuousClock.now - target).seconds)
-                        slots.release()
-                    }
-                    index += 1
+            var intended = start
+            await openLoop(cap: cap, shard: shard, client: client, count: count, deadline: deadline, stop: stop, send: send) { index in
+                if index > 0 { intended += .seconds(schedule.nextGap()) }
+                return intended
+            }
+        case .trace(let cap):
+            // Each request at its recorded time; a worker of N sends its own share of them.
+            let offsets = workload.arrivalOffsets ?? []
+            await openLoop(cap: cap, shard: shard, client: client, count: count, deadline: deadline, stop: stop, send: send) { index in
+                let number = shard.map { $0.globalNumber(index) } ?? index
+                return number < offsets.count ? start + .seconds(offsets[number]) : nil
+            }
+        }
+    }
+
+    /// Sends request 0, 1, … each at the time `intended` gives for it (nil: no more), whatever the
+    /// earlier ones do, until `count` are sent, the deadline passes or `stop` is signalled.
+    private static func openLoop(
+        cap: Int?, shard: Shard?, client: LLMClient, count: Int?, deadline: ContinuousClock.Instant?, stop: StopSignal?,
+        send: @escaping @Sendable (Int, Double?) async -> Void, intended: (Int) -> ContinuousClock.Instant?
+    ) async {
+        // Never more requests in flight than the client has connections: the rest would wait
+        // inside the HTTP client, unseen, and fail once they had waited the connect timeout.
+        // Waiting here instead, a late request shows as scheduling lag.
+        let connections = client.configuration.maxConnections
+        let slots = FIFOSemaphore(limit: min(cap.map { shard?.share(ofConcurrency: $0) ?? $0 } ?? connections, connections))
+        await withDiscardingTaskGroup { group in
+            var index = 0
+            while count.map({ index < $0 }) ?? true {
+                guard let target = intended(index) else { break }
+                if let deadline, target >= deadline { break }
+                // Stopped or cancelled while waiting for the next arrival: send no more.
+                if let stop {
+                    guard await stop.sleep(until: target) else { break }
+                } else {
+                    do { try await Task.sleep(until: target, clock: .continuous) } catch { break }
                 }
+                do { try await slots.acquire() } catch { break }  // cancelled
+                let current = index
+                group.addTask(priority: .high) {
+                    await send(current, (ContinuousClock.now - target).seconds)
+                    slots.release()
+                }
+                index += 1
             }
         }
     }

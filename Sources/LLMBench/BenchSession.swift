@@ -98,6 +98,7 @@ public struct BenchPlan: Sendable {
             switch level.mode {
             case .concurrency(let workers): workers
             case .rate(let rate, _, _, let cap): cap ?? max(64, Int(rate * 10))
+            case .trace(let cap): cap ?? 256
             }
         }.max() ?? 1
     }
@@ -342,7 +343,7 @@ public final class BenchSession: Sendable {
     private static func sized(
         _ workload: Workload, plan: BenchPlan, client: LLMClient, model: String
     ) async -> (Workload, settings: [String: String], notes: [String]) {
-        guard let spec = workload.synthetic else { return (workload, [:], []) }
+        guard workload.isSized, let requested = workload.requestedLengths else { return (workload, [:], []) }
         guard let tokenizer = await client.findTokenizer(model: model) else {
             return (
                 workload, ["prompt_lengths": "estimated", "output_lengths": "up to max_tokens"],
@@ -354,7 +355,7 @@ public final class BenchSession: Sendable {
         let vocabulary: PromptVocabulary
         do {
             vocabulary = try await PromptVocabulary.calibrated(
-                with: tokenizer, korean: spec.korean, api: plan.api, checkLengths: spec.inputLengths)
+                with: tokenizer, korean: workload.korean, api: plan.api, checkLengths: workload.checkLengths)
         } catch {
             return (
                 workload, ["prompt_lengths": "estimated", "output_lengths": "up to max_tokens"],
@@ -374,11 +375,11 @@ public final class BenchSession: Sendable {
         if vocabulary.overhead > 0 {
             let what = plan.api == .chat ? "the chat template and special tokens" : "special tokens"
             notes.append(
-                "note: \(what) add \(vocabulary.overhead) tokens to every prompt; they are counted in its \(spec.inputTokens) tokens")
+                "note: \(what) add \(vocabulary.overhead) tokens to every prompt; they are counted in its \(requested.input) tokens")
         }
-        if spec.inputLengths[0] <= vocabulary.overhead {
+        if let shortest = workload.checkLengths.min(), shortest <= vocabulary.overhead {
             notes.append(
-                "warning: prompts of \(spec.inputLengths[0]) tokens cannot be made: the server adds \(vocabulary.overhead) to every prompt by itself")
+                "warning: prompts of \(shortest) tokens cannot be made: the server adds \(vocabulary.overhead) to every prompt by itself")
         }
         return (sized, settings, notes)
     }

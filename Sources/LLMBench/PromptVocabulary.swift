@@ -68,7 +68,13 @@ public struct PromptVocabulary: Sendable {
     /// A prompt of `tokens` tokens as the server counts them (at least one word, when the
     /// overhead alone reaches `tokens`).
     public func text(tokens: Int, using random: inout SeededRandom) -> String {
-        var remaining = max(1, tokens - overhead)
+        words(tokens: max(1, tokens - overhead), using: &random)
+    }
+
+    /// Words making exactly `tokens` tokens, without the server's overhead: a part of a prompt
+    /// (a shared prefix, a block of a trace).
+    public func words(tokens: Int, using random: inout SeededRandom) -> String {
+        var remaining = tokens
         var text = ""
         while remaining > 0 {
             let fitting = words.filter { $0.tokens <= remaining }
@@ -103,7 +109,11 @@ public struct PromptVocabulary: Sendable {
         let words = (korean ? koreanWords : englishWords).compactMap { word in
             measured[word].flatMap { $0 >= 1 ? Word(text: " " + word, tokens: $0) : nil }
         }
-        let fillers = fillerCandidates.compactMap { word in measured[word] == 1 ? Word(text: " " + word, tokens: 1) : nil }
+        // Korean prompts are finished with punctuation and digits where they are one token, not English words.
+        var fillers = fillerCandidates.compactMap { word in measured[word] == 1 ? Word(text: " " + word, tokens: 1) : nil }
+        if korean, fillers.contains(where: { !englishWords.contains(String($0.text.dropFirst())) }) {
+            fillers.removeAll { englishWords.contains(String($0.text.dropFirst())) }
+        }
         guard !words.isEmpty || !fillers.isEmpty else {
             let estimate = estimated(korean: korean)
             return PromptVocabulary(

@@ -100,14 +100,23 @@ public struct Workload: Sendable {
         public var outputSpread: Int
         public var korean: Bool
         public var seed: UInt64
+        /// Tokens at the start of every prompt shared by the prompts of its group (0: none).
+        public var sharedPrefixTokens: Int
+        /// Groups of prompts with a shared prefix each; request `i` is in group `i % groups`.
+        public var prefixGroups: Int
 
-        public init(inputTokens: Int, inputSpread: Int = 0, outputTokens: Int, outputSpread: Int = 0, korean: Bool, seed: UInt64) {
+        public init(
+            inputTokens: Int, inputSpread: Int = 0, outputTokens: Int, outputSpread: Int = 0, korean: Bool, seed: UInt64,
+            sharedPrefixTokens: Int = 0, prefixGroups: Int = 1
+        ) {
             self.inputTokens = inputTokens
             self.inputSpread = inputSpread
             self.outputTokens = outputTokens
             self.outputSpread = outputSpread
             self.korean = korean
             self.seed = seed
+            self.sharedPrefixTokens = sharedPrefixTokens
+            self.prefixGroups = max(1, prefixGroups)
         }
 
         /// The shortest, the mean and the longest prompt length asked for.
@@ -123,6 +132,17 @@ public struct Workload: Sendable {
     public private(set) var exactOutput = false
     /// Where the prompt lengths come from: the server's tokenizer (exact) or an estimate.
     public private(set) var vocabulary: PromptVocabulary?
+    /// When each request is sent, in seconds from the start (a replayed trace); nil: the load
+    /// level decides.
+    public private(set) var arrivalOffsets: [Double]?
+    /// The prompt and answer lengths asked for, on average (synthetic workloads and traces).
+    public private(set) var requestedLengths: (input: Int, output: Int)?
+    /// Prompt lengths to check a calibration with (the shortest, the mean, the longest).
+    public private(set) var checkLengths: [Int] = []
+    /// Whether the prompts are Korean (synthetic and trace workloads).
+    public private(set) var korean = false
+    /// The same workload built from another vocabulary (synthetic and trace workloads).
+    private var rebuild: (@Sendable (PromptVocabulary, Bool) -> Workload)?
 
     /// Generated prompts of `inputTokens` tokens (± `inputSpread`, uniform) asking for
     /// `outputTokens` (± `outputSpread`) tokens, in Korean or English, reproducible from `seed`.
@@ -135,21 +155,37 @@ public struct Workload: Sendable {
         let spec = SyntheticSpec(
             inputTokens: inputTokens, inputSpread: inputSpread, outputTokens: outputTokens, outputSpread: outputSpread, korean: korean,
             seed: seed)
-        return synthetic(count: count, spec: spec, vocabulary: .estimated(korean: korean), exactOutput: false)
+        return synthetic(count: count, spec: spec)
+    }
+
+    /// Generated prompts as `spec` says (lengths, language, seed, shared prefixes), with estimated
+    /// lengths until ``calibrated(_:exactOutput:)``.
+    public static func synthetic(count: Int, spec: SyntheticSpec) -> Workload {
+        synthetic(count: count, spec: spec, vocabulary: .estimated(korean: spec.korean), exactOutput: false)
     }
 
     /// This synthetic workload with prompts built from `vocabulary` (measured with the server's
     /// tokenizer) and, with `exactOutput`, answers of exactly the asked length. A workload from a
     /// file is returned as it is: its texts are kept, and `usage` tells their lengths.
     public func calibrated(_ vocabulary: PromptVocabulary, exactOutput: Bool) -> Workload {
-        guard let synthetic else { return self }
-        return Self.synthetic(count: count, spec: synthetic, vocabulary: vocabulary, exactOutput: exactOutput)
+        rebuild?(vocabulary, exactOutput) ?? self
     }
+
+    /// Whether prompt lengths are made by the client (synthetic prompts, traces) and so can be
+    /// made exact with the server's tokenizer.
+    public var isSized: Bool { rebuild != nil }
 
     private static func synthetic(count: Int, spec: SyntheticSpec, vocabulary: PromptVocabulary, exactOutput: Bool) -> Workload {
         let language = spec.korean ? "ko" : "en"
-        let name =
+        var name =
             "synthetic:\(language),in=\(spec.inputTokens)±\(spec.inputSpread),out=\(spec.outputTokens)±\(spec.outputSpread),seed=\(spec.seed)"
+        if spec.sharedPrefixTokens > 0 { name += ",prefix=\(spec.sharedPrefixTokens)x\(spec.prefixGroups)" }
+        // Each group's prefix, the same in every level and warm-up: the server may cache it.
+        let prefixes = (0..<(spec.sharedPrefixTokens > 0 ? spec.prefixGroups : 0)).map { group in
+            // Mixed, not stepped: seeds a step of the generator apart would give shifted copies.
+            var random = SeededRandom(seed: mixSeed(spec.seed, 0x50_5245_4649_58, UInt64(group)))
+            return vocabulary.words(tokens: spec.sharedPrefixTokens, using: &random)
+        }
         var workload = Workload(name: name, count: count) { index, stream in
             // Each request's own random numbers, whatever order the requests are sent in (shards),
             // from the seed, the stream and the number all mixed, so that no two overlap.
@@ -161,7 +197,11 @@ public struct Workload: Sendable {
                 return max(1, mean - spread + Int(random.next() % UInt64(2 * spread + 1)))
             }
             let length = around(spec.inputTokens, spec.inputSpread)
-            let text = vocabulary.text(tokens: length, using: &random)
+            let text =
+                prefixes.isEmpty
+                ? vocabulary.text(tokens: length, using: &random)
+                : prefixes[index % prefixes.count]
+                    + vocabulary.words(tokens: max(1, length - vocabulary.overhead - spec.sharedPrefixTokens), using: &random)
             let output = around(spec.outputTokens, spec.outputSpread)
             var parameters = GenerationParameters(maxTokens: output)
             if exactOutput { parameters.extraBody = ["ignore_eos": true, "min_tokens": .number(Double(output))] }
@@ -170,6 +210,97 @@ public struct Workload: Sendable {
         workload.synthetic = spec
         workload.exactOutput = exactOutput
         workload.vocabulary = vocabulary
+        workload.requestedLengths = (spec.inputTokens, spec.outputTokens)
+        workload.checkLengths = spec.inputLengths
+        workload.korean = spec.korean
+        workload.rebuild = { synthetic(count: count, spec: spec, vocabulary: $0, exactOutput: $1) }
+        return workload
+    }
+
+    /// One request of a trace in the Mooncake format.
+    public struct TraceEntry: Sendable, Hashable, Decodable {
+        /// When the request was sent, in milliseconds.
+        public var timestamp: Double
+        public var inputLength: Int
+        public var outputLength: Int
+        /// Blocks of the prompt shared with other requests that name the same ids (prefix caching).
+        public var hashIDs: [Int]?
+
+        enum CodingKeys: String, CodingKey {
+            case timestamp
+            case inputLength = "input_length"
+            case outputLength = "output_length"
+            case hashIDs = "hash_ids"
+        }
+    }
+
+    /// A trace to replay (Mooncake's JSONL: `timestamp` in ms, `input_length`, `output_length`,
+    /// optional `hash_ids`): each request is sent at its recorded time divided by `speed`, with a
+    /// prompt of its length made of one block of `blockTokens` tokens per hash id (the same id,
+    /// the same text, so the server's prefix cache sees what it saw), asking for its output length.
+    public static func trace(_ path: String, speed: Double = 1, blockTokens: Int = 512, korean: Bool, seed: UInt64) throws(PromptFileError)
+        -> Workload
+    {
+        let data = try PromptFileError.contents(of: path)
+        var entries: [TraceEntry] = []
+        for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty else { continue }
+            guard let entry = try? JSONDecoder().decode(TraceEntry.self, from: Data(text.utf8)), entry.inputLength >= 1,
+                entry.outputLength >= 1
+            else {
+                throw PromptFileError(
+                    .invalidEntry, path: path, line: number + 1,
+                    message: "expected {\"timestamp\": ms, \"input_length\": N, \"output_length\": N, \"hash_ids\": [...]} with lengths of 1 or more")
+            }
+            entries.append(entry)
+        }
+        guard let first = entries.map(\.timestamp).min() else {
+            throw PromptFileError(.empty, path: path, line: nil, message: "no requests in the trace")
+        }
+        let name = "trace:" + (path as NSString).lastPathComponent + (speed == 1 ? "" : "×\(speed)")
+        return trace(
+            entries, offsets: entries.map { ($0.timestamp - first) / 1000 / speed }, name: name, blockTokens: blockTokens, korean: korean,
+            seed: seed, vocabulary: .estimated(korean: korean), exactOutput: false)
+    }
+
+    private static func trace(
+        _ entries: [TraceEntry], offsets: [Double], name: String, blockTokens: Int, korean: Bool, seed: UInt64,
+        vocabulary: PromptVocabulary, exactOutput: Bool
+    ) -> Workload {
+        var workload = Workload(name: name, count: entries.count) { index, stream in
+            let entry = entries[index % entries.count]
+            var remaining = max(1, entry.inputLength - vocabulary.overhead)
+            var text = ""
+            for id in entry.hashIDs ?? [] where remaining > 0 {
+                var random = SeededRandom(seed: mixSeed(seed, 0x424C_4F43_4B, UInt64(bitPattern: Int64(id))))
+                let tokens = min(blockTokens, remaining)
+                text += vocabulary.words(tokens: tokens, using: &random)
+                remaining -= tokens
+            }
+            if remaining > 0 {
+                // Beyond the blocks: the request's own words.
+                var random = SeededRandom(seed: mixSeed(seed, UInt64(index), UInt64(stream)))
+                text += vocabulary.words(tokens: remaining, using: &random)
+            }
+            var parameters = GenerationParameters(maxTokens: entry.outputLength)
+            if exactOutput { parameters.extraBody = ["ignore_eos": true, "min_tokens": .number(Double(entry.outputLength))] }
+            return PromptEntry(id: "trace-\(index)", prompt: .text(text), parameters: parameters, line: index + 1)
+        }
+        let inputs = entries.map(\.inputLength)
+        workload.arrivalOffsets = offsets
+        workload.exactOutput = exactOutput
+        workload.vocabulary = vocabulary
+        workload.korean = korean
+        workload.requestedLengths = (
+            Int((Double(inputs.reduce(0, +)) / Double(inputs.count)).rounded()),
+            Int((Double(entries.map(\.outputLength).reduce(0, +)) / Double(entries.count)).rounded())
+        )
+        workload.checkLengths = [inputs.min()!, inputs[inputs.count / 2], inputs.max()!]
+        workload.rebuild = {
+            trace(
+                entries, offsets: offsets, name: name, blockTokens: blockTokens, korean: korean, seed: seed, vocabulary: $0, exactOutput: $1)
+        }
         return workload
     }
 }

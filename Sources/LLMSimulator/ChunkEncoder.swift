@@ -49,6 +49,27 @@ struct ChunkEncoder {
         buffer.writeString("\n\n")
     }
 
+    /// One thought of a reasoning model (chat only): a delta with the thought in `field` and no
+    /// `content`, as vLLM's reasoning parsers send it. `"length"` rides on the last thought when
+    /// `max_tokens` ends the answer before it begins. An empty thought is the held-back UTF-8 chunk,
+    /// as in ``writeToken(_:finishReason:into:)``.
+    func writeThought(_ thought: String, field: ReasoningField, finishReason: String?, into buffer: inout ByteBuffer) {
+        buffer.writeBytes(prefix)
+        switch field {
+        case .reasoning: buffer.writeString(#""choices":[{"index":0,"delta":{"reasoning":""#)
+        case .reasoningContent: buffer.writeString(#""choices":[{"index":0,"delta":{"reasoning_content":""#)
+        }
+        buffer.writeString(jsonEscaped(thought))
+        if let finishReason {
+            buffer.writeString(#""},"logprobs":null,"finish_reason":""#)
+            buffer.writeString(finishReason)
+            buffer.writeString(#"","stop_reason":null,"token_ids":null}]}"#)
+        } else {
+            buffer.writeString(#""},"logprobs":null,"finish_reason":null,"token_ids":null}]}"#)
+        }
+        buffer.writeString("\n\n")
+    }
+
     /// vLLM's end of an answer that stopped (end of text or a stop string): an extra chunk with no
     /// text, `finish_reason: "stop"` and `stop_reason`, the matched stop string or null.
     func writeStop(stopReason: String?, into buffer: inout ByteBuffer) {
@@ -73,12 +94,20 @@ struct ChunkEncoder {
         buffer.writeString("\n\n")
     }
 
-    /// The usage chunk (`choices` empty) sent when the request asked for `include_usage`.
-    func writeUsage(promptTokens: Int, completionTokens: Int, into buffer: inout ByteBuffer) {
+    /// The usage chunk (`choices` empty) sent when the request asked for `include_usage`. A
+    /// reasoning model's answer (`reasoningTokens` not nil) adds OpenAI's
+    /// `completion_tokens_details.reasoning_tokens`, the thoughts among the completion tokens.
+    func writeUsage(promptTokens: Int, completionTokens: Int, reasoningTokens: Int? = nil, into buffer: inout ByteBuffer) {
         buffer.writeBytes(prefix)
         buffer.writeString(
-            #""choices":[],"usage":{"prompt_tokens":\#(promptTokens),"total_tokens":\#(promptTokens + completionTokens),"completion_tokens":\#(completionTokens)},"system_fingerprint":"llm-client-simulator"}"#
+            #""choices":[],"usage":{"prompt_tokens":\#(promptTokens),"total_tokens":\#(promptTokens + completionTokens),"completion_tokens":\#(completionTokens)"#
         )
+        if let reasoningTokens {
+            buffer.writeString(#","completion_tokens_details":{"reasoning_tokens":"#)
+            buffer.writeString(String(reasoningTokens))
+            buffer.writeString("}")
+        }
+        buffer.writeString(#"},"system_fingerprint":"llm-client-simulator"}"#)
         buffer.writeString("\n\n")
     }
 

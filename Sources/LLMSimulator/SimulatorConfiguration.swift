@@ -21,11 +21,24 @@ public struct SimulatorConfiguration: Sendable {
     /// Serve vLLM's `POST /tokenize` (on by default); off, the simulator looks like a server
     /// without one (OpenAI, Ollama, TGI), whose prompt lengths a benchmark can only estimate.
     public var tokenizeEndpoint = true
+    /// Act as a reasoning model: every chat completion thinks for this many tokens before it
+    /// answers (0, the default, turns reasoning off). The thoughts are generated text like the answer,
+    /// timed by the latency model like answer tokens (the first thought is the first token), and
+    /// sent in ``reasoningField``: streamed, one chunk per thought before the answer's chunks; whole,
+    /// beside `content` in the message. `max_tokens` limits thoughts and answer together, so with
+    /// `max_tokens` at most this many the answer is empty and ends with `"length"`; stop strings
+    /// apply to the answer only. `usage.completion_tokens` counts both, and
+    /// `usage.completion_tokens_details.reasoning_tokens` the thoughts sent. Completions
+    /// (`/v1/completions`) never reason.
+    public var reasoningTokens = 0
+    /// The message and delta member that carries a reasoning model's thoughts (``reasoningTokens``).
+    public var reasoningField = ReasoningField.reasoning
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, models: [String] = ["llm-sim"], seed: UInt64 = 0,
         apiKey: String? = nil, maxConcurrency: Int = 256, latency: LatencyModel = LatencyModel(),
-        faults: FaultConfiguration = FaultConfiguration(), reply: String? = nil
+        faults: FaultConfiguration = FaultConfiguration(), reply: String? = nil, reasoningTokens: Int = 0,
+        reasoningField: ReasoningField = .reasoning
     ) {
         self.host = host
         self.port = port
@@ -36,5 +49,16 @@ public struct SimulatorConfiguration: Sendable {
         self.latency = latency
         self.faults = faults
         self.reply = reply
+        self.reasoningTokens = reasoningTokens
+        self.reasoningField = reasoningField
     }
+}
+
+/// Where a reasoning model's thoughts go in a chat message or a streamed delta: the member name
+/// is the raw value.
+public enum ReasoningField: String, Sendable, Hashable, CaseIterable {
+    /// `reasoning`, what current vLLM sends.
+    case reasoning
+    /// `reasoning_content`, what older vLLM releases, llama.cpp and DeepSeek's API send.
+    case reasoningContent = "reasoning_content"
 }

@@ -17,6 +17,9 @@ public final class SimulatorServer: Sendable {
     let metrics: SimulatorMetrics
     private let slots: FIFOSemaphore
     private let generator: TextGenerator
+    /// Generates a reasoning model's thoughts: a seed of its own, so that thinking leaves the
+    /// answer as it would be without.
+    private let thoughtGenerator: TextGenerator
     /// The tokens of ``SimulatorConfiguration/reply``, split once; nil to generate text.
     private let replyTokens: [String]?
     private let requestCounter = Atomic<Int>(0)
@@ -28,6 +31,7 @@ public final class SimulatorServer: Sendable {
         metrics = SimulatorMetrics(modelName: configuration.models[0])
         slots = FIFOSemaphore(limit: configuration.maxConcurrency)
         generator = TextGenerator(seed: configuration.seed)
+        thoughtGenerator = TextGenerator(seed: configuration.seed ^ 0x9E37_79B9_7F4A_7C15)
         replyTokens = configuration.reply.map(TextGenerator.replyTokens)
     }
 
@@ -152,6 +156,11 @@ public final class SimulatorServer: Sendable {
     private struct Plan {
         var request: SimulatedRequest
         var arrival: ContinuousClock.Instant
+        /// A reasoning model's thoughts, sent before the answer; empty when it does not reason.
+        var thoughts: [String]
+        /// Whether the answer reports its thoughts (a chat answer with reasoning on), even none.
+        var reasons: Bool
+        /// The answer's tokens, after the thoughts.
         var tokens: [String]
         var finishReason: String
         /// The stop string that ended the answer, vLLM's `stop_reason`; nil for the end of text.
@@ -204,7 +213,9 @@ public final class SimulatorServer: Sendable {
         default: break
         }
 
-        let plan = makePlan(simulated, arrival: arrival, fault: fault, random: random)
+        // As vLLM does, a client's X-Request-Id becomes the request's id (`cmpl-<it>`).
+        let requestID = request.headers.first { $0.name.canonicalName == "x-request-id" }?.value
+        let plan = makePlan(simulated, arrival: arrival, fault: fault, random: random, requestID: requestID)
         metrics.countRequest(status: 200)
         metrics.recordPromptTokens(plan.promptTokens)
         if simulated.stream {
@@ -230,22 +241,36 @@ public final class SimulatorServer: Sendable {
         return response
     }
 
-    private func makePlan(_ request: SimulatedRequest, arrival: ContinuousClock.Instant, fault: Fault?, random: SeededRandom) -> Plan {
+    private func makePlan(
+        _ request: SimulatedRequest, arrival: ContinuousClock.Instant, fault: Fault?, random: SeededRandom, requestID: String?
+    ) -> Plan {
         var random = random
         let latency = configuration.latency
+        // A reasoning model thinks first; `max_tokens` counts thoughts and answer together.
+        let reasons = request.api == .chat && configuration.reasoningTokens > 0
+        let thinking = reasons ? configuration.reasoningTokens : 0
+        let thoughtCount = request.maxTokens.map { min($0, thinking) } ?? thinking
+        let answerBudget = request.maxTokens.map { $0 - thoughtCount }
+        let thoughts =
+            thoughtCount > 0
+            ? thoughtGenerator.tokens(prompt: request.promptText, temperature: request.temperature, requestSeed: request.seed, count: thoughtCount)
+            : []
         let length =
             replyTokens?.count
             ?? generator.outputLength(
                 prompt: request.promptText, temperature: request.temperature, requestSeed: request.seed,
                 model: latency, maxTokens: nil)
         // ignore_eos: the answer runs to max_tokens; min_tokens: no end before it.
-        let wanted = request.ignoreEOS ? (request.maxTokens ?? length) : max(length, request.minTokens ?? 0)
-        let cappedLength = request.maxTokens.map { min($0, wanted) } ?? wanted
+        let wanted = request.ignoreEOS ? (answerBudget ?? length) : max(length, (request.minTokens ?? 0) - thoughtCount)
+        let cappedLength = answerBudget.map { min($0, wanted) } ?? wanted
         var tokens =
             replyTokens.map { Array($0.prefix(cappedLength)) }
             ?? generator.tokens(
                 prompt: request.promptText, temperature: request.temperature, requestSeed: request.seed, count: cappedLength)
-        var finishReason = cappedLength < length || request.ignoreEOS ? "length" : "stop"
+        // With reasoning, a `max_tokens` spent on thinking leaves the answer unfinished even when
+        // it would have been empty.
+        let thinkingCut = reasons && answerBudget.map { $0 <= 0 } == true
+        var finishReason = cappedLength < length || request.ignoreEOS || thinkingCut ? "length" : "stop"
         var stopReason: String?
         if !request.stop.isEmpty {
             var text = ""
@@ -261,9 +286,10 @@ public final class SimulatorServer: Sendable {
         }
         let promptTokens = TextGenerator.estimateTokens(request.promptText)
         let number = requestCounter.add(1, ordering: .relaxed).newValue
-        let id = (request.api == .completions ? "cmpl-" : "chatcmpl-") + String(number, radix: 16)
+        let id = (request.api == .completions ? "cmpl-" : "chatcmpl-") + (requestID.map(jsonEscaped) ?? String(number, radix: 16))
         return Plan(
-            request: request, arrival: arrival, tokens: tokens, finishReason: finishReason, stopReason: stopReason, promptTokens: promptTokens,
+            request: request, arrival: arrival, thoughts: thoughts, reasons: reasons, tokens: tokens, finishReason: finishReason,
+            stopReason: stopReason, promptTokens: promptTokens,
             timeToFirstToken: latency.timeToFirstToken(promptTokens: promptTokens, using: &random), fault: fault, id: id,
             encoder: ChunkEncoder(api: request.api, id: id, created: Int(Date().timeIntervalSince1970), model: request.model),
             random: random)
@@ -280,13 +306,18 @@ public final class SimulatorServer: Sendable {
         defer { releaseSlot() }
         let faults = configuration.faults
         var buffer = ByteBuffer()
-        buffer.reserveCapacity(512 + plan.tokens.count * 200)
+        // A reasoning model's thoughts come first, each a token like the answer's.
+        let thoughtCount = plan.thoughts.count
+        let tokenCount = thoughtCount + plan.tokens.count
+        buffer.reserveCapacity(512 + tokenCount * 200)
         plan.encoder.writeRoleChunk(into: &buffer)
         // Prefill starts once the request has a slot: queueing adds to the time to first token.
         var due = admitted + .seconds(plan.timeToFirstToken)
         var previousDue = admitted
-        let faultPosition = plan.tokens.count / 2
-        for (position, token) in plan.tokens.enumerated() {
+        let faultPosition = tokenCount / 2
+        for position in 0..<tokenCount {
+            let isThought = position < thoughtCount
+            let token = isThought ? plan.thoughts[position] : plan.tokens[position - thoughtCount]
             if position > 0 { due += .seconds(configuration.latency.interTokenLatency(using: &plan.random)) }
             if faults.splitUTF8, token.unicodeScalars.contains(where: { !$0.isASCII }) {
                 let holdback = previousDue + (due - previousDue) / 2
@@ -294,7 +325,11 @@ public final class SimulatorServer: Sendable {
                     try await send(&buffer, to: &writer, random: &plan.random)
                     try await Task.sleep(until: holdback, clock: .continuous)
                 }
-                plan.encoder.writeToken("", finishReason: nil, into: &buffer)
+                if isThought {
+                    plan.encoder.writeThought("", field: configuration.reasoningField, finishReason: nil, into: &buffer)
+                } else {
+                    plan.encoder.writeToken("", finishReason: nil, into: &buffer)
+                }
             }
             previousDue = due
             if due > .now {
@@ -315,20 +350,25 @@ public final class SimulatorServer: Sendable {
                 default: break
                 }
             }
-            let isLast = position == plan.tokens.count - 1
-            plan.encoder.writeToken(token, finishReason: isLast && plan.finishReason != "stop" ? plan.finishReason : nil, into: &buffer)
+            let finishReason = position == tokenCount - 1 && plan.finishReason != "stop" ? plan.finishReason : nil
+            if isThought {
+                plan.encoder.writeThought(token, field: configuration.reasoningField, finishReason: finishReason, into: &buffer)
+            } else {
+                plan.encoder.writeToken(token, finishReason: finishReason, into: &buffer)
+            }
             if position == 0 {
                 metrics.recordTimeToFirstToken((ContinuousClock.now - plan.arrival).seconds, streamed: true)
             }
         }
         if plan.finishReason == "stop" {
             plan.encoder.writeStop(stopReason: plan.stopReason, into: &buffer)
-        } else if plan.tokens.isEmpty {  // `max_tokens` 0 or an empty reply cut: still say why it ended
+        } else if tokenCount == 0 {  // `max_tokens` 0 or an empty reply cut: still say why it ended
             plan.encoder.writeToken("", finishReason: plan.finishReason, into: &buffer)
         }
-        metrics.recordGeneratedTokens(plan.tokens.count)
+        metrics.recordGeneratedTokens(tokenCount)
         if plan.request.includeUsage {
-            plan.encoder.writeUsage(promptTokens: plan.promptTokens, completionTokens: plan.tokens.count, into: &buffer)
+            plan.encoder.writeUsage(
+                promptTokens: plan.promptTokens, completionTokens: tokenCount, reasoningTokens: plan.reasons ? thoughtCount : nil, into: &buffer)
         }
         plan.encoder.writeDone(into: &buffer)
         try await send(&buffer, to: &writer, random: &plan.random)
@@ -353,27 +393,38 @@ public final class SimulatorServer: Sendable {
     private func respondWhole(_ plan: Plan) async throws -> Response {
         var plan = plan
         let admitted = try await acquireSlot()
+        let tokenCount = plan.thoughts.count + plan.tokens.count
         var duration = plan.timeToFirstToken
-        for _ in plan.tokens.dropFirst() { duration += configuration.latency.interTokenLatency(using: &plan.random) }
+        for _ in 1..<max(1, tokenCount) { duration += configuration.latency.interTokenLatency(using: &plan.random) }
         if plan.fault == .stall { duration += configuration.faults.stallSeconds }
         try? await Task.sleep(until: admitted + .seconds(duration), clock: .continuous)
         releaseSlot()
         metrics.recordTimeToFirstToken((admitted - plan.arrival).seconds + plan.timeToFirstToken, streamed: false)
-        metrics.recordGeneratedTokens(plan.tokens.count)
+        metrics.recordGeneratedTokens(tokenCount)
         metrics.recordFinished(finishReason: plan.finishReason, endToEndLatency: (ContinuousClock.now - plan.arrival).seconds)
 
         let text = plan.tokens.joined()
         let request = plan.request
-        let choice = GenerationResponse.Choice(
-            index: 0, text: request.api == .completions ? text : nil,
-            message: request.api == .chat ? ChatMessage(role: "assistant", content: text) : nil,
-            finishReason: plan.finishReason)
-        let response = GenerationResponse(
-            id: plan.id,
-            object: request.api == .completions ? "text_completion" : "chat.completion",
-            created: Int(Date().timeIntervalSince1970), model: request.model, choices: [choice],
-            usage: Usage(promptTokens: plan.promptTokens, completionTokens: plan.tokens.count))
-        var bytes = Array(try JSONEncoder().encode(response))
+        var bytes: [UInt8]
+        if plan.reasons {
+            let response = ReasoningChatResponse(
+                id: plan.id, created: Int(Date().timeIntervalSince1970), model: request.model,
+                message: .init(content: text, reasoning: plan.thoughts.joined(), field: configuration.reasoningField),
+                finishReason: plan.finishReason, promptTokens: plan.promptTokens, reasoningTokens: plan.thoughts.count,
+                completionTokens: tokenCount)
+            bytes = Array(try JSONEncoder().encode(response))
+        } else {
+            let choice = GenerationResponse.Choice(
+                index: 0, text: request.api == .completions ? text : nil,
+                message: request.api == .chat ? ChatMessage(role: "assistant", content: text) : nil,
+                finishReason: plan.finishReason)
+            let response = GenerationResponse(
+                id: plan.id,
+                object: request.api == .completions ? "text_completion" : "chat.completion",
+                created: Int(Date().timeIntervalSince1970), model: request.model, choices: [choice],
+                usage: Usage(promptTokens: plan.promptTokens, completionTokens: plan.tokens.count))
+            bytes = Array(try JSONEncoder().encode(response))
+        }
         switch plan.fault {
         case .malformed?:
             bytes = Array(bytes.prefix(bytes.count / 2))
@@ -416,3 +467,81 @@ public final class SimulatorServer: Sendable {
 
 /// Thrown inside a response body to make the server close the connection mid-response.
 struct SimulatedConnectionDrop: Error {}
+
+/// A reasoning model's whole chat answer: ``GenerationResponse``'s shape with the thoughts in the
+/// message (under the configured ``ReasoningField``) and OpenAI's
+/// `usage.completion_tokens_details.reasoning_tokens`.
+private struct ReasoningChatResponse: Encodable {
+    struct Message: Encodable {
+        var content: String
+        var reasoning: String
+        var field: ReasoningField
+
+        private struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode("assistant", forKey: Key(stringValue: "role"))
+            try container.encode(content, forKey: Key(stringValue: "content"))
+            try container.encode(reasoning, forKey: Key(stringValue: field.rawValue))
+        }
+    }
+
+    struct Choice: Encodable {
+        var index = 0
+        var message: Message
+        var finishReason: String
+
+        enum CodingKeys: String, CodingKey {
+            case index, message
+            case finishReason = "finish_reason"
+        }
+    }
+
+    struct Usage: Encodable {
+        struct Details: Encodable {
+            var reasoningTokens: Int
+
+            enum CodingKeys: String, CodingKey {
+                case reasoningTokens = "reasoning_tokens"
+            }
+        }
+
+        var promptTokens: Int
+        var completionTokens: Int
+        var totalTokens: Int
+        var completionTokensDetails: Details
+
+        enum CodingKeys: String, CodingKey {
+            case promptTokens = "prompt_tokens"
+            case completionTokens = "completion_tokens"
+            case totalTokens = "total_tokens"
+            case completionTokensDetails = "completion_tokens_details"
+        }
+    }
+
+    var id: String
+    var object = "chat.completion"
+    var created: Int
+    var model: String
+    var choices: [Choice]
+    var usage: Usage
+
+    init(
+        id: String, created: Int, model: String, message: Message, finishReason: String, promptTokens: Int, reasoningTokens: Int,
+        completionTokens: Int
+    ) {
+        self.id = id
+        self.created = created
+        self.model = model
+        choices = [Choice(message: message, finishReason: finishReason)]
+        usage = Usage(
+            promptTokens: promptTokens, completionTokens: completionTokens, totalTokens: promptTokens + completionTokens,
+            completionTokensDetails: .init(reasoningTokens: reasoningTokens))
+    }
+}

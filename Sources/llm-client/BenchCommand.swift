@@ -34,6 +34,16 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Tokens each synthetic prompt asks for (its max_tokens).") var syntheticOutputTokens = 128
     @Option(name: .long, help: "Spread (±, uniform) of the synthetic output length.") var syntheticOutputSpread = 0
     @Option(name: .long, help: "Language of synthetic prompts: ko or en.") var syntheticLanguage = "ko"
+    @Option(
+        name: .long,
+        help:
+            "Workload and schedule: replay a trace in Mooncake's JSONL (timestamp in ms, input_length, output_length, hash_ids), each request at its recorded time."
+    ) var trace: String?
+    @Option(name: .long, help: "Replay the trace this many times faster.") var traceSpeed = 1.0
+    @Option(name: .long, help: "Tokens of one block of a trace's hash_ids (Mooncake's: 512).") var traceBlockTokens = 512
+    @Option(name: .long, help: "Synthetic prompts start with this many tokens shared by the prompts of their group (prefix caching).")
+    var sharedPrefixTokens = 0
+    @Option(name: .long, help: "Groups of synthetic prompts with a shared prefix each (with --shared-prefix-tokens).") var prefixGroups = 1
     @Flag(
         name: .long,
         help:
@@ -70,8 +80,18 @@ struct BenchCommand: AsyncParsableCommand {
     private var output: [String] { outputs.output }
 
     func validate() throws {
-        let workloads = [promptFile != nil, sharegpt != nil, syntheticInputTokens != nil].filter { $0 }.count
-        guard workloads <= 1 else { throw ValidationError("Give one workload: --prompt-file, --sharegpt or --synthetic-input-tokens.") }
+        let workloads = [promptFile != nil, sharegpt != nil, syntheticInputTokens != nil, trace != nil].filter { $0 }.count
+        guard workloads <= 1 else {
+            throw ValidationError("Give one workload: --prompt-file, --sharegpt, --synthetic-input-tokens or --trace.")
+        }
+        if trace != nil {
+            guard concurrent == nil, requestRate == nil else {
+                throw ValidationError("--trace sends on the trace's schedule: no --concurrent or --request-rate.")
+            }
+            guard traceSpeed > 0, traceBlockTokens >= 1 else {
+                throw ValidationError("--trace-speed must be positive and --trace-block-tokens at least 1.")
+            }
+        }
         guard concurrent == nil || requestRate == nil else { throw ValidationError("Give --concurrent or --request-rate, not both.") }
         if let concurrent, !concurrent.values.allSatisfy({ $0 >= 1 }) { throw ValidationError("--concurrent values must be at least 1.") }
         if let requestRate, !requestRate.values.allSatisfy({ $0 > 0 }) { throw ValidationError("--request-rate values must be greater than 0.") }
@@ -94,6 +114,10 @@ struct BenchCommand: AsyncParsableCommand {
         if syntheticOutputSpread < 0 || syntheticOutputSpread >= syntheticOutputTokens {
             throw ValidationError("--synthetic-output-spread must be 0 or more and less than --synthetic-output-tokens (\(syntheticOutputTokens)).")
         }
+        if sharedPrefixTokens < 0 || sharedPrefixTokens >= (syntheticInputTokens ?? 128) - syntheticInputSpread {
+            throw ValidationError("--shared-prefix-tokens must be 0 or more and less than the shortest synthetic prompt.")
+        }
+        guard prefixGroups >= 1 else { throw ValidationError("--prefix-groups must be at least 1.") }
         guard ["ko", "en"].contains(syntheticLanguage) else { throw ValidationError("--synthetic-language must be ko or en.") }
         _ = try parsedWarmup()
         if let slo { do { _ = try ServiceLevelObjective(parsing: slo) } catch { throw ValidationError(error.description) } }
@@ -106,7 +130,7 @@ struct BenchCommand: AsyncParsableCommand {
         try record.checkNoClobber(overwrite: outputs.overwrite)
         try checkFileLimit(connections: BenchPlan.largestConcurrency(of: levels))
         if let sloPercent, !(0...100).contains(sloPercent) { throw ValidationError("--slo-percent must be between 0 and 100, got \(sloPercent).") }
-        if requestRate == nil, maxConcurrency != nil {
+        if requestRate == nil, trace == nil, maxConcurrency != nil {
             throw ValidationError("--max-concurrency caps an open loop (--request-rate); in a closed loop, --concurrent is the cap.")
         }
         if requestRate == nil, burstiness != 1 || arrivals != .poisson {
@@ -139,17 +163,24 @@ struct BenchCommand: AsyncParsableCommand {
         do {
             if let promptFile { return try Workload.promptFile(promptFile) }
             if let sharegpt { return try Workload.shareGPT(sharegpt) }
+            if let trace {
+                return try Workload.trace(
+                    trace, speed: traceSpeed, blockTokens: traceBlockTokens, korean: syntheticLanguage == "ko", seed: randomSeed)
+            }
         } catch {
             throw CommandFailure(.badInput, error: error)
         }
         let count = numRequests ?? 100
         return Workload.synthetic(
-            count: count, inputTokens: syntheticInputTokens ?? 128, inputSpread: syntheticInputSpread,
-            outputTokens: syntheticOutputTokens, outputSpread: syntheticOutputSpread, korean: syntheticLanguage == "ko",
-            seed: randomSeed)
+            count: count,
+            spec: .init(
+                inputTokens: syntheticInputTokens ?? 128, inputSpread: syntheticInputSpread, outputTokens: syntheticOutputTokens,
+                outputSpread: syntheticOutputSpread, korean: syntheticLanguage == "ko", seed: randomSeed,
+                sharedPrefixTokens: sharedPrefixTokens, prefixGroups: prefixGroups))
     }
 
     private var modes: [LoadMode] {
+        if trace != nil { return [.trace(maxConcurrency: maxConcurrency)] }
         if let requestRate {
             return requestRate.values.map { .rate($0, arrivals: arrivals, burstiness: burstiness, maxConcurrency: maxConcurrency) }
         }

@@ -3,6 +3,7 @@ import Foundation
 import LLMSimulator
 
 extension Fault: ExpressibleByArgument {}
+extension ReasoningField: ExpressibleByArgument {}
 
 /// `llm-client serve-sim`: the OpenAI-compatible simulator.
 struct ServeSimCommand: AsyncParsableCommand {
@@ -26,6 +27,18 @@ struct ServeSimCommand: AsyncParsableCommand {
     var reply: String?
     @Flag(help: "Serve no POST /tokenize, like OpenAI, Ollama or TGI (benchmarks then estimate prompt lengths).")
     var noTokenizeEndpoint = false
+    @Option(
+        help: """
+            Act as a reasoning model: each chat completion first streams this many thought tokens, then the answer \
+            (max_tokens counts both; usage reports completion_tokens_details.reasoning_tokens). 0: no reasoning.
+            """)
+    var reasoningTokens = 0
+    @Option(
+        help: """
+            The delta and message member carrying the thoughts: 'reasoning' (current vLLM) or 'reasoning_content' \
+            (older vLLM, llama.cpp).
+            """)
+    var reasoningField: ReasoningField = .reasoning
 
     @Option(help: "Mean time to first token, milliseconds.") var ttftMs = 50.0
     @Option(help: "Standard deviation of the time to first token, milliseconds.") var ttftJitterMs = 10.0
@@ -57,6 +70,7 @@ struct ServeSimCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
         guard outputTokens >= 1 else { throw ValidationError("--output-tokens must be at least 1.") }
         guard maxConcurrency >= 0 else { throw ValidationError("--max-concurrency must not be negative.") }
+        guard reasoningTokens >= 0 else { throw ValidationError("--reasoning-tokens must not be negative.") }
         for value in [ttftMs, ttftJitterMs, prefillMsPerToken, itlMs, itlJitterMs, outputTokensStddev, stallSeconds] where value < 0 {
             throw ValidationError("latency options must not be negative, got \(value).")
         }
@@ -75,7 +89,8 @@ struct ServeSimCommand: AsyncParsableCommand {
             retryAfterSeconds: retryAfter, stallSeconds: stallSeconds, splitUTF8: splitUtf8)
         var configuration = SimulatorConfiguration(
             host: host, port: port, models: models.isEmpty ? ["llm-sim"] : models, seed: seed, apiKey: apiKey,
-            maxConcurrency: maxConcurrency, latency: latency, faults: faults, reply: reply)
+            maxConcurrency: maxConcurrency, latency: latency, faults: faults, reply: reply, reasoningTokens: reasoningTokens,
+            reasoningField: reasoningField)
         configuration.tokenizeEndpoint = !noTokenizeEndpoint
         return configuration
     }

@@ -86,3 +86,130 @@ import Testing
         }
     }
 }
+
+extension ExactWorkloadTests {
+    /// Runs `bench` with the given arguments, writing a JSON document and a JSONL file; returns both.
+    static func bench(_ arguments: [String], timeout: Double = 600) async throws -> (BenchDocument, [RequestResult]) {
+        let directory = try makeTemporaryDirectory("llm-client-workload")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let json = directory.appendingPathComponent("bench.json").path
+        let rows = directory.appendingPathComponent("bench.jsonl").path
+        let run = try await runProcess(TestEnvironment.cliBinary, ["bench"] + arguments + ["--output", json, "--output", rows], timeout: timeout)
+        #expect(run.status == 0, "\(run.stderr)")
+        let document = try JSONDecoder().decode(BenchDocument.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+        let results = try String(contentsOfFile: rows, encoding: .utf8).split(separator: "\n").map {
+            try JSONDecoder().decode(RequestResult.self, from: Data($0.utf8))
+        }
+        return (document, results)
+    }
+
+    @Test func sharedPrefixesAreIdenticalWithinAGroupAndExact() async throws {
+        try await SimulatorServer.withRunning(testSimulatorConfiguration(latency: .instant(outputTokens: 4))) { endpoint in
+            let (document, results) = try await Self.bench([
+                "--base-url", endpoint.baseURL, "--synthetic-input-tokens", "40", "--synthetic-output-tokens", "4", "--shared-prefix-tokens",
+                "24", "--prefix-groups", "3", "--num-requests", "12", "--synthetic-language", "en",
+            ])
+            #expect(results.count == 12 && results.allSatisfy { $0.success && $0.promptTokens == 40 }, "\(failureReport(results))")
+            #expect(document.bench["workload"]?.hasSuffix("prefix=24x3") == true)
+            // The simulator counts an English word of up to four letters as a token: the first 24
+            // tokens' words are the group's prefix.
+            func prefix(_ result: RequestResult) -> String {
+                var text = ""
+                var tokens = 0
+                for word in result.prompt.split(separator: " ") where tokens < 24 {
+                    text += " " + word
+                    tokens += TextGenerator.estimateTokens(String(word))
+                }
+                return text
+            }
+            let groups = Dictionary(grouping: results, by: { $0.index % 3 }).mapValues { Set($0.map(prefix)) }
+            #expect(groups.values.allSatisfy { $0.count == 1 }, "\(groups)")
+            #expect(Set(groups.values.compactMap(\.first)).count == 3, "\(groups)")
+            #expect(Set(results.map(\.prompt)).count == 12)
+        }
+    }
+}
+
+extension ExactWorkloadTests {
+    /// A small Mooncake-style trace (timestamps in ms): requests 0, 3 and 5 share blocks 1 and 2,
+    /// request 1 shares block 1; the others have their own.
+    static let traceRows: [(timestamp: Int, input: Int, output: Int, blocks: [Int])] = [
+        (0, 300, 4, [1, 2]), (250, 300, 4, [1, 3]), (500, 200, 4, []), (750, 300, 4, [1, 2]), (1000, 150, 4, [7]), (1500, 300, 4, [1, 2]),
+    ]
+
+    static func writeTrace() throws -> URL {
+        let directory = try makeTemporaryDirectory("llm-client-trace")
+        let file = directory.appendingPathComponent("trace.jsonl")
+        let lines = traceRows.map { row in
+            #"{"timestamp": \#(row.timestamp), "input_length": \#(row.input), "output_length": \#(row.output), "hash_ids": \#(row.blocks)}"#
+        }
+        try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    /// Checks a replayed trace: every request's lengths as recorded (by the server's usage), sent no
+    /// earlier than its time, and the requests that share blocks sharing their text.
+    static func expectTraceReplayed(_ document: BenchDocument, _ results: [RequestResult]) throws {
+        #expect(results.count == traceRows.count && results.allSatisfy(\.success), "\(failureReport(results))")
+        let byIndex = Dictionary(uniqueKeysWithValues: results.map { ($0.index, $0) })
+        let start = try #require(document.levels.first?.startedAt).date
+        for (index, row) in traceRows.enumerated() {
+            let result = try #require(byIndex[index])
+            #expect(result.promptTokens == row.input && result.completionTokens == row.output, "request \(index)")
+            // Never sent before its time (a busy machine may send it later, never earlier).
+            let offset = result.startedAt.date.timeIntervalSince(start)
+            // (Both times are whole milliseconds, cut down: 1 ms of slack.)
+            #expect(offset >= Double(row.timestamp) / 1000 - 0.001, "request \(index) sent at \(offset) s")
+        }
+        // Shared blocks, shared text: requests 0, 3 and 5 share their first 256 of 300 tokens,
+        // request 1 the first 128 of them, request 2 none (as shares of the text's length).
+        let first = Array(try #require(byIndex[0]).prompt)
+        func shared(_ index: Int) -> Double {
+            let other = Array(byIndex[index]?.prompt ?? "")
+            let common = zip(first, other).prefix { $0 == $1 }.count
+            return Double(common) / Double(first.count)
+        }
+        #expect(shared(3) > 0.6 && shared(5) > 0.6 && shared(3) < 1, "\(shared(3)), \(shared(5))")
+        #expect(shared(1) > 0.2 && shared(1) < 0.6, "\(shared(1))")
+        #expect(shared(2) < 0.1, "\(shared(2))")
+    }
+
+    @Test func aTraceIsReplayedOnItsScheduleWithExactLengths() async throws {
+        let trace = try Self.writeTrace()
+        defer { try? FileManager.default.removeItem(at: trace.deletingLastPathComponent()) }
+        try await SimulatorServer.withRunning(testSimulatorConfiguration(latency: .instant(outputTokens: 2))) { endpoint in
+            let (document, results) = try await Self.bench([
+                "--base-url", endpoint.baseURL, "--trace", trace.path, "--trace-block-tokens", "128", "--quiet",
+            ])
+            #expect(document.levels.map(\.label) == ["trace"] && document.bench["prompt_lengths"]?.hasPrefix("exact") == true)
+            try Self.expectTraceReplayed(document, results)
+        }
+    }
+}
+
+extension ExactWorkloadTests {
+    @Test func aReasoningModelsTimeToItsAnswerIsReportedBesideTTFT() async throws {
+        var configuration = testSimulatorConfiguration(
+            latency: LatencyModel(ttftMean: 0.01, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.002, itlJitter: 0, outputTokensMean: 4))
+        configuration.reasoningTokens = 6
+        try await SimulatorServer.withRunning(configuration) { endpoint in
+            let (document, results) = try await Self.bench([
+                "--base-url", endpoint.baseURL, "--api", "chat", "--synthetic-input-tokens", "16", "--synthetic-output-tokens", "12",
+                "--num-requests", "4", "--quiet",
+            ])
+            #expect(results.allSatisfy { $0.success && $0.reasoningTokens == 6 && $0.reasoning != nil && $0.ttfoS != nil })
+            let level = try #require(document.levels.first)
+            let ttft = try #require(level.summary.ttftS)
+            let ttfo = try #require(level.summary.ttfoS)
+            #expect(ttfo.count == 4 && ttfo.mean > ttft.mean && !level.histogram(.ttfo).isEmpty)
+            // The run's summary shows TTFO beside TTFT, and the results keep thoughts and answer apart.
+            let run = try await runProcess(
+                TestEnvironment.cliBinary, ["--base-url", endpoint.baseURL, "--api", "chat", "--prompt", "왜 하늘은 파란가요?", "--quiet"],
+                timeout: 60)
+            #expect(run.status == 0, "\(run.stderr)")
+            let lines = run.stdout.components(separatedBy: "\n")
+            let ttftLine = try #require(lines.firstIndex { $0.hasPrefix("  TTFT (s)") })
+            #expect(lines[ttftLine + 1].hasPrefix("  TTFO (s)"), "\(run.stdout)")
+        }
+    }
+}

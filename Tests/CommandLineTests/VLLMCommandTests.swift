@@ -141,3 +141,33 @@ extension VLLMCommandTests {
         try await ExactWorkloadTests.expectExactLengths(baseURL: try RealService.vllm.required(), api: api, language: "ko", timeout: 900)
     }
 }
+
+extension VLLMCommandTests {
+    @Test(.requires(.vllm)) func sharedPrefixesHitVLLMsPrefixCache() async throws {
+        // vLLM on the CPU caches whole blocks of 128 tokens: a 256-token prefix is two. The first
+        // request fills the cache; the next three find both blocks there.
+        let (document, results) = try await ExactWorkloadTests.bench(
+            [
+                "--base-url", try RealService.vllm.required(), "--synthetic-input-tokens", "300", "--synthetic-output-tokens", "2",
+                "--shared-prefix-tokens", "256", "--num-requests", "4", "--concurrent", "1", "--scrape-metrics",
+            ], timeout: 900)
+        #expect(results.count == 4 && results.allSatisfy { $0.success && $0.promptTokens == 300 }, "\(failureReport(results))")
+        let level = try #require(ServerLevelMetrics.from(document).first)
+        let hits = try #require(level.prefixCacheHits)
+        #expect(hits >= 3 * 256, "prefix cache hits \(hits) of \(level.prefixCacheQueries ?? 0) queried tokens")
+    }
+}
+
+extension VLLMCommandTests {
+    @Test(.requires(.vllm)) func aTraceIsReplayedWithExactLengthsAndItsSharedBlocksHitTheCache() async throws {
+        let trace = try ExactWorkloadTests.writeTrace()
+        defer { try? FileManager.default.removeItem(at: trace.deletingLastPathComponent()) }
+        // Blocks of 128 tokens, vLLM's CPU cache block: the requests that repeat blocks hit it.
+        let (document, results) = try await ExactWorkloadTests.bench(
+            ["--base-url", try RealService.vllm.required(), "--trace", trace.path, "--trace-block-tokens", "128", "--scrape-metrics", "--quiet"],
+            timeout: 900)
+        try ExactWorkloadTests.expectTraceReplayed(document, results)
+        let level = try #require(ServerLevelMetrics.from(document).first)
+        #expect((level.prefixCacheHits ?? 0) >= 128, "prefix cache hits \(level.prefixCacheHits ?? 0)")
+    }
+}
