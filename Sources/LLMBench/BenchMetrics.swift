@@ -53,6 +53,8 @@ public final class BenchMetrics: Sendable {
     struct State {
         var ttft = LatencyHistogram()
         var ttfo = LatencyHistogram()
+        var ttftFirstTurn = LatencyHistogram()
+        var ttftLaterTurns = LatencyHistogram()
         var e2e = LatencyHistogram()
         var itl = LatencyHistogram()
         var tpot = LatencyHistogram()
@@ -112,6 +114,9 @@ public final class BenchMetrics: Sendable {
                 state.e2e.record(seconds: result.latencyS)
                 if let ttft = result.ttftS { state.ttft.record(seconds: ttft) }
                 if let ttfo = result.ttfoS { state.ttfo.record(seconds: ttfo) }
+                if let turn = result.turn, let ttft = result.ttftS {
+                    if turn == 1 { state.ttftFirstTurn.record(seconds: ttft) } else { state.ttftLaterTurns.record(seconds: ttft) }
+                }
                 for gap in result.itlS { state.itl.record(seconds: gap) }
                 if let tpot = result.tpotS { state.tpot.record(seconds: tpot) }
                 if !result.tokensEstimated {
@@ -147,6 +152,8 @@ public final class BenchMetrics: Sendable {
                 sloAttainmentPercent: slo == nil || total == 0 ? nil : 100 * Double(state.good) / Double(total),
                 maxInFlight: state.maxInFlight, client: client)
             summary.ttfoS = state.ttfo.summary
+            summary.ttftFirstTurnS = state.ttftFirstTurn.summary
+            summary.ttftLaterTurnsS = state.ttftLaterTurns.summary
             summary.inputTokensPerRequest = state.inputLengths.lengths
             summary.outputTokensPerRequest = state.outputLengths.lengths
             return summary
@@ -165,11 +172,14 @@ public final class BenchMetrics: Sendable {
     public var histograms: [String: [[UInt64]]] {
         state.withLock { state in
             let histograms: [LatencyHistogramName: LatencyHistogram] = [
-                .ttft: state.ttft, .ttfo: state.ttfo, .e2e: state.e2e, .itl: state.itl, .tpot: state.tpot, .schedulingLag: state.schedulingLag,
+                .ttft: state.ttft, .ttfo: state.ttfo, .ttftFirstTurn: state.ttftFirstTurn, .ttftLaterTurns: state.ttftLaterTurns,
+                .e2e: state.e2e, .itl: state.itl, .tpot: state.tpot, .schedulingLag: state.schedulingLag,
             ]
-            // TTFO only for reasoning models: no empty histogram in every other document.
+            // TTFO only for reasoning models, per-turn TTFT only for sessions: no empty histograms
+            // in every other document.
+            let optional: Set<LatencyHistogramName> = [.ttfo, .ttftFirstTurn, .ttftLaterTurns]
             return Dictionary(
-                uniqueKeysWithValues: histograms.filter { $0.key != .ttfo || $0.value.summary != nil }.map {
+                uniqueKeysWithValues: histograms.filter { !optional.contains($0.key) || $0.value.summary != nil }.map {
                     ($0.key.rawValue, $0.value.sparseCounts)
                 })
         }

@@ -13,6 +13,7 @@ extension BenchDocument {
                     startedAt: $0.startedAt)
                 level.requestedInputTokens = $0.requestedInputTokens
                 level.requestedOutputTokens = $0.requestedOutputTokens
+                level.rampUp = $0.rampUp
                 return level
             },
             serverMetricChanges: serverMetricChanges)
@@ -66,7 +67,8 @@ public func formatBenchReport(_ document: BenchDocument, style: TerminalStyle = 
             "(ms)".fitted(toWidth: 18)
                 + ["mean", "min", "p50", "p90", "p95", "p99", "p99.9", "max"].map { $0.rightAlignedCell(width: 10) }.joined())
         let rows: [(String, DistributionSummary?)] = [
-            ("TTFT", s.ttftS), ("TTFO", s.ttfoS), ("end-to-end", s.latencyS), ("ITL", s.itlS), ("TPOT", s.tpotS),
+            ("TTFT", s.ttftS), ("TTFT turn 1", s.ttftFirstTurnS), ("TTFT turns 2+", s.ttftLaterTurnsS), ("TTFO", s.ttfoS),
+            ("end-to-end", s.latencyS), ("ITL", s.itlS), ("TPOT", s.tpotS),
             ("scheduling lag", s.schedulingLagS),
         ]
         for (name, d) in rows {
@@ -105,6 +107,13 @@ public func formatBenchReport(_ document: BenchDocument, style: TerminalStyle = 
         }
     }
     for level in document.levels {
+        if let ramp = level.rampUp {
+            lines.append(
+                "\(level.label) ramp-up (not in the figures above): "
+                    + String(
+                        format: "%d requests (%d failed) over %.1f s, TTFT p50 %@ ms, p99 %@ ms", ramp.totalRequests, ramp.failed, ramp.durationS,
+                        ms(ramp.ttftS?.p50), ms(ramp.ttftS?.p99)))
+        }
         for mismatch in level.lengthMismatches { lines.append(style.yellow("⚠ \(level.label): \(mismatch).")) }
     }
     let busy = document.levels.filter { $0.summary.client?.isBusy(overSeconds: $0.summary.durationS) == true }.map(\.label)

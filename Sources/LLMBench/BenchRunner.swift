@@ -33,6 +33,9 @@ public struct BenchConfiguration: Sendable {
     /// The run's id; each request is sent with `X-Request-Id: <run id>-<stream>-<number>` (the
     /// stream tells levels and warm-ups apart).
     public var runID: String?
+    /// Seconds over which the load grows linearly from nothing to the level's (concurrency or
+    /// rate) before it is measured; the ramp is measured apart (0: none).
+    public var rampUpSeconds: Double = 0
 
     public init(
         mode: LoadMode, numRequests: Int?, duration: Double?, warmupRequests: Int = 0, warmupSeconds: Double = 0,
@@ -70,6 +73,8 @@ public struct BenchLevelResult: Sendable {
     /// what the server counted.
     public var requestedInputTokens: Int?
     public var requestedOutputTokens: Int?
+    /// What the ramp-up before the level measured (its requests are not in ``summary``).
+    public var rampUp: ResultSummary?
 }
 
 /// Sends a workload at one load level and measures it.
@@ -99,6 +104,15 @@ public enum BenchRunner {
                 duration: configuration.warmupRequests > 0 ? nil : configuration.warmupSeconds,
                 firstIndex: 0, stream: 2 * configuration.level + 1, onResult: onWarmupResult, onProgress: { _ in })
         }
+        var rampUp: ResultSummary?
+        if configuration.rampUpSeconds > 0 {
+            let ramp = BenchMetrics(start: .now, slo: configuration.slo)
+            await runPhase(
+                configuration, workload: workload, client: client, stop: stop, metrics: ramp, counted: true, count: nil,
+                duration: configuration.rampUpSeconds, firstIndex: 0, stream: 1_000 + configuration.level, onResult: onWarmupResult,
+                onProgress: { _ in }, rampSeconds: configuration.rampUpSeconds)
+            rampUp = ramp.summary(durationSeconds: (ContinuousClock.now - ramp.start).seconds)
+        }
         let startedAt = Timestamp()
         let usageBefore = ProcessUsage.current()
         let start = ContinuousClock.now
@@ -117,7 +131,7 @@ public enum BenchRunner {
             label: configuration.mode.label, mode: configuration.mode, temperature: configuration.parameters.temperature,
             summary: metrics.summary(durationSeconds: duration, client: client), timeSeries: metrics.timeSeries, histograms: metrics.histograms,
             startedAt: startedAt, requestedInputTokens: workload.requestedLengths?.input,
-            requestedOutputTokens: workload.requestedLengths?.output)
+            requestedOutputTokens: workload.requestedLengths?.output, rampUp: rampUp)
     }
 
     private static func request(_ index: Int, stream: Int, _ configuration: BenchConfiguration, _ workload: Workload) -> GenerationRequest {
@@ -133,25 +147,80 @@ public enum BenchRunner {
     private static func runPhase(
         _ configuration: BenchConfiguration, workload: Workload, client: LLMClient, stop: StopSignal?, metrics: BenchMetrics, counted: Bool,
         count: Int?, duration: Double?, firstIndex: Int, stream: Int,
-        onResult: @escaping @Sendable (RequestResult) -> Void, onProgress: @escaping @Sendable (BenchMetrics) -> Void
+        onResult: @escaping @Sendable (RequestResult) -> Void, onProgress: @escaping @Sendable (BenchMetrics) -> Void,
+        rampSeconds: Double? = nil
     ) async {
         let start = metrics.start
+        // A ramp: worker k of n starts k/n of the way through it (closed loop).
+        @Sendable func waitForRamp(worker: Int, of workers: Int) async -> Bool {
+            guard let rampSeconds, worker > 0 else { return true }
+            let begin = start + .seconds(rampSeconds * Double(worker) / Double(workers))
+            if let stop { return await stop.sleep(until: begin) }
+            do { try await Task.sleep(until: begin, clock: .continuous) } catch { return false }
+            return true
+        }
         let deadline = duration.map { start + .seconds($0) }
         let shard = configuration.shard
-        @Sendable func send(_ index: Int, _ lag: Double?) async {
+        @Sendable func measure(_ request: GenerationRequest, lag: Double?, turn: Int? = nil) async -> RequestResult {
             metrics.requestStarted(lag: lag)
-            let number = shard.map { $0.globalNumber(index) } ?? index
-            let result = await client.generate(request(firstIndex + number, stream: stream, configuration, workload), stop: stop)
+            var result = await client.generate(request, stop: stop)
+            result.turn = turn
             metrics.requestFinished(result, counted: counted)
             onResult(result)
             if counted { onProgress(metrics) }
+            return result
+        }
+        @Sendable func send(_ index: Int, _ lag: Double?) async {
+            let number = shard.map { $0.globalNumber(index) } ?? index
+            _ = await measure(request(firstIndex + number, stream: stream, configuration, workload), lag: lag)
         }
         switch configuration.mode {
+        case .concurrency(let workers) where workload.conversations != nil:
+            // Sessions (`count` of them, in turn through the conversations): each worker holds one,
+            // sends its next turn once the answer to the last has arrived (and the think time
+            // passed), with the real answers in the history, to its last turn.
+            let conversations = workload.conversations ?? []
+            let tickets = Tickets(count: nil, deadline: deadline, stop: stop)
+            let sessions = Tickets(count: count, deadline: deadline, stop: stop)
+            await withDiscardingTaskGroup { group in
+                for worker in 0..<max(1, workers) {
+                    group.addTask {
+                        guard await waitForRamp(worker: worker, of: max(1, workers)) else { return }
+                        while true {
+                            guard let session = sessions.next() else { return }
+                            let conversation = conversations[session % conversations.count]
+                            var history: [ChatMessage] = []
+                            for (turn, text) in conversation.turns.enumerated() {
+                                guard let index = tickets.next() else { return }
+                                history.append(ChatMessage(role: "user", content: text))
+                                var request = GenerationRequest(
+                                    index: firstIndex + index, repeatIndex: session / conversations.count, promptID: conversation.id,
+                                    prompt: .messages(history), parameters: configuration.parameters, api: configuration.api,
+                                    stream: configuration.stream)
+                                request.requestID = configuration.runID.map { "\($0)-\(stream)-\(firstIndex + index)" }
+                                let result = await measure(request, lag: nil, turn: turn + 1)
+                                guard result.success else { break }  // a failed turn ends its session
+                                history.append(ChatMessage(role: "assistant", content: result.output))
+                                if conversation.thinkTimeS > 0, turn + 1 < conversation.turns.count {
+                                    let resume = ContinuousClock.now + .seconds(conversation.thinkTimeS)
+                                    if let stop {
+                                        guard await stop.sleep(until: resume) else { return }
+                                    } else {
+                                        do { try await Task.sleep(until: resume, clock: .continuous) } catch { return }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         case .concurrency(let workers):
             let tickets = Tickets(count: count, deadline: deadline, stop: stop)
+            let share = shard.map { $0.share(ofConcurrency: workers) } ?? max(1, workers)
             await withDiscardingTaskGroup { group in
-                for _ in 0..<(shard.map { $0.share(ofConcurrency: workers) } ?? max(1, workers)) {
+                for worker in 0..<share {
                     group.addTask {
+                        guard await waitForRamp(worker: worker, of: share) else { return }
                         while let index = tickets.next() { await send(index, nil) }
                     }
                 }
@@ -163,7 +232,11 @@ public enum BenchRunner {
                 rate: rate / Double(shard?.count ?? 1), process: arrivals, burstiness: burstiness,
                 seed: configuration.seed &+ UInt64(shard?.index ?? 0))
             var intended = start
+            let workerRate = rate / Double(shard?.count ?? 1)
             await openLoop(cap: cap, shard: shard, client: client, count: count, deadline: deadline, stop: stop, send: send) { index in
+                // A ramp: the rate grows linearly to the level's over the ramp, so the k-th request
+                // is due when k requests' worth has accumulated: at √(2·ramp·k / rate).
+                if let rampSeconds { return start + .seconds((2 * rampSeconds * Double(index) / workerRate).squareRoot()) }
                 if index > 0 { intended += .seconds(schedule.nextGap()) }
                 return intended
             }

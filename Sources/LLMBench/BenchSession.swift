@@ -59,6 +59,8 @@ public struct BenchPlan: Sendable {
     /// Ask synthetic answers for their exact length (`ignore_eos`, `min_tokens`) where the server
     /// has a tokenize endpoint (vLLM, SGLang, llama.cpp, the simulator), which accept them.
     public var exactOutput = true
+    /// Seconds over which each level's load grows linearly before it is measured (measured apart).
+    public var rampUpSeconds: Double = 0
 
     public init(
         workload: Workload, levels: [Level], numRequests: Int?, duration: Double?, warmupRequests: Int, warmupSeconds: Double,
@@ -229,10 +231,12 @@ public final class BenchSession: Sendable {
                         warmupRequests: plan.warmupRequests, warmupSeconds: plan.warmupSeconds, api: plan.api, stream: plan.stream,
                         parameters: parameters, seed: plan.seed, slo: plan.slo, shard: plan.shard, level: number)
                     configuration.runID = runID
+                    configuration.rampUpSeconds = plan.rampUpSeconds
                     let before = plan.scrapeMetrics ? await Self.scrape(client) : [:]
+                    // Sessions send an unknown number of requests (their turns, to a failure or the end).
                     let expected = (plan.numRequests ?? (plan.duration == nil ? plan.workload.count : nil)).map {
                         plan.shard?.share(of: $0) ?? $0
-                    }
+                    }.flatMap { plan.workload.conversations == nil ? $0 : nil }
                     let label = plan.sweepsTemperature ? "\(level.mode.label) t=\(level.temperature)" : level.mode.label
                     onLevel(LevelStart(label: label, expectedRequests: expected))
                     let runLevel = {

@@ -47,6 +47,8 @@ public struct RequestResult: Sendable, Codable, Hashable {
     public var `repeat`: Int
     /// The prompt's id from the prompt file, if it had one.
     public var promptID: String?
+    /// The turn of a multi-turn session this request sent (from 1); nil outside sessions.
+    public var turn: Int?
     /// The `X-Request-Id` sent with the request, to find it in the server's logs.
     public var requestID: String?
     /// The server's response id (`cmpl-…`, `chatcmpl-…`).
@@ -156,6 +158,7 @@ public struct RequestResult: Sendable, Codable, Hashable {
         case index, `repeat`, setting, prompt, messages, api, model, temperature, seed, stream, output, success, error
         case promptID = "prompt_id"
         case requestID = "request_id"
+        case turn
         case responseID = "response_id"
         case reasoning
         case reasoningTokens = "reasoning_tokens"
@@ -220,6 +223,7 @@ public struct RequestResult: Sendable, Codable, Hashable {
         ttfoS = try c.decodeIfPresent(Double.self, forKey: .ttfoS)
         streamEndS = try c.decodeIfPresent(Double.self, forKey: .streamEndS)
         requestID = try c.decodeIfPresent(String.self, forKey: .requestID)
+        turn = try c.decodeIfPresent(Int.self, forKey: .turn)
         responseID = try c.decodeIfPresent(String.self, forKey: .responseID)
         reasoning = try c.decodeIfPresent(String.self, forKey: .reasoning)
         reasoningTokens = try c.decodeIfPresent(Int.self, forKey: .reasoningTokens)
@@ -269,6 +273,7 @@ public struct RequestResult: Sendable, Codable, Hashable {
         try c.encodeIfPresent(ttfoS, forKey: .ttfoS)
         try c.encodeIfPresent(streamEndS, forKey: .streamEndS)
         try c.encodeIfPresent(requestID, forKey: .requestID)
+        try c.encodeIfPresent(turn, forKey: .turn)
         try c.encodeIfPresent(responseID, forKey: .responseID)
         try c.encodeIfPresent(reasoning, forKey: .reasoning)
         try c.encodeIfPresent(reasoningTokens, forKey: .reasoningTokens)

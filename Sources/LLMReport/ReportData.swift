@@ -179,6 +179,9 @@ struct ReportSource {
         latencyRows = [("TTFT", summary.ttftS), ("End-to-end", summary.latencyS), ("ITL", summary.itlS), ("TPOT", summary.tpotS)]
         // A reasoning model's time to its answer, after its thoughts, beside TTFT.
         if let ttfo = summary.ttfoS { latencyRows.insert(("TTFO (answer)", ttfo), at: 1) }
+        // Multi-turn sessions: first turns beside later ones (whose history the server may have cached).
+        if let later = summary.ttftLaterTurnsS { latencyRows.insert(("TTFT turns 2+", later), at: 1) }
+        if let first = summary.ttftFirstTurnS { latencyRows.insert(("TTFT turn 1", first), at: 1) }
         if let lag = summary.schedulingLagS { latencyRows.append(("Scheduling lag", lag)) }
         self.seconds = seconds
     }

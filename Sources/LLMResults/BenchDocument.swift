@@ -16,6 +16,8 @@ public struct BenchDocument: Codable, Sendable {
         public var requestedInputTokens: Int?
         /// The answer length each request asked for, in tokens (synthetic workloads).
         public var requestedOutputTokens: Int?
+        /// What the ramp-up before the level measured (`--ramp-up`); its requests are not in ``summary``.
+        public var rampUp: ResultSummary?
 
         public init(
             label: String, temperature: Double?, summary: ResultSummary, timeSeries: [TimeSeriesPoint],
@@ -35,6 +37,7 @@ public struct BenchDocument: Codable, Sendable {
             case startedAt = "started_at"
             case requestedInputTokens = "requested_input_tokens"
             case requestedOutputTokens = "requested_output_tokens"
+            case rampUp = "ramp_up"
         }
 
         /// Where the lengths the server counted differ from those asked for by more than 2 %.
@@ -118,6 +121,10 @@ public enum LatencyHistogramName: String, Sendable, CaseIterable {
     case ttft = "ttft_us"
     /// Time to the first answer token after thoughts (reasoning models only).
     case ttfo = "ttfo_us"
+    /// TTFT of the first turns of multi-turn sessions.
+    case ttftFirstTurn = "ttft_first_turn_us"
+    /// TTFT of the later turns of multi-turn sessions (their history may be in the prefix cache).
+    case ttftLaterTurns = "ttft_later_turns_us"
     case e2e = "e2e_us"
     case itl = "itl_us"
     case tpot = "tpot_us"

@@ -67,6 +67,10 @@ public struct ResultSummary: Sendable, Hashable {
     public var outputTokensPerRequest: TokenLengths?
     /// Time to the first answer token, over the requests whose thoughts came first (reasoning models).
     public var ttfoS: DistributionSummary?
+    /// TTFT of the first turns of multi-turn sessions (benchmark levels).
+    public var ttftFirstTurnS: DistributionSummary?
+    /// TTFT of the later turns of multi-turn sessions, whose history the server may have cached.
+    public var ttftLaterTurnsS: DistributionSummary?
 
     /// Summarises `results` of a run that took `durationSeconds`. Latencies, token totals and rates
     /// are over successful requests (ITL pools the gaps of all of them); rates are 0 for a zero
@@ -156,6 +160,8 @@ extension ResultSummary: Codable {
         case sloAttainmentPercent = "slo_attainment_percent"
         case maxInFlight = "max_in_flight"
         case ttfoS = "ttfo_s"
+        case ttftFirstTurnS = "ttft_first_turn_s"
+        case ttftLaterTurnsS = "ttft_later_turns_s"
         case inputTokensPerRequest = "input_tokens_per_request"
         case outputTokensPerRequest = "output_tokens_per_request"
     }
@@ -191,6 +197,8 @@ extension ResultSummary: Codable {
         ttfoS = try container.decodeIfPresent(DistributionSummary.self, forKey: .ttfoS)
         if bench {
             inputTokensPerRequest = try container.decodeIfPresent(TokenLengths.self, forKey: .inputTokensPerRequest)
+            ttftFirstTurnS = try container.decodeIfPresent(DistributionSummary.self, forKey: .ttftFirstTurnS)
+            ttftLaterTurnsS = try container.decodeIfPresent(DistributionSummary.self, forKey: .ttftLaterTurnsS)
             outputTokensPerRequest = try container.decodeIfPresent(TokenLengths.self, forKey: .outputTokensPerRequest)
         }
     }
@@ -221,6 +229,8 @@ extension ResultSummary: Codable {
             try container.encodeIfPresent(sloAttainmentPercent, forKey: .sloAttainmentPercent)
             try container.encode(maxInFlight ?? 0, forKey: .maxInFlight)
             try container.encodeIfPresent(inputTokensPerRequest, forKey: .inputTokensPerRequest)
+            try container.encodeIfPresent(ttftFirstTurnS, forKey: .ttftFirstTurnS)
+            try container.encodeIfPresent(ttftLaterTurnsS, forKey: .ttftLaterTurnsS)
             try container.encodeIfPresent(outputTokensPerRequest, forKey: .outputTokensPerRequest)
         } else {
             try container.encode(tokensEstimated, forKey: .tokensEstimated)

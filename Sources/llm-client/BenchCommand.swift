@@ -29,6 +29,12 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Workload: a prompt file (.txt, .json, .jsonl, .csv).") var promptFile: String?
     @Option(name: .long, help: "Workload: a ShareGPT-format JSON file.") var sharegpt: String?
+    @Flag(name: .long, help: "With --sharegpt: replay each conversation's human turns as a multi-turn session.") var multiTurn = false
+    @Option(
+        name: .long,
+        help:
+            "Workload: multi-turn sessions, one JSON object per line: {\"id\", \"turns\": [...], \"think_time_s\"}; --concurrent N keeps N sessions in flight, --num-requests N runs N sessions (default: each conversation once)."
+    ) var conversations: String?
     @Option(name: .long, help: "Workload: synthetic prompts of about this many tokens (the default workload, at 128).") var syntheticInputTokens: Int?
     @Option(name: .long, help: "Spread (±, uniform) of the synthetic prompt length.") var syntheticInputSpread = 0
     @Option(name: .long, help: "Tokens each synthetic prompt asks for (its max_tokens).") var syntheticOutputTokens = 128
@@ -40,6 +46,11 @@ struct BenchCommand: AsyncParsableCommand {
             "Workload and schedule: replay a trace in Mooncake's JSONL (timestamp in ms, input_length, output_length, hash_ids), each request at its recorded time."
     ) var trace: String?
     @Option(name: .long, help: "Replay the trace this many times faster.") var traceSpeed = 1.0
+    @Option(
+        name: .long,
+        help:
+            "Seconds over which each level's load (concurrency or rate) grows linearly from nothing before it is measured; the ramp is reported apart."
+    ) var rampUp = 0.0
     @Option(name: .long, help: "Tokens of one block of a trace's hash_ids (Mooncake's: 512).") var traceBlockTokens = 512
     @Option(name: .long, help: "Synthetic prompts start with this many tokens shared by the prompts of their group (prefix caching).")
     var sharedPrefixTokens = 0
@@ -80,9 +91,18 @@ struct BenchCommand: AsyncParsableCommand {
     private var output: [String] { outputs.output }
 
     func validate() throws {
-        let workloads = [promptFile != nil, sharegpt != nil, syntheticInputTokens != nil, trace != nil].filter { $0 }.count
+        let workloads = [promptFile != nil, sharegpt != nil, syntheticInputTokens != nil, trace != nil, conversations != nil].filter { $0 }
+            .count
         guard workloads <= 1 else {
-            throw ValidationError("Give one workload: --prompt-file, --sharegpt, --synthetic-input-tokens or --trace.")
+            throw ValidationError("Give one workload: --prompt-file, --sharegpt, --synthetic-input-tokens, --trace or --conversations.")
+        }
+        guard rampUp >= 0, rampUp == 0 || trace == nil else {
+            throw ValidationError("--ramp-up takes seconds ≥ 0, and a trace keeps its own schedule.")
+        }
+        if multiTurn, sharegpt == nil { throw ValidationError("--multi-turn replays --sharegpt conversations as sessions.") }
+        if conversations != nil || multiTurn {
+            guard requestRate == nil else { throw ValidationError("Sessions run in a closed loop: --concurrent N keeps N of them in flight.") }
+            guard try sharding.resolvedShard() == nil else { throw ValidationError("Sessions cannot be sharded yet: run them from one worker.") }
         }
         if trace != nil {
             guard concurrent == nil, requestRate == nil else {
@@ -162,7 +182,8 @@ struct BenchCommand: AsyncParsableCommand {
     private func workload() throws -> Workload {
         do {
             if let promptFile { return try Workload.promptFile(promptFile) }
-            if let sharegpt { return try Workload.shareGPT(sharegpt) }
+            if let sharegpt { return multiTurn ? try Workload.shareGPTSessions(sharegpt) : try Workload.shareGPT(sharegpt) }
+            if let conversations { return try Workload.conversations(conversations) }
             if let trace {
                 return try Workload.trace(
                     trace, speed: traceSpeed, blockTokens: traceBlockTokens, korean: syntheticLanguage == "ko", seed: randomSeed)
@@ -203,11 +224,13 @@ struct BenchCommand: AsyncParsableCommand {
         if let maxConcurrency { settings["max_concurrency"] = String(maxConcurrency) }
         if let numRequests { settings["num_requests"] = String(numRequests) }
         if let duration { settings["duration_s"] = String(duration) }
+        if rampUp > 0 { settings["ramp_up_s"] = String(rampUp) }
         if let warmup = self.warmup { settings["warmup"] = warmup }
         if let slo { settings["slo"] = slo }
         return BenchPlan(
             workload: workload, levels: levels, numRequests: numRequests, duration: duration, warmupRequests: warmup.requests,
-            warmupSeconds: warmup.seconds, api: generation.api ?? .completions, stream: !generation.noStream,
+            warmupSeconds: warmup.seconds, api: generation.api ?? (workload.conversations == nil ? .completions : .chat),
+            stream: !generation.noStream,
             parameters: generation.parameters, seed: randomSeed, slo: try slo.map { try ServiceLevelObjective(parsing: $0) },
             sloPercent: sloPercent, shard: try sharding.resolvedShard(), scrapeMetrics: scrapeMetrics, startAt: nil,
             outputs: output.map { (path: $0, format: OutputFormat(path: $0)!) }, overwrite: outputs.overwrite, settings: settings,
@@ -220,6 +243,7 @@ struct BenchCommand: AsyncParsableCommand {
         var plan = try plan()
         plan.startAt = try sharding.announcedStart(quiet: quiet)
         plan.exactOutput = !naturalOutputLength
+        plan.rampUpSeconds = rampUp
         let session: BenchSession
         do {
             session = try BenchSession(plan)

@@ -213,3 +213,82 @@ extension ExactWorkloadTests {
         }
     }
 }
+
+extension ExactWorkloadTests {
+    static func writeConversations(thinkTime: Double) throws -> URL {
+        let directory = try makeTemporaryDirectory("llm-client-sessions")
+        let file = directory.appendingPathComponent("conversations.jsonl")
+        try """
+        {"id": "travel", "turns": ["서울에서 가볼 만한 곳을 알려주세요.", "그중 하나만 골라 주세요.", "왜 그곳인가요?"], "think_time_s": \(thinkTime)}
+        {"id": "science", "turns": ["What is photosynthesis?", "Explain it to a child.", "Shorter, please."], "think_time_s": \(thinkTime)}
+
+        """.write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    /// Checks sessions run turn by turn: each turn's request carries the conversation so far, with
+    /// the answers the server gave, and the summary has TTFT for first and later turns apart.
+    static func expectSessions(_ document: BenchDocument, _ results: [RequestResult], thinkTime: Double) throws {
+        #expect(results.count == 6 && results.allSatisfy(\.success), "\(failureReport(results))")
+        for id in ["travel", "science"] {
+            let turns = results.filter { $0.promptID == id }.sorted { ($0.turn ?? 0) < ($1.turn ?? 0) }
+            #expect(turns.map(\.turn) == [1, 2, 3], "\(id): \(turns.map(\.turn))")
+            for (position, result) in turns.enumerated() {
+                let messages = try #require(result.messages)
+                #expect(messages.count == 2 * position + 1 && messages.last?.role == "user", "\(id) turn \(position + 1)")
+                // The history holds the server's own earlier answers.
+                for earlier in 0..<position {
+                    #expect(messages[2 * earlier + 1] == ChatMessage(role: "assistant", content: turns[earlier].output))
+                }
+                if position > 0 {
+                    // Sent after the last answer ended and the user's think time (whole milliseconds, cut down).
+                    let previous = turns[position - 1]
+                    let sent = result.startedAt.date.timeIntervalSince(previous.startedAt.date)
+                    #expect(sent >= previous.latencyS + thinkTime - 0.002, "\(id) turn \(position + 1) sent \(sent) s after the last")
+                    #expect((result.promptTokens ?? 0) > (previous.promptTokens ?? 0))
+                }
+            }
+        }
+        let summary = try #require(document.levels.first?.summary)
+        #expect(summary.ttftFirstTurnS?.count == 2 && summary.ttftLaterTurnsS?.count == 4)
+    }
+
+    @Test func sessionsSendEachTurnAfterTheLastAnswerWithTheHistory() async throws {
+        let file = try Self.writeConversations(thinkTime: 0.2)
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
+        let latency = LatencyModel(ttftMean: 0.02, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.002, itlJitter: 0, outputTokensMean: 6)
+        try await SimulatorServer.withRunning(testSimulatorConfiguration(latency: latency)) { endpoint in
+            let (document, results) = try await Self.bench([
+                "--base-url", endpoint.baseURL, "--conversations", file.path, "--concurrent", "2", "--quiet",
+            ])
+            #expect(document.bench["workload"] == "conversations:conversations.jsonl")
+            try Self.expectSessions(document, results, thinkTime: 0.2)
+        }
+    }
+}
+
+extension ExactWorkloadTests {
+    @Test func aRampUpGrowsTheLoadAndIsMeasuredApart() async throws {
+        let latency = LatencyModel(ttftMean: 0.01, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.001, itlJitter: 0, outputTokensMean: 4)
+        try await SimulatorServer.withRunning(testSimulatorConfiguration(latency: latency)) { endpoint in
+            // Open loop at 20 req/s after a 1 s ramp: the k-th ramp request is due at √(2·1·k/20) s,
+            // so requests 0 to 9 fall inside the ramp (the tenth would be due at its end).
+            let (open, openResults) = try await Self.bench([
+                "--base-url", endpoint.baseURL, "--request-rate", "20", "--ramp-up", "1", "--num-requests", "8",
+                "--synthetic-input-tokens", "8", "--synthetic-output-tokens", "4", "--quiet",
+            ])
+            let level = try #require(open.levels.first)
+            #expect(level.rampUp?.totalRequests == 10 && level.rampUp?.successful == 10, "\(String(describing: level.rampUp))")
+            #expect(level.summary.totalRequests == 8 && openResults.count == 8, "the ramp's requests are not the level's")
+            #expect(open.bench["ramp_up_s"] == "1.0")
+            // Closed loop: the workers join one by one over the ramp, then the level runs in full.
+            let (closed, _) = try await Self.bench([
+                "--base-url", endpoint.baseURL, "--concurrent", "4", "--ramp-up", "0.5", "--num-requests", "8",
+                "--synthetic-input-tokens", "8", "--synthetic-output-tokens", "4", "--quiet",
+            ])
+            let ramp = try #require(closed.levels.first?.rampUp)
+            #expect(ramp.totalRequests > 0 && ramp.failed == 0 && (ramp.maxInFlight ?? 0) <= 4, "\(ramp)")
+            #expect(closed.levels.first?.summary.totalRequests == 8)
+        }
+    }
+}

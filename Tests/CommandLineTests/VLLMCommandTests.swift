@@ -171,3 +171,14 @@ extension VLLMCommandTests {
         #expect((level.prefixCacheHits ?? 0) >= 128, "prefix cache hits \(level.prefixCacheHits ?? 0)")
     }
 }
+
+extension VLLMCommandTests {
+    @Test(.requires(.vllm)) func sessionsRunTurnByTurnAgainstVLLM() async throws {
+        let file = try ExactWorkloadTests.writeConversations(thinkTime: 0.1)
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
+        let (document, results) = try await ExactWorkloadTests.bench(
+            ["--base-url", try RealService.vllm.required(), "--conversations", file.path, "--concurrent", "2", "--max-tokens", "8", "--quiet"],
+            timeout: 900)
+        try ExactWorkloadTests.expectSessions(document, results, thinkTime: 0.1)
+    }
+}
