@@ -1,6 +1,7 @@
 import Foundation
 import LLMBench
 import LLMClientKit
+import LLMExperiment
 import LLMResults
 import LLMSimulator
 import LLMSupport
@@ -24,6 +25,25 @@ import Testing
         #expect(workload.prompts[0].parameters.maxTokens == 100)  // 400 characters ≈ 100 tokens
         #expect(workload.prompts[1].parameters.maxTokens == nil)
         #expect(try Workload.shareGPT(url.path, limit: 1).prompts.count == 1)
+        // As sessions: every conversation's human turns, in order.
+        let sessions = try Workload.shareGPTSessions(url.path)
+        #expect(sessions.conversations == [.init(id: "a", turns: ["인공지능이 뭐예요?"]), .init(id: "c", turns: ["Why?"])])
+        #expect(sessions.count == 2 && sessions.name == "sharegpt-sessions:" + url.lastPathComponent)
+    }
+
+    @Test func conversationFilesAreCheckedLineByLine() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("conversations-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data(#"{"id": "a", "turns": ["하나", "둘"], "think_time_s": 1.5}"#.utf8).write(to: url)
+        let workload = try Workload.conversations(url.path)
+        #expect(workload.conversations == [.init(id: "a", turns: ["하나", "둘"], thinkTimeS: 1.5)])
+        try Data("{\"id\": \"a\", \"turns\": [\"x\"]}\n{\"id\": \"b\", \"turns\": []}\n".utf8).write(to: url)
+        #expect(throws: PromptFileError.self) { try Workload.conversations(url.path) }
+        do {
+            _ = try Workload.conversations(url.path)
+        } catch {
+            #expect(error.line == 2, "\(error)")
+        }
     }
 
     @Test func syntheticPromptsAreReproducibleAndSized() {
