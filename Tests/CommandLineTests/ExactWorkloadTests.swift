@@ -241,10 +241,11 @@ extension ExactWorkloadTests {
                     #expect(messages[2 * earlier + 1] == ChatMessage(role: "assistant", content: turns[earlier].output))
                 }
                 if position > 0 {
-                    // Sent after the last answer ended and the user's think time (whole milliseconds, cut down).
+                    // Sent after the last answer ended and the user's think time. (Send times are whole
+                    // milliseconds, stamped just after the clock that times the answer: 10 ms of slack.)
                     let previous = turns[position - 1]
                     let sent = result.startedAt.date.timeIntervalSince(previous.startedAt.date)
-                    #expect(sent >= previous.latencyS + thinkTime - 0.002, "\(id) turn \(position + 1) sent \(sent) s after the last")
+                    #expect(sent >= previous.latencyS + thinkTime - 0.01, "\(id) turn \(position + 1) sent \(sent) s after the last")
                     #expect((result.promptTokens ?? 0) > (previous.promptTokens ?? 0))
                 }
             }
@@ -289,6 +290,29 @@ extension ExactWorkloadTests {
             let ramp = try #require(closed.levels.first?.rampUp)
             #expect(ramp.totalRequests > 0 && ramp.failed == 0 && (ramp.maxInFlight ?? 0) <= 4, "\(ramp)")
             #expect(closed.levels.first?.summary.totalRequests == 8)
+        }
+    }
+}
+
+extension ExactWorkloadTests {
+    @Test func shareGPTConversationsReplayAsSessions() async throws {
+        let directory = try makeTemporaryDirectory("llm-client-sharegpt")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("sharegpt.json")
+        try """
+        [{"id": "a", "conversations": [{"from": "human", "value": "안녕하세요"}, {"from": "gpt", "value": "네"}, {"from": "human", "value": "날씨는?"}]},
+         {"id": "b", "conversations": [{"from": "human", "value": "Hi"}]}]
+        """.write(to: file, atomically: true, encoding: .utf8)
+        try await SimulatorServer.withRunning(testSimulatorConfiguration(latency: .instant(outputTokens: 3))) { endpoint in
+            let (document, results) = try await Self.bench([
+                "--base-url", endpoint.baseURL, "--sharegpt", file.path, "--multi-turn", "--concurrent", "2", "--quiet",
+            ])
+            #expect(results.count == 3 && results.allSatisfy(\.success), "\(failureReport(results))")
+            let second = try #require(results.first { $0.promptID == "a" && $0.turn == 2 })
+            // The recorded answer ("네") is replaced by the server's own.
+            let first = try #require(results.first { $0.promptID == "a" && $0.turn == 1 })
+            #expect(second.messages?.map(\.content) == ["안녕하세요", first.output, "날씨는?"])
+            #expect(document.levels.first?.summary.ttftLaterTurnsS?.count == 1)
         }
     }
 }

@@ -182,3 +182,19 @@ extension VLLMCommandTests {
         try ExactWorkloadTests.expectSessions(document, results, thinkTime: 0.1)
     }
 }
+
+extension VLLMCommandTests {
+    @Test(.requires(.vllm)) func aRampUpAgainstVLLMIsMeasuredApart() async throws {
+        let (document, results) = try await ExactWorkloadTests.bench(
+            [
+                "--base-url", try RealService.vllm.required(), "--concurrent", "2", "--ramp-up", "2", "--num-requests", "2",
+                "--synthetic-input-tokens", "16", "--synthetic-output-tokens", "4", "--quiet",
+            ], timeout: 900)
+        #expect(results.count == 2 && results.allSatisfy(\.success), "\(failureReport(results))")
+        let ramp = try #require(document.levels.first?.rampUp)
+        // The first worker sends from the start, the second from halfway: at least one request each
+        // way, none failed, and none of them among the level's two.
+        #expect(ramp.totalRequests >= 1 && ramp.failed == 0 && (ramp.maxInFlight ?? 0) <= 2, "\(ramp)")
+        #expect(document.levels.first?.summary.totalRequests == 2)
+    }
+}
