@@ -28,7 +28,7 @@ public struct Workload: Sendable {
         source = .stored(prompts)
     }
 
-    private init(name: String, count: Int, generator: @escaping @Sendable (Int, Int) -> PromptEntry) {
+    init(name: String, count: Int, generator: @escaping @Sendable (Int, Int) -> PromptEntry) {
         self.name = name
         self.count = max(1, count)
         source = .generated(generator)
@@ -126,26 +126,26 @@ public struct Workload: Sendable {
     }
 
     /// How a synthetic workload was made, or nil for prompts from a file.
-    public private(set) var synthetic: SyntheticSpec?
+    public internal(set) var synthetic: SyntheticSpec?
     /// Whether the synthetic answers are asked for at their exact length (`ignore_eos` and
     /// `min_tokens` besides `max_tokens`).
-    public private(set) var exactOutput = false
+    public internal(set) var exactOutput = false
     /// Where the prompt lengths come from: the server's tokenizer (exact) or an estimate.
-    public private(set) var vocabulary: PromptVocabulary?
+    public internal(set) var vocabulary: PromptVocabulary?
     /// When each request is sent, in seconds from the start (a replayed trace); nil: the load
     /// level decides.
-    public private(set) var arrivalOffsets: [Double]?
+    public internal(set) var arrivalOffsets: [Double]?
     /// The prompt and answer lengths asked for, on average (synthetic workloads and traces).
-    public private(set) var requestedLengths: (input: Int, output: Int)?
+    public internal(set) var requestedLengths: (input: Int, output: Int)?
     /// Prompt lengths to check a calibration with (the shortest, the mean, the longest).
-    public private(set) var checkLengths: [Int] = []
+    public internal(set) var checkLengths: [Int] = []
     /// Whether the prompts are Korean (synthetic and trace workloads).
-    public private(set) var korean = false
+    public internal(set) var korean = false
     /// Multi-turn sessions, each sent turn by turn with the answers in its history; nil: one
     /// request per prompt.
-    public private(set) var conversations: [Conversation]?
+    public internal(set) var conversations: [Conversation]?
     /// The same workload built from another vocabulary (synthetic and trace workloads).
-    private var rebuild: (@Sendable (PromptVocabulary, Bool) -> Workload)?
+    var rebuild: (@Sendable (PromptVocabulary, Bool) -> Workload)?
 
     /// Generated prompts of `inputTokens` tokens (± `inputSpread`, uniform) asking for
     /// `outputTokens` (± `outputSpread`) tokens, in Korean or English, reproducible from `seed`.
@@ -220,172 +220,21 @@ public struct Workload: Sendable {
         return workload
     }
 
-    /// One request of a trace in the Mooncake format.
-    public struct TraceEntry: Sendable, Hashable, Decodable {
-        /// When the request was sent, in milliseconds.
-        public var timestamp: Double
-        public var inputLength: Int
-        public var outputLength: Int
-        /// Blocks of the prompt shared with other requests that name the same ids (prefix caching).
-        public var hashIDs: [Int]?
-
-        enum CodingKeys: String, CodingKey {
-            case timestamp
-            case inputLength = "input_length"
-            case outputLength = "output_length"
-            case hashIDs = "hash_ids"
-        }
-    }
-
-    /// A trace to replay (Mooncake's JSONL: `timestamp` in ms, `input_length`, `output_length`,
-    /// optional `hash_ids`): each request is sent at its recorded time divided by `speed`, with a
-    /// prompt of its length made of one block of `blockTokens` tokens per hash id (the same id,
-    /// the same text, so the server's prefix cache sees what it saw), asking for its output length.
-    public static func trace(_ path: String, speed: Double = 1, blockTokens: Int = 512, korean: Bool, seed: UInt64) throws(PromptFileError)
-        -> Workload
-    {
+    /// The objects of a JSON Lines file, each checked by `isValid`; a line that does not decode or
+    /// is not valid is an error naming it, with `expected` telling what a line should be.
+    static func jsonLines<Entry: Decodable>(
+        _ path: String, of type: Entry.Type, expected: String, isValid: (Entry) -> Bool
+    ) throws(PromptFileError) -> [Entry] {
         let data = try PromptFileError.contents(of: path)
-        var entries: [TraceEntry] = []
+        var entries: [Entry] = []
         for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let text = line.trimmingCharacters(in: .whitespaces)
             guard !text.isEmpty else { continue }
-            guard let entry = try? JSONDecoder().decode(TraceEntry.self, from: Data(text.utf8)), entry.inputLength >= 1,
-                entry.outputLength >= 1
-            else {
-                throw PromptFileError(
-                    .invalidEntry, path: path, line: number + 1,
-                    message: "expected {\"timestamp\": ms, \"input_length\": N, \"output_length\": N, \"hash_ids\": [...]} with lengths of 1 or more")
+            guard let entry = try? JSONDecoder().decode(Entry.self, from: Data(text.utf8)), isValid(entry) else {
+                throw PromptFileError(.invalidEntry, path: path, line: number + 1, message: "expected " + expected)
             }
             entries.append(entry)
         }
-        guard let first = entries.map(\.timestamp).min() else {
-            throw PromptFileError(.empty, path: path, line: nil, message: "no requests in the trace")
-        }
-        let name = "trace:" + (path as NSString).lastPathComponent + (speed == 1 ? "" : "×\(speed)")
-        return trace(
-            entries, offsets: entries.map { ($0.timestamp - first) / 1000 / speed }, name: name, blockTokens: blockTokens, korean: korean,
-            seed: seed, vocabulary: .estimated(korean: korean), exactOutput: false)
-    }
-
-    private static func trace(
-        _ entries: [TraceEntry], offsets: [Double], name: String, blockTokens: Int, korean: Bool, seed: UInt64,
-        vocabulary: PromptVocabulary, exactOutput: Bool
-    ) -> Workload {
-        var workload = Workload(name: name, count: entries.count) { index, stream in
-            let entry = entries[index % entries.count]
-            var remaining = max(1, entry.inputLength - vocabulary.overhead)
-            var text = ""
-            for id in entry.hashIDs ?? [] where remaining > 0 {
-                var random = SeededRandom(seed: mixSeed(seed, 0x424C_4F43_4B, UInt64(bitPattern: Int64(id))))
-                let tokens = min(blockTokens, remaining)
-                text += vocabulary.words(tokens: tokens, using: &random)
-                remaining -= tokens
-            }
-            if remaining > 0 {
-                // Beyond the blocks: the request's own words.
-                var random = SeededRandom(seed: mixSeed(seed, UInt64(index), UInt64(stream)))
-                text += vocabulary.words(tokens: remaining, using: &random)
-            }
-            var parameters = GenerationParameters(maxTokens: entry.outputLength)
-            if exactOutput { parameters.extraBody = ["ignore_eos": true, "min_tokens": .number(Double(entry.outputLength))] }
-            return PromptEntry(id: "trace-\(index)", prompt: .text(text), parameters: parameters, line: index + 1)
-        }
-        let inputs = entries.map(\.inputLength)
-        workload.arrivalOffsets = offsets
-        workload.exactOutput = exactOutput
-        workload.vocabulary = vocabulary
-        workload.korean = korean
-        workload.requestedLengths = (
-            Int((Double(inputs.reduce(0, +)) / Double(inputs.count)).rounded()),
-            Int((Double(entries.map(\.outputLength).reduce(0, +)) / Double(entries.count)).rounded())
-        )
-        workload.checkLengths = [inputs.min()!, inputs[inputs.count / 2], inputs.max()!]
-        workload.rebuild = {
-            trace(
-                entries, offsets: offsets, name: name, blockTokens: blockTokens, korean: korean, seed: seed, vocabulary: $0, exactOutput: $1)
-        }
-        return workload
-    }
-
-    /// A multi-turn session: user turns sent one after the other, each after the answer to the
-    /// last (and a think time), with the answers in the history.
-    public struct Conversation: Sendable, Hashable, Decodable {
-        public var id: String
-        public var turns: [String]
-        /// Seconds between an answer and the next turn, as a user reading and typing.
-        public var thinkTimeS: Double
-
-        public init(id: String, turns: [String], thinkTimeS: Double = 0) {
-            self.id = id
-            self.turns = turns
-            self.thinkTimeS = thinkTimeS
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case id, turns
-            case thinkTimeS = "think_time_s"
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            id = try container.decode(String.self, forKey: .id)
-            turns = try container.decode([String].self, forKey: .turns)
-            thinkTimeS = try container.decodeIfPresent(Double.self, forKey: .thinkTimeS) ?? 0
-        }
-    }
-
-    /// Sessions of `conversations`: ``count`` is the number of conversations (a pass runs each
-    /// once), and a benchmark's request count is its number of sessions.
-    public static func sessions(_ conversations: [Conversation], name: String) -> Workload {
-        precondition(!conversations.isEmpty, "sessions need conversations")
-        let first = conversations[0]
-        var workload = Workload(name: name, count: conversations.count) { index, _ in
-            PromptEntry(id: first.id, prompt: .text(first.turns[0]), parameters: .init(), line: index + 1)
-        }
-        workload.conversations = conversations
-        return workload
-    }
-
-    /// A conversations file: one JSON object per line, `{"id": "...", "turns": ["first user turn",
-    /// "second", ...], "think_time_s": 2}`.
-    public static func conversations(_ path: String) throws(PromptFileError) -> Workload {
-        let data = try PromptFileError.contents(of: path)
-        var conversations: [Conversation] = []
-        for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let text = line.trimmingCharacters(in: .whitespaces)
-            guard !text.isEmpty else { continue }
-            guard let conversation = try? JSONDecoder().decode(Conversation.self, from: Data(text.utf8)), !conversation.turns.isEmpty,
-                conversation.thinkTimeS >= 0
-            else {
-                throw PromptFileError(
-                    .invalidEntry, path: path, line: number + 1,
-                    message: "expected {\"id\": \"...\", \"turns\": [\"...\", ...], \"think_time_s\": seconds} with at least one turn")
-            }
-            conversations.append(conversation)
-        }
-        guard !conversations.isEmpty else { throw PromptFileError(.empty, path: path, line: nil, message: "no conversations") }
-        return sessions(conversations, name: "conversations:" + (path as NSString).lastPathComponent)
-    }
-
-    /// A ShareGPT file's conversations as sessions: each conversation's human turns, in order
-    /// (the recorded answers are replaced by the server's own).
-    public static func shareGPTSessions(_ path: String, limit: Int? = nil) throws(PromptFileError) -> Workload {
-        let data = try PromptFileError.contents(of: path)
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: data), let items = value.arrayValue else {
-            throw PromptFileError(.invalidEntry, path: path, line: nil, message: "expected a JSON array of ShareGPT conversations")
-        }
-        var conversations: [Conversation] = []
-        for (position, item) in items.enumerated() {
-            let turns = (item["conversations"]?.arrayValue ?? []).compactMap { turn -> String? in
-                guard ["human", "user"].contains(turn["from"]?.stringValue ?? ""), let text = turn["value"]?.stringValue, !text.isEmpty
-                else { return nil }
-                return text
-            }
-            guard !turns.isEmpty else { continue }
-            conversations.append(Conversation(id: item["id"]?.stringValue ?? String(position), turns: turns))
-            if let limit, conversations.count >= limit { break }
-        }
-        guard !conversations.isEmpty else { throw PromptFileError(.empty, path: path, line: nil, message: "no conversations with a human turn") }
-        return sessions(conversations, name: "sharegpt-sessions:" + (path as NSString).lastPathComponent)
+        return entries
     }
 }
