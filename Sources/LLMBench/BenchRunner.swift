@@ -104,34 +104,36 @@ public enum BenchRunner {
                 duration: configuration.warmupRequests > 0 ? nil : configuration.warmupSeconds,
                 firstIndex: 0, stream: 2 * configuration.level + 1, onResult: onWarmupResult, onProgress: { _ in })
         }
-        var rampUp: ResultSummary?
-        if configuration.rampUpSeconds > 0 {
-            let ramp = BenchMetrics(start: .now, slo: configuration.slo)
-            await runPhase(
-                configuration, workload: workload, client: client, stop: stop, metrics: ramp, counted: true, count: nil,
-                duration: configuration.rampUpSeconds, firstIndex: 0, stream: 1_000 + configuration.level, onResult: onWarmupResult,
-                onProgress: { _ in }, rampSeconds: configuration.rampUpSeconds)
-            rampUp = ramp.summary(durationSeconds: (ContinuousClock.now - ramp.start).seconds)
-        }
-        let startedAt = Timestamp()
+        // A ramp runs in the same phase, just before the measured load, so the load never drops
+        // between them; its requests are measured apart.
+        let rampSeconds = configuration.rampUpSeconds
+        let startedAt = Timestamp(Date().addingTimeInterval(rampSeconds))
         let usageBefore = ProcessUsage.current()
-        let start = ContinuousClock.now
+        let phaseStart = ContinuousClock.now
+        let start = phaseStart + .seconds(rampSeconds)
         let metrics = BenchMetrics(start: start, slo: configuration.slo)
+        let ramp =
+            rampSeconds > 0
+            ? Ramp(metrics: BenchMetrics(start: phaseStart, slo: configuration.slo), seconds: rampSeconds, stream: 1_000 + configuration.level)
+            : nil
         let count = (configuration.numRequests ?? (configuration.duration == nil ? workload.count : nil)).map { total in
             shard.map { $0.share(of: total) } ?? total
         }
         await runPhase(
             configuration, workload: workload, client: client, stop: stop, metrics: metrics, counted: true, count: count,
             duration: configuration.duration, firstIndex: configuration.warmupRequests, stream: 2 * configuration.level,
-            onResult: onResult, onProgress: onProgress)
+            onResult: onResult, onProgress: onProgress, ramp: ramp, onRampResult: onWarmupResult)
         let duration = (ContinuousClock.now - start).seconds
+        // The client's load over the ramp and the level together.
         let client = ClientLoad(
-            from: usageBefore, to: ProcessUsage.current(), cores: ProcessUsage.availableCores, durationS: duration)
+            from: usageBefore, to: ProcessUsage.current(), cores: ProcessUsage.availableCores, durationS: (ContinuousClock.now - phaseStart).seconds)
+        let rampUp = ramp?.metrics.summary(durationSeconds: rampSeconds)
         return BenchLevelResult(
             label: configuration.mode.label, mode: configuration.mode, temperature: configuration.parameters.temperature,
             summary: metrics.summary(durationSeconds: duration, client: client), timeSeries: metrics.timeSeries, histograms: metrics.histograms,
             startedAt: startedAt, requestedInputTokens: workload.requestedLengths?.input,
-            requestedOutputTokens: workload.requestedLengths?.output, rampUp: rampUp)
+            // Answers asked to end at their length are compared with it; others may end earlier.
+            requestedOutputTokens: workload.exactOutput ? workload.requestedLengths?.output : nil, rampUp: rampUp)
     }
 
     private static func request(_ index: Int, stream: Int, _ configuration: BenchConfiguration, _ workload: Workload) -> GenerationRequest {
@@ -148,16 +150,25 @@ public enum BenchRunner {
         _ configuration: BenchConfiguration, workload: Workload, client: LLMClient, stop: StopSignal?, metrics: BenchMetrics, counted: Bool,
         count: Int?, duration: Double?, firstIndex: Int, stream: Int,
         onResult: @escaping @Sendable (RequestResult) -> Void, onProgress: @escaping @Sendable (BenchMetrics) -> Void,
-        rampSeconds: Double? = nil
+        ramp: Ramp? = nil, onRampResult: @escaping @Sendable (RequestResult) -> Void = { _ in }
     ) async {
         let start = metrics.start
-        // A ramp: worker k of n starts k/n of the way through it (closed loop).
+        let phaseStart = start - .seconds(ramp?.seconds ?? 0)
+        // A ramp (closed loop): worker k of n joins k/n of the way through it.
         @Sendable func waitForRamp(worker: Int, of workers: Int) async -> Bool {
-            guard let rampSeconds, worker > 0 else { return true }
-            let begin = start + .seconds(rampSeconds * Double(worker) / Double(workers))
+            guard let ramp, worker > 0 else { return true }
+            let begin = phaseStart + .seconds(ramp.seconds * Double(worker) / Double(workers))
             if let stop { return await stop.sleep(until: begin) }
             do { try await Task.sleep(until: begin, clock: .continuous) } catch { return false }
             return true
+        }
+        /// Sends ramp request number `index`, measured apart.
+        @Sendable func sendRamp(_ index: Int, _ lag: Double?) async {
+            guard let ramp else { return }
+            ramp.metrics.requestStarted(lag: lag)
+            let result = await client.generate(request(index, stream: ramp.stream, configuration, workload), stop: stop)
+            ramp.metrics.requestFinished(result, counted: true)
+            onRampResult(result)
         }
         let deadline = duration.map { start + .seconds($0) }
         let shard = configuration.shard
@@ -202,7 +213,9 @@ public enum BenchRunner {
                                 guard result.success else { break }  // a failed turn ends its session
                                 history.append(ChatMessage(role: "assistant", content: result.output))
                                 if conversation.thinkTimeS > 0, turn + 1 < conversation.turns.count {
-                                    let resume = ContinuousClock.now + .seconds(conversation.thinkTimeS)
+                                    // Thinking past the level's end would only stretch the level.
+                                    var resume = ContinuousClock.now + .seconds(conversation.thinkTimeS)
+                                    if let deadline { resume = min(resume, deadline) }
                                     if let stop {
                                         guard await stop.sleep(until: resume) else { return }
                                     } else {
@@ -216,11 +229,15 @@ public enum BenchRunner {
             }
         case .concurrency(let workers):
             let tickets = Tickets(count: count, deadline: deadline, stop: stop)
+            let rampTickets = Tickets(count: nil, deadline: start, stop: stop)
             let share = shard.map { $0.share(ofConcurrency: workers) } ?? max(1, workers)
             await withDiscardingTaskGroup { group in
                 for worker in 0..<share {
                     group.addTask {
                         guard await waitForRamp(worker: worker, of: share) else { return }
+                        if ramp != nil {
+                            while let index = rampTickets.next() { await sendRamp(index, nil) }
+                        }
                         while let index = tickets.next() { await send(index, nil) }
                     }
                 }
@@ -233,11 +250,20 @@ public enum BenchRunner {
                 seed: configuration.seed &+ UInt64(shard?.index ?? 0))
             var intended = start
             let workerRate = rate / Double(shard?.count ?? 1)
-            await openLoop(cap: cap, shard: shard, client: client, count: count, deadline: deadline, stop: stop, send: send) { index in
-                // A ramp: the rate grows linearly to the level's over the ramp, so the k-th request
-                // is due when k requests' worth has accumulated: at √(2·ramp·k / rate).
-                if let rampSeconds { return start + .seconds((2 * rampSeconds * Double(index) / workerRate).squareRoot()) }
-                if index > 0 { intended += .seconds(schedule.nextGap()) }
+            // A ramp: the rate grows linearly to the level's, so ramp request k is due when k
+            // requests' worth has accumulated, at √(2·ramp·k / rate): those due before the ramp's
+            // end, then the level's from its start.
+            let rampCount = ramp.map { Int((workerRate * $0.seconds / 2).rounded(.up)) } ?? 0
+            await openLoop(
+                cap: cap, shard: shard, client: client, count: count.map { $0 + rampCount }, deadline: deadline, stop: stop,
+                send: { index, lag in
+                    if index < rampCount { await sendRamp(index, lag) } else { await send(index - rampCount, lag) }
+                }
+            ) { index in
+                if index < rampCount, let ramp {
+                    return phaseStart + .seconds((2 * ramp.seconds * Double(index) / workerRate).squareRoot())
+                }
+                if index > rampCount { intended += .seconds(schedule.nextGap()) }
                 return intended
             }
         case .trace(let cap):
@@ -286,6 +312,13 @@ public enum BenchRunner {
 
 /// Hands out request numbers to closed-loop workers until the count or the deadline is reached,
 /// or the run is stopped.
+/// A ramp-up before a level: its own metrics, its length, and the stream of its prompts.
+struct Ramp: Sendable {
+    let metrics: BenchMetrics
+    let seconds: Double
+    let stream: Int
+}
+
 private final class Tickets: Sendable {
     private let issued = Mutex(0)
     private let count: Int?

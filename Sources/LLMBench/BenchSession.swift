@@ -381,9 +381,11 @@ public final class BenchSession: Sendable {
             notes.append(
                 "note: \(what) add \(vocabulary.overhead) tokens to every prompt; they are counted in its \(requested.input) tokens")
         }
-        if let shortest = workload.checkLengths.min(), shortest <= vocabulary.overhead {
+        let prefix = workload.synthetic?.sharedPrefixTokens ?? 0
+        if let shortest = workload.checkLengths.min(), shortest <= vocabulary.overhead + prefix {
             notes.append(
-                "warning: prompts of \(shortest) tokens cannot be made: the server adds \(vocabulary.overhead) to every prompt by itself")
+                "warning: prompts of \(shortest) tokens cannot be made: the server adds \(vocabulary.overhead) to every prompt by itself"
+                    + (prefix > 0 ? " and the shared prefix has \(prefix)" : ""))
         }
         return (sized, settings, notes)
     }

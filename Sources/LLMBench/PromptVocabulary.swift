@@ -135,9 +135,15 @@ public struct PromptVocabulary: Sendable {
                 }
             }
             let distinct = Set(differences)
-            if distinct.isEmpty || distinct == [0] {
+            // (No sample checked, when every length is within the overhead: not exact.)
+            if distinct == [0] {
                 return PromptVocabulary(
                     words: vocabulary.words, fillers: vocabulary.fillers, overhead: overhead, exact: true, source: source, mismatch: nil)
+            }
+            if distinct.isEmpty {
+                return PromptVocabulary(
+                    words: words, fillers: vocabulary.fillers, overhead: overhead, exact: false, source: source,
+                    mismatch: "no prompt length asked for is longer than the \(overhead) tokens the server adds")
             }
             if attempt == 0, distinct.count == 1, let difference = distinct.first {
                 overhead += difference

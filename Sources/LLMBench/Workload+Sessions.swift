@@ -41,6 +41,7 @@ extension Workload {
             PromptEntry(id: first.id, prompt: .text(first.turns[0]), parameters: .init(), line: index + 1)
         }
         workload.conversations = conversations
+        workload.contents = conversations.map { "\($0.id) \($0.thinkTimeS) " + $0.turns.joined(separator: "\u{1F}") }.joined(separator: "\n")
         return workload
     }
 

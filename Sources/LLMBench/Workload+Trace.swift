@@ -32,11 +32,16 @@ extension Workload {
         let entries = try jsonLines(
             path, of: TraceEntry.self,
             expected: #"{"timestamp": ms, "input_length": N, "output_length": N, "hash_ids": [...]} with lengths of 1 or more"#,
-            isValid: { $0.inputLength >= 1 && $0.outputLength >= 1 })
+            isValid: { $0.inputLength >= 1 && $0.outputLength >= 1 }
+        )
+        // Sent in the order of their times, whatever the file's order.
+        .sorted { $0.timestamp < $1.timestamp }
         guard let first = entries.map(\.timestamp).min() else {
             throw PromptFileError(.empty, path: path, line: nil, message: "no requests in the trace")
         }
-        let name = "trace:" + (path as NSString).lastPathComponent + (speed == 1 ? "" : "×\(speed)")
+        let name =
+            "trace:" + (path as NSString).lastPathComponent + (speed == 1 ? "" : "×\(speed)")
+            + ",block=\(blockTokens),\(korean ? "ko" : "en"),seed=\(seed)"
         return trace(
             entries, offsets: entries.map { ($0.timestamp - first) / 1000 / speed }, name: name, blockTokens: blockTokens, korean: korean,
             seed: seed, vocabulary: .estimated(korean: korean), exactOutput: false)
@@ -66,6 +71,7 @@ extension Workload {
             return PromptEntry(id: "trace-\(index)", prompt: .text(text), parameters: parameters, line: index + 1)
         }
         let inputs = entries.map(\.inputLength)
+        workload.contents = entries.map { "\($0.timestamp) \($0.inputLength) \($0.outputLength) \($0.hashIDs ?? [])" }.joined(separator: "\n")
         workload.arrivalOffsets = offsets
         workload.exactOutput = exactOutput
         workload.vocabulary = vocabulary

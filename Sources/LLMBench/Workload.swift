@@ -55,7 +55,8 @@ public struct Workload: Sendable {
     public var fingerprint: String {
         switch source {
         case .stored(let prompts): PromptEntry.fingerprint(of: prompts)
-        case .generated: PromptEntry.fingerprint(of: [PromptEntry(id: name, prompt: .text(name), parameters: .init(), line: 1)])
+        case .generated:
+            PromptEntry.fingerprint(of: [PromptEntry(id: name, prompt: .text(name + (contents ?? "")), parameters: .init(), line: 1)])
         }
     }
 
@@ -144,6 +145,9 @@ public struct Workload: Sendable {
     /// Multi-turn sessions, each sent turn by turn with the answers in its history; nil: one
     /// request per prompt.
     public internal(set) var conversations: [Conversation]?
+    /// What a generated workload's prompts are made from, beyond its name (a trace's entries, the
+    /// conversations' turns), for ``fingerprint``.
+    var contents: String?
     /// The same workload built from another vocabulary (synthetic and trace workloads).
     var rebuild: (@Sendable (PromptVocabulary, Bool) -> Workload)?
 

@@ -241,6 +241,12 @@ public final class SimulatorServer: Sendable {
         return response
     }
 
+    /// A client's request id as a response id: letters, digits, `-`, `_`, `.` and `:` kept, anything
+    /// else (quotes, backslashes, spaces) replaced, so it needs no escaping anywhere.
+    static func safeID(_ id: String) -> String {
+        String(id.prefix(128).map { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) ? $0 : "_" })
+    }
+
     private func makePlan(
         _ request: SimulatedRequest, arrival: ContinuousClock.Instant, fault: Fault?, random: SeededRandom, requestID: String?
     ) -> Plan {
@@ -286,7 +292,7 @@ public final class SimulatorServer: Sendable {
         }
         let promptTokens = TextGenerator.estimateTokens(request.promptText)
         let number = requestCounter.add(1, ordering: .relaxed).newValue
-        let id = (request.api == .completions ? "cmpl-" : "chatcmpl-") + (requestID.map(jsonEscaped) ?? String(number, radix: 16))
+        let id = (request.api == .completions ? "cmpl-" : "chatcmpl-") + (requestID.map(Self.safeID) ?? String(number, radix: 16))
         return Plan(
             request: request, arrival: arrival, thoughts: thoughts, reasons: reasons, tokens: tokens, finishReason: finishReason,
             stopReason: stopReason, promptTokens: promptTokens,
@@ -310,7 +316,14 @@ public final class SimulatorServer: Sendable {
         let thoughtCount = plan.thoughts.count
         let tokenCount = thoughtCount + plan.tokens.count
         buffer.reserveCapacity(512 + tokenCount * 200)
-        plan.encoder.writeRoleChunk(into: &buffer)
+        // vLLM sends a chat's role chunk with its first output (a token or an empty held-back
+        // piece), not before the prefill: the same here, so the role chunk adds no TTFT-long gap.
+        var roleWritten = false
+        func writeRoleOnce() {
+            guard !roleWritten else { return }
+            plan.encoder.writeRoleChunk(into: &buffer)
+            roleWritten = true
+        }
         // Prefill starts once the request has a slot: queueing adds to the time to first token.
         var due = admitted + .seconds(plan.timeToFirstToken)
         var previousDue = admitted
@@ -325,6 +338,7 @@ public final class SimulatorServer: Sendable {
                     try await send(&buffer, to: &writer, random: &plan.random)
                     try await Task.sleep(until: holdback, clock: .continuous)
                 }
+                writeRoleOnce()
                 if isThought {
                     plan.encoder.writeThought("", field: configuration.reasoningField, finishReason: nil, into: &buffer)
                 } else {
@@ -346,11 +360,13 @@ public final class SimulatorServer: Sendable {
                     try await Task.sleep(for: .seconds(faults.stallSeconds))
                     due = .now
                 case .malformed:
+                    writeRoleOnce()
                     plan.encoder.writeMalformedChunk(into: &buffer)
                 default: break
                 }
             }
             let finishReason = position == tokenCount - 1 && plan.finishReason != "stop" ? plan.finishReason : nil
+            writeRoleOnce()
             if isThought {
                 plan.encoder.writeThought(token, field: configuration.reasoningField, finishReason: finishReason, into: &buffer)
             } else {
@@ -360,6 +376,7 @@ public final class SimulatorServer: Sendable {
                 metrics.recordTimeToFirstToken((ContinuousClock.now - plan.arrival).seconds, streamed: true)
             }
         }
+        writeRoleOnce()
         if plan.finishReason == "stop" {
             plan.encoder.writeStop(stopReason: plan.stopReason, into: &buffer)
         } else if tokenCount == 0 {  // `max_tokens` 0 or an empty reply cut: still say why it ended

@@ -102,12 +102,14 @@ struct BenchCommand: AsyncParsableCommand {
         if multiTurn, sharegpt == nil { throw ValidationError("--multi-turn replays --sharegpt conversations as sessions.") }
         if conversations != nil || multiTurn {
             guard requestRate == nil else { throw ValidationError("Sessions run in a closed loop: --concurrent N keeps N of them in flight.") }
+            guard rampUp == 0 else { throw ValidationError("Sessions have no --ramp-up yet: each session starts at once.") }
             guard try sharding.resolvedShard() == nil else { throw ValidationError("Sessions cannot be sharded yet: run them from one worker.") }
         }
         if trace != nil {
             guard concurrent == nil, requestRate == nil else {
                 throw ValidationError("--trace sends on the trace's schedule: no --concurrent or --request-rate.")
             }
+            guard warmup == nil else { throw ValidationError("--trace keeps its own schedule: no --warmup.") }
             guard traceSpeed > 0, traceBlockTokens >= 1 else {
                 throw ValidationError("--trace-speed must be positive and --trace-block-tokens at least 1.")
             }
