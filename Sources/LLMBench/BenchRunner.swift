@@ -136,13 +136,18 @@ public enum BenchRunner {
             requestedOutputTokens: workload.exactOutput ? workload.requestedLengths?.output : nil, rampUp: rampUp)
     }
 
+    /// The `X-Request-Id` of request `index` of `stream`: `<run id>-<stream>-<index>`.
+    private static func requestID(_ index: Int, stream: Int, _ configuration: BenchConfiguration) -> String? {
+        configuration.runID.map { "\($0)-\(stream)-\(index)" }
+    }
+
     private static func request(_ index: Int, stream: Int, _ configuration: BenchConfiguration, _ workload: Workload) -> GenerationRequest {
         let entry = workload.entry(at: index, stream: stream)
         var request = GenerationRequest(
             index: index, repeatIndex: index / workload.count, promptID: entry.id, prompt: entry.prompt,
             parameters: configuration.parameters.overridden(by: entry.parameters), api: configuration.api,
             stream: configuration.stream)
-        request.requestID = configuration.runID.map { "\($0)-\(stream)-\(index)" }
+        request.requestID = requestID(index, stream: stream, configuration)
         return request
     }
 
@@ -208,7 +213,7 @@ public enum BenchRunner {
                                     index: firstIndex + index, repeatIndex: session / conversations.count, promptID: conversation.id,
                                     prompt: .messages(history), parameters: configuration.parameters, api: configuration.api,
                                     stream: configuration.stream)
-                                request.requestID = configuration.runID.map { "\($0)-\(stream)-\(firstIndex + index)" }
+                                request.requestID = requestID(firstIndex + index, stream: stream, configuration)
                                 let result = await measure(request, lag: nil, turn: turn + 1)
                                 guard result.success else { break }  // a failed turn ends its session
                                 history.append(ChatMessage(role: "assistant", content: result.output))

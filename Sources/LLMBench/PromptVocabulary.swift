@@ -76,8 +76,11 @@ public struct PromptVocabulary: Sendable {
     public func words(tokens: Int, using random: inout SeededRandom) -> String {
         var remaining = tokens
         var text = ""
+        // Every word fits until the last few tokens: only then is the pool filtered (a prompt is
+        // made as each request is sent).
+        let longest = words.map(\.tokens).max() ?? 0
         while remaining > 0 {
-            let fitting = words.filter { $0.tokens <= remaining }
+            let fitting = remaining >= longest ? words : words.filter { $0.tokens <= remaining }
             let pool = fitting.isEmpty ? fillers : fitting
             let word = pool[Int(random.next() % UInt64(pool.count))]
             text += word.text

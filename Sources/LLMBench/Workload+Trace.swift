@@ -66,8 +66,7 @@ extension Workload {
                 var random = SeededRandom(seed: mixSeed(seed, UInt64(index), UInt64(stream)))
                 text += vocabulary.words(tokens: remaining, using: &random)
             }
-            var parameters = GenerationParameters(maxTokens: entry.outputLength)
-            if exactOutput { parameters.extraBody = ["ignore_eos": true, "min_tokens": .number(Double(entry.outputLength))] }
+            let parameters = Self.parameters(outputTokens: entry.outputLength, exact: exactOutput)
             return PromptEntry(id: "trace-\(index)", prompt: .text(text), parameters: parameters, line: index + 1)
         }
         let inputs = entries.map(\.inputLength)

@@ -210,8 +210,7 @@ public struct Workload: Sendable {
                 : prefixes[index % prefixes.count]
                     + vocabulary.words(tokens: max(1, length - vocabulary.overhead - spec.sharedPrefixTokens), using: &random)
             let output = around(spec.outputTokens, spec.outputSpread)
-            var parameters = GenerationParameters(maxTokens: output)
-            if exactOutput { parameters.extraBody = ["ignore_eos": true, "min_tokens": .number(Double(output))] }
+            let parameters = Self.parameters(outputTokens: output, exact: exactOutput)
             return PromptEntry(id: "synthetic-\(index)", prompt: .text(text), parameters: parameters, line: index + 1)
         }
         workload.synthetic = spec
@@ -222,6 +221,15 @@ public struct Workload: Sendable {
         workload.korean = spec.korean
         workload.rebuild = { synthetic(count: count, spec: spec, vocabulary: $0, exactOutput: $1) }
         return workload
+    }
+
+    /// A request's parameters for an answer of `outputTokens` tokens: at most that many, and with
+    /// `exact`, exactly that many (`ignore_eos` and `min_tokens`, which vLLM, SGLang, llama.cpp and
+    /// the simulator accept).
+    static func parameters(outputTokens: Int, exact: Bool) -> GenerationParameters {
+        var parameters = GenerationParameters(maxTokens: outputTokens)
+        if exact { parameters.extraBody = ["ignore_eos": true, "min_tokens": .number(Double(outputTokens))] }
+        return parameters
     }
 
     /// The objects of a JSON Lines file, each checked by `isValid`; a line that does not decode or

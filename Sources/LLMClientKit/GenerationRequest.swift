@@ -1,3 +1,4 @@
+import Foundation
 public import OpenAIAPI
 
 /// What a request asks the model: a plain prompt (completions) or a conversation (chat).
@@ -114,7 +115,7 @@ public struct GenerationRequest: Sendable {
     /// A new run's id for request ids (`llmc-` and 8 random hex digits): a run's requests are
     /// `<run id>-<number>`, so they can be found in the server's logs.
     public static func newRunID() -> String {
-        "llmc-" + String(UInt32.random(in: .min ... .max), radix: 16).leftPadded(to: 8)
+        String(format: "llmc-%08x", UInt32.random(in: .min ... .max))
     }
 
     /// The JSON body sent to the server. `extraBody` members are merged last, so they win.
@@ -136,11 +137,5 @@ public struct GenerationRequest: Sendable {
         if let stop = parameters.stop, !stop.isEmpty { body["stop"] = .array(stop.map { .string($0) }) }
         for (key, value) in parameters.extraBody ?? [:] { body[key] = value }
         return body
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
