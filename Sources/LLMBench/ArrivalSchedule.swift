@@ -13,6 +13,21 @@ public enum LoadMode: Sendable, Hashable, Codable {
     /// with at most `maxConcurrency` requests in flight.
     case trace(maxConcurrency: Int?)
 
+    /// Whether requests are sent on a schedule, whatever earlier ones do (rate, trace).
+    public var isOpenLoop: Bool {
+        if case .concurrency = self { return false }
+        return true
+    }
+
+    /// The load as a number: requests in flight, or requests per second (nil for a trace).
+    public var load: Double? {
+        switch self {
+        case .concurrency(let workers): Double(workers)
+        case .rate(let rate, _, _, _): rate
+        case .trace: nil
+        }
+    }
+
     /// A short label for tables: `c=8` or `r=20/s`.
     public var label: String {
         switch self {

@@ -35,6 +35,15 @@ public struct ServiceLevelObjective: Sendable, Hashable, Codable {
         }
     }
 
+    /// The objective's limits by metric name (`ttft`, `itl`, `e2e`), in seconds.
+    public var byMetric: [String: Double] {
+        var limits: [String: Double] = [:]
+        limits["ttft"] = ttft
+        limits["itl"] = itl
+        limits["e2e"] = e2e
+        return limits
+    }
+
     /// Whether `result` meets every objective.
     public func isMet(by result: RequestResult) -> Bool {
         guard result.success else { return false }
@@ -164,6 +173,9 @@ public final class BenchMetrics: Sendable {
     public var progress: (finished: Int, failed: Int, outputTokens: Int) {
         state.withLock { ($0.successful + $0.failed, $0.failed, $0.outputTokens) }
     }
+
+    /// Requests sent and not yet finished.
+    public var inFlight: Int { state.withLock { $0.inFlight } }
 
     /// The per-second time series.
     public var timeSeries: [TimeSeriesPoint] { state.withLock { $0.series } }

@@ -36,6 +36,8 @@ public struct BenchConfiguration: Sendable {
     /// Seconds over which the load grows linearly from nothing to the level's (concurrency or
     /// rate) before it is measured; the ramp is measured apart (0: none).
     public var rampUpSeconds: Double = 0
+    /// When to end the level early (error rate, over-saturation).
+    public var earlyStop = EarlyStopRules()
 
     public init(
         mode: LoadMode, numRequests: Int?, duration: Double?, warmupRequests: Int = 0, warmupSeconds: Double = 0,
@@ -75,6 +77,8 @@ public struct BenchLevelResult: Sendable {
     public var requestedOutputTokens: Int?
     /// What the ramp-up before the level measured (its requests are not in ``summary``).
     public var rampUp: ResultSummary?
+    /// Why the level ended before its count or duration, if it did.
+    public var stoppedEarly: EarlyStop?
 }
 
 /// Sends a workload at one load level and measures it.
@@ -119,10 +123,22 @@ public enum BenchRunner {
         let count = (configuration.numRequests ?? (configuration.duration == nil ? workload.count : nil)).map { total in
             shard.map { $0.share(of: total) } ?? total
         }
-        await runPhase(
-            configuration, workload: workload, client: client, stop: stop, metrics: metrics, counted: true, count: count,
-            duration: configuration.duration, firstIndex: configuration.warmupRequests, stream: 2 * configuration.level,
-            onResult: onResult, onProgress: onProgress, ramp: ramp, onRampResult: onWarmupResult)
+        // The level runs beside its guard; whichever ends first ends the other (a stopped level's
+        // requests in flight are cancelled, and not counted).
+        let levelGuard = LevelGuard(rules: configuration.earlyStop, start: start, openLoop: configuration.mode.isOpenLoop)
+        let stoppedEarly = await withTaskGroup(of: EarlyStop?.self) { group in
+            group.addTask {
+                await runPhase(
+                    configuration, workload: workload, client: client, stop: stop, metrics: metrics, counted: true, count: count,
+                    duration: configuration.duration, firstIndex: configuration.warmupRequests, stream: 2 * configuration.level,
+                    onResult: onResult, onProgress: onProgress, ramp: ramp, onRampResult: onWarmupResult, levelGuard: levelGuard)
+                return nil
+            }
+            group.addTask { await levelGuard.waitForStop { metrics.inFlight } }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
         let duration = (ContinuousClock.now - start).seconds
         // The client's load over the ramp and the level together.
         let client = ClientLoad(
@@ -133,7 +149,8 @@ public enum BenchRunner {
             summary: metrics.summary(durationSeconds: duration, client: client), timeSeries: metrics.timeSeries, histograms: metrics.histograms,
             startedAt: startedAt, requestedInputTokens: workload.requestedLengths?.input,
             // Answers asked to end at their length are compared with it; others may end earlier.
-            requestedOutputTokens: workload.exactOutput ? workload.requestedLengths?.output : nil, rampUp: rampUp)
+            requestedOutputTokens: workload.exactOutput ? workload.requestedLengths?.output : nil, rampUp: rampUp,
+            stoppedEarly: stoppedEarly)
     }
 
     /// The `X-Request-Id` of request `index` of `stream`: `<run id>-<stream>-<index>`.
@@ -155,7 +172,7 @@ public enum BenchRunner {
         _ configuration: BenchConfiguration, workload: Workload, client: LLMClient, stop: StopSignal?, metrics: BenchMetrics, counted: Bool,
         count: Int?, duration: Double?, firstIndex: Int, stream: Int,
         onResult: @escaping @Sendable (RequestResult) -> Void, onProgress: @escaping @Sendable (BenchMetrics) -> Void,
-        ramp: Ramp? = nil, onRampResult: @escaping @Sendable (RequestResult) -> Void = { _ in }
+        ramp: Ramp? = nil, onRampResult: @escaping @Sendable (RequestResult) -> Void = { _ in }, levelGuard: LevelGuard? = nil
     ) async {
         let start = metrics.start
         let phaseStart = start - .seconds(ramp?.seconds ?? 0)
@@ -181,7 +198,13 @@ public enum BenchRunner {
             metrics.requestStarted(lag: lag)
             var result = await client.generate(request, stop: stop)
             result.turn = turn
+            // Requests cut off by the level's early stop are not part of what it measured.
+            if result.errorKind == .cancelled, levelGuard?.stopped != nil {
+                metrics.requestFinished(result, counted: false)
+                return result
+            }
             metrics.requestFinished(result, counted: counted)
+            if counted { levelGuard?.note(result) }
             onResult(result)
             if counted { onProgress(metrics) }
             return result

@@ -61,6 +61,12 @@ public struct BenchPlan: Sendable {
     public var exactOutput = true
     /// Seconds over which each level's load grows linearly before it is measured (measured apart).
     public var rampUpSeconds: Double = 0
+    /// When to end a level early (error rate, over-saturation).
+    public var earlyStop = EarlyStopRules()
+    /// Search for the highest load that meets ``slo`` instead of running ``levels``: the first
+    /// level is the template of every probe (its arrivals, cap and temperature), and each probe
+    /// is a level of the document.
+    public var capacitySearch: CapacitySearch.Settings?
 
     public init(
         workload: Workload, levels: [Level], numRequests: Int?, duration: Double?, warmupRequests: Int, warmupSeconds: Double,
@@ -91,8 +97,11 @@ public struct BenchPlan: Sendable {
         self.toolVersion = toolVersion
     }
 
-    /// The most connections any level needs.
-    public var largestConcurrency: Int { Self.largestConcurrency(of: levels) }
+    /// The most connections any level (or probe) needs.
+    public var largestConcurrency: Int {
+        guard let search = capacitySearch, let template = levels.first else { return Self.largestConcurrency(of: levels) }
+        return Self.largestConcurrency(of: [Level(mode: search.probe(template.mode, at: search.limit), temperature: template.temperature)])
+    }
 
     /// The most connections any of `levels` needs.
     public static func largestConcurrency(of levels: [Level]) -> Int {
@@ -118,8 +127,11 @@ public enum BenchEnding: Sendable, Equatable {
     /// Stopped because this many requests in a row could not connect, with no answer for
     /// ``BenchSession/unreachableQuietSeconds`` or more.
     case serverUnreachable(requestsInARow: Int)
-    /// A level met its SLO for fewer than the required share of requests.
+    /// A level met its SLO for fewer than the required share of requests (in a capacity search:
+    /// the lowest probe did).
     case sloMissed(level: String, attainmentPercent: Double, requiredPercent: Double)
+    /// A level was stopped because too many of its requests failed (`--max-error-rate`).
+    case errorRateExceeded(level: String, detail: String)
     /// Every request of every level failed.
     case allFailed
 }
@@ -174,6 +186,8 @@ public final class BenchSession: Sendable {
         var levels: [BenchLevelResult]
         var serverMetricChanges: [String: Double]?
         var startedAt: Timestamp
+        /// What the capacity search found, when the plan had one.
+        var capacity: CapacitySearch?
         /// How the synthetic prompts were sized (tokenizer, overhead), for the document's settings.
         var workloadSettings: [String: String]
         var unreachable: Int?
@@ -187,6 +201,7 @@ public final class BenchSession: Sendable {
     /// - Parameters:
     ///   - onLevel: called as each level starts.
     ///   - onProgress: sees the level's measured results so far, after each one.
+    ///   - onResult: sees each measured result as it finishes.
     ///   - onLevelEnd: called as each level ends.
     ///   - onNote: told, before the first level, how synthetic prompt lengths were made (exact from
     ///     the server's tokenizer, or estimated, with a warning).
@@ -196,6 +211,7 @@ public final class BenchSession: Sendable {
         configuration: ClientConfiguration, stop: StopSignal,
         onLevel: @escaping @Sendable (LevelStart) -> Void = { _ in },
         onProgress: @escaping @Sendable (BenchMetrics) -> Void = { _ in },
+        onResult: @escaping @Sendable (RequestResult) -> Void = { _ in },
         onLevelEnd: @escaping @Sendable () -> Void = {},
         onNote: @escaping @Sendable (String) -> Void = { _ in }
     ) async throws(BenchError) -> Measurement? {
@@ -222,7 +238,8 @@ public final class BenchSession: Sendable {
                 let runID = GenerationRequest.newRunID()
                 var results: [BenchLevelResult] = []
                 var changes: [String: Double] = [:]
-                for (number, level) in plan.levels.enumerated() where !stop.isStopped {
+                /// Runs one level (or probe); its result, and the server metrics that changed during it.
+                func runLevel(_ level: BenchPlan.Level, number: Int) async -> (BenchLevelResult, [String: Double]) {
                     var parameters = plan.parameters
                     parameters.model = model
                     parameters.temperature = level.temperature
@@ -232,6 +249,7 @@ public final class BenchSession: Sendable {
                         parameters: parameters, seed: plan.seed, slo: plan.slo, shard: plan.shard, level: number)
                     configuration.runID = runID
                     configuration.rampUpSeconds = plan.rampUpSeconds
+                    configuration.earlyStop = plan.earlyStop
                     let before = plan.scrapeMetrics ? await Self.scrape(client) : [:]
                     // Sessions send an unknown number of requests (their turns, to a failure or the end).
                     let expected = (plan.numRequests ?? (plan.duration == nil ? plan.workload.count : nil)).map {
@@ -254,6 +272,7 @@ public final class BenchSession: Sendable {
                                     }
                                 }
                                 failures.note(row, measured: true)
+                                onResult(row)
                             },
                             onWarmupResult: { failures.note($0, measured: false) },
                             onProgress: onProgress)
@@ -269,16 +288,44 @@ public final class BenchSession: Sendable {
                     }
                     onLevelEnd()
                     if plan.sweepsTemperature { result.label += " t=\(level.temperature)" }
+                    var changes: [String: Double] = [:]
                     if plan.scrapeMetrics {
                         for (name, delta) in PrometheusScrape.levelChanges(before: before, after: await Self.scrape(client), peaks: peaks) {
                             changes["\(result.label) \(name)"] = delta
                         }
                     }
-                    results.append(result)
+                    return (result, changes)
+                }
+                var capacity: CapacitySearch?
+                if let settings = plan.capacitySearch, let template = plan.levels.first {
+                    var search = CapacitySearch(settings)
+                    let searchStart = ContinuousClock.now
+                    while !stop.isStopped, let load = search.nextLoad(elapsed: (ContinuousClock.now - searchStart).seconds) {
+                        let probeStart = ContinuousClock.now
+                        let (result, levelChanges) = await runLevel(
+                            BenchPlan.Level(mode: settings.probe(template.mode, at: load), temperature: template.temperature),
+                            number: results.count)
+                        results.append(result)
+                        changes.merge(levelChanges) { _, new in new }
+                        // A probe cut short by the user measured nothing the search can use.
+                        guard !stop.isStopped else { break }
+                        search.record(
+                            load: load, level: result.label, summary: result.summary, stoppedEarly: result.stoppedEarly != nil,
+                            seconds: (ContinuousClock.now - probeStart).seconds)
+                    }
+                    capacity = search
+                } else {
+                    for (number, level) in plan.levels.enumerated() where !stop.isStopped {
+                        let (result, levelChanges) = await runLevel(level, number: number)
+                        results.append(result)
+                        changes.merge(levelChanges) { _, new in new }
+                        // Too many failures: higher loads would fail more.
+                        if result.stoppedEarly?.reason == EarlyStop.errorRate { break }
+                    }
                 }
                 return Measurement(
                     model: model, levels: results, serverMetricChanges: plan.scrapeMetrics ? changes : nil, startedAt: startedAt,
-                    workloadSettings: workloadSettings, unreachable: failures.unreachable, writeError: writeError.withLock { $0 },
+                    capacity: capacity, workloadSettings: workloadSettings, unreachable: failures.unreachable, writeError: writeError.withLock { $0 },
                     examples: failures.examples)
             }
         } catch let error as BenchError {
@@ -302,9 +349,13 @@ public final class BenchSession: Sendable {
         run.shard = plan.shard?.description
         if interrupted || measurement.unreachable != nil { run.interrupted = true }
         run.promptsFingerprint = plan.workload.fingerprint
-        let document = BenchDocument(
-            run: run, bench: plan.settings.merging(measurement.workloadSettings) { _, measured in measured }, levels: measurement.levels,
+        // A search's probes as levels in the order of their load (the search's order is in its probes).
+        let levels =
+            measurement.capacity == nil ? measurement.levels : measurement.levels.sorted { ($0.mode.load ?? 0) < ($1.mode.load ?? 0) }
+        var document = BenchDocument(
+            run: run, bench: plan.settings.merging(measurement.workloadSettings) { _, measured in measured }, levels: levels,
             serverMetricChanges: measurement.serverMetricChanges)
+        document.capacity = measurement.capacity?.result(slo: plan.slo?.byMetric ?? [:], interrupted: interrupted)
         do {
             for writer in streamWriters { try writer.finish(run: run, summary: ResultSummary(results: [], durationSeconds: 0)) }
         } catch {
@@ -333,6 +384,17 @@ public final class BenchSession: Sendable {
     private static func ending(of measurement: Measurement, interrupted: Bool, plan: BenchPlan) -> BenchEnding {
         if interrupted { return .interrupted }
         if let unreachable = measurement.unreachable { return .serverUnreachable(requestsInARow: unreachable) }
+        if let search = measurement.capacity {
+            // Probes above the capacity miss the SLO by design; only a search that found none passing did.
+            let capacity = search.result(slo: [:], interrupted: false)
+            if capacity.status == .belowLowest, let lowest = capacity.probes.min(by: { $0.value < $1.value }) {
+                return .sloMissed(level: lowest.level, attainmentPercent: lowest.attainment, requiredPercent: capacity.requiredPercent)
+            }
+            return measurement.levels.allSatisfy({ $0.summary.successful == 0 }) ? .allFailed : .completed
+        }
+        if let stopped = measurement.levels.first(where: { $0.stoppedEarly?.reason == EarlyStop.errorRate }) {
+            return .errorRateExceeded(level: stopped.label, detail: stopped.stoppedEarly?.detail ?? "")
+        }
         if let required = plan.sloPercent,
             let missed = measurement.levels.first(where: { ($0.summary.sloAttainmentPercent ?? 100) < required })
         {

@@ -18,6 +18,8 @@ public struct BenchDocument: Codable, Sendable {
         public var requestedOutputTokens: Int?
         /// What the ramp-up before the level measured (`--ramp-up`); its requests are not in ``summary``.
         public var rampUp: ResultSummary?
+        /// Why the level ended before its count or duration, if it did.
+        public var stoppedEarly: EarlyStop?
 
         public init(
             label: String, temperature: Double?, summary: ResultSummary, timeSeries: [TimeSeriesPoint],
@@ -38,6 +40,7 @@ public struct BenchDocument: Codable, Sendable {
             case requestedInputTokens = "requested_input_tokens"
             case requestedOutputTokens = "requested_output_tokens"
             case rampUp = "ramp_up"
+            case stoppedEarly = "stopped_early"
         }
 
         /// Where the lengths the server counted differ from those asked for by more than 2 %.
@@ -62,6 +65,8 @@ public struct BenchDocument: Codable, Sendable {
     public var saturationLevel: String?
     /// Changes of the server's Prometheus metrics over the run (`--scrape-metrics`).
     public var serverMetricChanges: [String: Double]?
+    /// What a capacity search (`--find-max`) found; its probes are the levels.
+    public var capacity: BenchCapacity?
 
     /// A document of `levels` (e.g. merged from shards); the saturation level is found from them.
     public init(run: RunInfo, bench: [String: String], levels: [Level], serverMetricChanges: [String: Double]?) {
@@ -76,6 +81,7 @@ public struct BenchDocument: Codable, Sendable {
         case run, bench, levels
         case saturationLevel = "saturation_level"
         case serverMetricChanges = "server_metric_changes"
+        case capacity
     }
 
     /// The index of the saturation level in a sweep: the first level after which request
@@ -91,6 +97,24 @@ public struct BenchDocument: Codable, Sendable {
             if next.requestsPerSecond < here.requestsPerSecond * 1.10 && latencyNext > latencyHere * 1.25 { return index }
         }
         return nil
+    }
+}
+
+/// Why a level ended before its count or duration.
+public struct EarlyStop: Codable, Sendable, Hashable {
+    /// An over-saturated open loop: requests in flight and TTFT kept rising.
+    public static let saturated = "saturated"
+    /// Failed requests passed `--max-error-rate` over the sliding window.
+    public static let errorRate = "error_rate"
+
+    /// ``saturated`` or ``errorRate``.
+    public var reason: String
+    /// What was seen, for the report (e.g. `in flight 12 → 48 and TTFT p50 0.21 → 1.9 s over 10 s`).
+    public var detail: String
+
+    public init(reason: String, detail: String) {
+        self.reason = reason
+        self.detail = detail
     }
 }
 

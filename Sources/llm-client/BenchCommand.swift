@@ -10,6 +10,7 @@ import LLMTracking
 import Synchronization
 
 extension ArrivalProcess: ExpressibleByArgument {}
+extension CapacitySearch.Dimension: ExpressibleByArgument {}
 
 /// `llm-client bench`: load generation and serving metrics.
 struct BenchCommand: AsyncParsableCommand {
@@ -21,7 +22,9 @@ struct BenchCommand: AsyncParsableCommand {
               llm-client bench --prompt-file examples/prompts.txt --concurrent 1,2,4,8 --num-requests 40
               llm-client bench --synthetic-input-tokens 256 --synthetic-output-tokens 64 --request-rate 5 --duration 30
               llm-client bench --sharegpt ShareGPT_V3.json --request-rate 2,4,8 --num-requests 200 --slo ttft=0.5,e2e=10 --slo-percent 95
-            Exit status: 0, 1 when every request failed, 2 for usage errors, 3 when --slo-percent is missed.
+              llm-client bench --find-max request-rate --slo ttft=0.5,itl=0.05 --slo-percent 95 --precision 5%
+            Exit status: 0, 1 when every request failed or --max-error-rate was passed, 2 for usage errors, 3 when --slo-percent is
+            missed (with --find-max: when even the lowest probe misses it).
             """)
 
     @OptionGroup(title: "Server") var server: ServerOptions
@@ -79,6 +82,26 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Service-level objective, seconds: ttft=…,itl=…,e2e=… (goodput counts requests meeting all).") var slo: String?
     @Option(name: .long, help: "Exit with status 3 when fewer than this percentage of requests meet --slo.") var sloPercent: Double?
     @Flag(name: .long, help: "Read the server's /metrics before and after each level and report what changed.") var scrapeMetrics = false
+
+    @Option(
+        name: .long,
+        help:
+            "Find the highest load that meets --slo for --slo-percent (default 95) of requests: request-rate or concurrency. Each probe is a level."
+    ) var findMax: CapacitySearch.Dimension?
+    @Option(name: .long, help: "Capacity search: the first load probed (it doubles from there).") var startLoad = 1.0
+    @Option(name: .long, help: "Capacity search: the highest load probed (default: 200 req/s, or 256 in flight).") var maxLoad: Double?
+    @Option(name: .long, help: "Capacity search: stop when the capacity is known within this share (5% or 0.05).") var precision = "5%"
+    @Option(name: .long, help: "Capacity search: measured requests per probe.") var probeRequests: Int?
+    @Option(name: .long, help: "Capacity search: seconds of measured load per probe (default 15 without --probe-requests).")
+    var probeDuration: Double?
+    @Option(name: .long, help: "Capacity search: seconds the whole search may take (no probe starts that would end later).")
+    var timeBudget: Double?
+    @Option(name: .long, help: "Stop a level, and fail, when more than this percentage of the last 100 requests failed.")
+    var maxErrorRate: Double?
+    @Flag(
+        name: .long,
+        help: "Keep an over-saturated open loop running (by default a level whose requests in flight and TTFT keep rising is stopped early)."
+    ) var noSaturationStop = false
 
     @OptionGroup(title: "Output (.json: configuration, summaries, time series, histograms; .jsonl or .csv: per request)")
     var outputs: OutputOptions
@@ -144,18 +167,25 @@ struct BenchCommand: AsyncParsableCommand {
         _ = try parsedWarmup()
         if let slo { do { _ = try ServiceLevelObjective(parsing: slo) } catch { throw ValidationError(error.description) } }
         if sloPercent != nil, slo == nil { throw ValidationError("--slo-percent needs --slo.") }
+        try validateCapacitySearch()
+        if let maxErrorRate, !(0..<100).contains(maxErrorRate) {
+            throw ValidationError("--max-error-rate takes a percentage from 0 to under 100, got \(maxErrorRate).")
+        }
         for path in output where OutputFormat(path: path) == nil {
             throw ValidationError("Cannot tell the format of --output '\(path)': use .json, .jsonl or .csv.")
         }
         guard gracePeriod >= 0 else { throw ValidationError("--grace-period must be 0 or more, got \(gracePeriod).") }
         try outputs.checkNoClobber()
         try record.checkNoClobber(overwrite: outputs.overwrite)
-        try checkFileLimit(connections: BenchPlan.largestConcurrency(of: levels))
+        try checkFileLimit(
+            connections: capacitySearch.map { search in
+                BenchPlan.largestConcurrency(of: levels.map { .init(mode: search.probe($0.mode, at: search.limit), temperature: $0.temperature) })
+            } ?? BenchPlan.largestConcurrency(of: levels))
         if let sloPercent, !(0...100).contains(sloPercent) { throw ValidationError("--slo-percent must be between 0 and 100, got \(sloPercent).") }
-        if requestRate == nil, trace == nil, maxConcurrency != nil {
+        if requestRate == nil, trace == nil, findMax != .requestRate, maxConcurrency != nil {
             throw ValidationError("--max-concurrency caps an open loop (--request-rate); in a closed loop, --concurrent is the cap.")
         }
-        if requestRate == nil, burstiness != 1 || arrivals != .poisson {
+        if requestRate == nil, findMax != .requestRate, burstiness != 1 || arrivals != .poisson {
             throw ValidationError("--burstiness and --arrivals shape an open loop (--request-rate); without it the loop is closed (--concurrent).")
         }
         if numRequests != nil, duration != nil { throw ValidationError("Give --num-requests or --duration, not both.") }
@@ -163,6 +193,55 @@ struct BenchCommand: AsyncParsableCommand {
         // the later levels of a sharded sweep would overlap other workers' earlier ones.
         if try sharding.resolvedShard() != nil, levels.count > 1 {
             throw ValidationError("A sharded bench runs one level: run each level of the sweep as its own set of workers, with its own --start-at.")
+        }
+    }
+
+    private func validateCapacitySearch() throws {
+        guard let findMax else {
+            let searchOptions = [probeRequests != nil, probeDuration != nil, timeBudget != nil, maxLoad != nil, startLoad != 1, precision != "5%"]
+            if searchOptions.contains(true) {
+                throw ValidationError("--start-load, --max-load, --precision, --probe-requests, --probe-duration and --time-budget shape --find-max.")
+            }
+            return
+        }
+        guard slo != nil else { throw ValidationError("--find-max searches for the highest load that meets --slo: give one.") }
+        guard concurrent == nil, requestRate == nil, numRequests == nil, duration == nil else {
+            throw ValidationError(
+                "--find-max chooses the loads: no --concurrent or --request-rate (use --start-load, --max-load), no --num-requests or --duration (use --probe-requests or --probe-duration)."
+            )
+        }
+        guard trace == nil, conversations == nil, !multiTurn else {
+            throw ValidationError("--find-max runs synthetic, prompt-file or ShareGPT workloads.")
+        }
+        guard try sharding.resolvedShard() == nil else { throw ValidationError("--find-max runs from one worker.") }
+        guard generation.temperature.values.count == 1 else { throw ValidationError("--find-max runs at one temperature.") }
+        if findMax == .concurrency, burstiness != 1 || arrivals != .poisson || maxConcurrency != nil {
+            throw ValidationError("--arrivals, --burstiness and --max-concurrency shape a request-rate search.")
+        }
+        let limit = maxLoad ?? (findMax == .concurrency ? 256 : 200)
+        guard startLoad > 0, startLoad <= limit else {
+            throw ValidationError("--start-load must be greater than 0 and at most --max-load (\(limit)).")
+        }
+        guard let precision = parsedPrecision, precision > 0, precision < 1 else {
+            throw ValidationError("--precision takes a share such as 5% or 0.05, got '\(precision)'.")
+        }
+        if let probeRequests, probeRequests < 1 { throw ValidationError("--probe-requests must be at least 1.") }
+        if let probeDuration, probeDuration <= 0 { throw ValidationError("--probe-duration must be greater than 0.") }
+        if probeRequests != nil, probeDuration != nil { throw ValidationError("Give --probe-requests or --probe-duration, not both.") }
+        if let timeBudget, timeBudget <= 0 { throw ValidationError("--time-budget must be greater than 0.") }
+    }
+
+    /// `--precision` as a share: `5%` is 0.05, and so is `0.05`.
+    private var parsedPrecision: Double? {
+        precision.hasSuffix("%") ? Double(precision.dropLast()).map { $0 / 100 } : Double(precision)
+    }
+
+    /// The capacity search the options ask for, if any.
+    private var capacitySearch: CapacitySearch.Settings? {
+        findMax.map { dimension in
+            CapacitySearch.Settings(
+                dimension: dimension, start: startLoad, limit: maxLoad ?? (dimension == .concurrency ? 256 : 200),
+                precision: parsedPrecision ?? 0.05, requiredPercent: sloPercent ?? 95, timeBudget: timeBudget)
         }
     }
 
@@ -203,6 +282,10 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     private var modes: [LoadMode] {
+        if let search = capacitySearch {
+            let template = LoadMode.rate(search.start, arrivals: arrivals, burstiness: burstiness, maxConcurrency: maxConcurrency)
+            return [search.probe(template, at: search.start)]
+        }
         if trace != nil { return [.trace(maxConcurrency: maxConcurrency)] }
         if let requestRate {
             return requestRate.values.map { .rate($0, arrivals: arrivals, burstiness: burstiness, maxConcurrency: maxConcurrency) }
@@ -229,9 +312,24 @@ struct BenchCommand: AsyncParsableCommand {
         if rampUp > 0 { settings["ramp_up_s"] = String(rampUp) }
         if let warmup = self.warmup { settings["warmup"] = warmup }
         if let slo { settings["slo"] = slo }
+        let search = capacitySearch
+        var probe: (requests: Int?, duration: Double?) = (numRequests, duration)
+        if let search {
+            settings["find_max"] = search.dimension.rawValue
+            settings["precision"] = String(search.precision)
+            settings["load_range"] = "\(search.start)-\(search.limit)"
+            if let timeBudget { settings["time_budget_s"] = String(timeBudget) }
+            probe = (probeRequests, probeRequests == nil ? probeDuration ?? 15 : nil)
+            if let requests = probe.requests { settings["probe_requests"] = String(requests) }
+            if let duration = probe.duration { settings["probe_duration_s"] = String(duration) }
+            if self.warmup == nil { settings["warmup"] = "2s" }
+        }
+        if let maxErrorRate { settings["max_error_rate_percent"] = String(maxErrorRate) }
+        // Probes warm up for 2 s unless told otherwise: each starts from another load.
+        let warmupSeconds = search != nil && self.warmup == nil ? 2 : warmup.seconds
         return BenchPlan(
-            workload: workload, levels: levels, numRequests: numRequests, duration: duration, warmupRequests: warmup.requests,
-            warmupSeconds: warmup.seconds, api: generation.api ?? (workload.conversations == nil ? .completions : .chat),
+            workload: workload, levels: levels, numRequests: probe.requests, duration: probe.duration, warmupRequests: warmup.requests,
+            warmupSeconds: warmupSeconds, api: generation.api ?? (workload.conversations == nil ? .completions : .chat),
             stream: !generation.noStream,
             parameters: generation.parameters, seed: randomSeed, slo: try slo.map { try ServiceLevelObjective(parsing: $0) },
             sloPercent: sloPercent, shard: try sharding.resolvedShard(), scrapeMetrics: scrapeMetrics, startAt: nil,
@@ -246,6 +344,8 @@ struct BenchCommand: AsyncParsableCommand {
         plan.startAt = try sharding.announcedStart(quiet: quiet)
         plan.exactOutput = !naturalOutputLength
         plan.rampUpSeconds = rampUp
+        plan.capacitySearch = capacitySearch
+        plan.earlyStop = EarlyStopRules(maxErrorRatePercent: maxErrorRate, stopOnSaturation: !noSaturationStop)
         let session: BenchSession
         do {
             session = try BenchSession(plan)
@@ -254,21 +354,13 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let interruption = await Interruption(gracePeriod: gracePeriod)
         let configuration = server.clientConfiguration(maxConnections: plan.largestConcurrency, defaultRetries: 0)
-        let progress = Mutex<TerminalProgress?>(nil)
+        let display = BenchProgressDisplay(quiet: quiet, duration: duration)
         let measurement: BenchSession.Measurement?
         do {
-            measurement = try await interruption.run { [quiet, duration] in
+            measurement = try await interruption.run {
                 try await session.measure(
-                    configuration: configuration, stop: interruption.stop,
-                    onLevel: { level in
-                        let bar = ProgressBar(label: level.label, total: level.expectedRequests, duration: duration)
-                        progress.withLock { $0 = TerminalProgress.onTerminal(bar, enabled: !quiet) }
-                    },
-                    onProgress: { metrics in
-                        let (finished, failed, tokens) = metrics.progress
-                        progress.withLock { $0 }?.update(done: finished, failed: failed, tokens: tokens)
-                    },
-                    onLevelEnd: { progress.withLock { $0 }?.finish() },
+                    configuration: configuration, stop: interruption.stop, onLevel: display.levelStarted, onProgress: display.progressed,
+                    onResult: display.finished, onLevelEnd: display.levelEnded,
                     onNote: { note in if !quiet || note.hasPrefix("warning") { printError(note) } })
             }
         } catch {
@@ -308,6 +400,8 @@ struct BenchCommand: AsyncParsableCommand {
         case .sloMissed(let level, let attainment, let required):
             throw CommandFailure(
                 .sloMissed, String(format: "SLO missed at %@: %.1f %% of requests met it, %.1f %% required.", level, attainment, required))
+        case .errorRateExceeded(let level, let detail):
+            throw CommandFailure(.failed, "error: \(level) was stopped: \(detail).")
         case .allFailed:
             throw CommandFailure(.failed, nil)
         }

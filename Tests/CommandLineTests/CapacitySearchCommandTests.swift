@@ -1,0 +1,100 @@
+import Foundation
+import LLMBench
+import LLMResults
+import TestSupport
+import Testing
+
+/// `llm-client bench --find-max` and the early stops, against a simulator process whose capacity
+/// is known: 4 sequence slots, each request served in exactly 100 ms to the first token and 10 ms
+/// for each of its 9 further tokens (no jitter), so 0.19 s a request. Beyond 4 in flight requests
+/// queue, so the capacity is 4 in flight, or 4 / 0.19 s = 21.05 requests per second.
+@Suite struct CapacitySearchCommandTests {
+    private static let simulator = [
+        "--max-concurrency", "4", "--ttft-ms", "100", "--ttft-jitter-ms", "0", "--itl-ms", "10", "--itl-jitter-ms", "0",
+        "--output-tokens", "10", "--prefill-ms-per-token", "0",
+    ]
+    private static let workload = ["--synthetic-input-tokens", "16", "--synthetic-output-tokens", "10", "--quiet"]
+
+    /// Runs `llm-client bench` with `arguments` against a fresh simulator; its output and document.
+    private func bench(_ arguments: [String], simulator: [String] = simulator) async throws -> (ProcessOutput, BenchDocument?) {
+        let directory = try makeTemporaryDirectory("llm-client-capacity")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("bench.json").path
+        return try await withSimulatorProcess(simulator) { baseURL in
+            let output = try await runProcess(
+                TestEnvironment.cliBinary, ["bench", "--base-url", baseURL] + Self.workload + arguments + ["--output", path], timeout: 300)
+            let document = try? JSONDecoder().decode(BenchDocument.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            return (output, document)
+        }
+    }
+
+    @Test func theConcurrencyCapacityIsFound() async throws {
+        let (output, document) = try await bench([
+            "--find-max", "concurrency", "--slo", "ttft=0.15", "--probe-duration", "3", "--warmup", "0",
+        ])
+        #expect(output.status == 0, "\(output.stderr)")
+        let capacity = try #require(document?.capacity, "\(output.stdout)")
+        // 4 in flight never wait (TTFT 0.1 s); at 5, one request at a time waits for a slot.
+        #expect(capacity.value == 4 && capacity.firstFailing == 5 && capacity.status == .found, "\(capacity.probes)")
+        #expect(capacity.dimension == "concurrency" && capacity.slo == ["ttft": 0.15] && capacity.requiredPercent == 95)
+        #expect((capacity.attainment ?? 0) >= 95 && (capacity.goodput ?? 0) > 15, "\(capacity)")
+        // Every probe is a level of the document, in the order of load.
+        let levels = document?.levels.map(\.label) ?? []
+        #expect(levels == capacity.probes.sorted { $0.value < $1.value }.map(\.level), "\(levels) vs \(capacity.probes)")
+        #expect(Array(levels.prefix(3)) == ["c=1", "c=2", "c=4"] && levels.contains("c=5"), "\(levels)")
+        #expect(output.stdout.contains("◀ capacity") && output.stdout.contains("Capacity: 4 in flight, 5 missed it"), "\(output.stdout)")
+    }
+
+    @Test func theRequestRateCapacityIsFoundWithinThePrecision() async throws {
+        let (output, document) = try await bench([
+            "--find-max", "request-rate", "--arrivals", "constant", "--slo", "ttft=0.15", "--slo-percent", "95", "--precision", "5%",
+            "--start-load", "4", "--probe-duration", "5", "--warmup", "0",
+        ])
+        #expect(output.status == 0, "\(output.stderr)")
+        let capacity = try #require(document?.capacity, "\(output.stdout)")
+        let known = 4 / 0.19
+        let value = capacity.value ?? 0
+        let failing = capacity.firstFailing ?? 0
+        #expect(capacity.status == .found && capacity.dimension == "request_rate", "\(capacity.probes)")
+        // Within the stated precision of the known capacity, and the bracket no wider than it.
+        #expect(abs(value - known) <= 0.05 * known, "found \(value) req/s, known \(known): \(capacity.probes)")
+        #expect(failing > value && failing - value <= 0.05 * value + 0.01, "\(capacity.probes)")
+        #expect(capacity.probes.map(\.value).prefix(3) == [4, 8, 16], "\(capacity.probes)")
+    }
+
+    @Test func aCapacityBelowTheLowestProbeExitsWithStatus3() async throws {
+        let (output, document) = try await bench([
+            "--find-max", "concurrency", "--slo", "ttft=0.05", "--start-load", "2", "--probe-duration", "2", "--warmup", "0",
+        ])
+        #expect(output.status == 3, "\(output.stderr)")
+        #expect(output.stderr.contains("SLO missed at c=2"), "\(output.stderr)")
+        let capacity = try #require(document?.capacity)
+        #expect(capacity.status == .belowLowest && capacity.value == nil && capacity.probes.count == 1, "\(capacity)")
+        #expect(output.stdout.contains("Capacity: below 2 in flight: even the lowest probe missed the SLO"), "\(output.stdout)")
+    }
+
+    @Test func anOverSaturatedOpenLoopIsStoppedEarly() async throws {
+        // Three times the capacity for up to 60 s: the queue and TTFT grow from the start.
+        let (output, document) = try await bench(["--request-rate", "60", "--duration", "60"])
+        #expect(output.status == 0, "\(output.stderr)")
+        let level = try #require(document?.levels.first)
+        #expect(level.stoppedEarly?.reason == "saturated", "\(String(describing: level.stoppedEarly))")
+        #expect(level.summary.durationS < 30 && level.summary.failed == 0, "\(level.summary.durationS) s, \(level.summary.errorsByKind)")
+        #expect(output.stdout.contains("r=60/s stopped early (saturated): requests in flight rose from"), "\(output.stdout)")
+        // At a rate the server keeps up with, nothing stops.
+        let (steady, steadyDocument) = try await bench(["--request-rate", "10", "--duration", "14"])
+        #expect(steady.status == 0 && steadyDocument?.levels.first?.stoppedEarly == nil, "\(steady.stdout)")
+    }
+
+    @Test func tooManyFailuresStopTheRunWithStatus1() async throws {
+        let (output, document) = try await bench(
+            ["--concurrent", "4,8", "--num-requests", "400", "--max-error-rate", "20"],
+            simulator: ["--error-500-rate", "0.5", "--ttft-ms", "5", "--itl-ms", "1", "--output-tokens", "4"])
+        #expect(output.status == 1, "\(output.stderr)")
+        #expect(output.stderr.contains("error: c=4 was stopped:") && output.stderr.contains("more than --max-error-rate 20 %"), "\(output.stderr)")
+        // The level stopped within a few dozen requests, and the next level did not run.
+        let levels = document?.levels ?? []
+        #expect(levels.map(\.label) == ["c=4"] && levels.first?.stoppedEarly?.reason == "error_rate", "\(levels.map(\.label))")
+        #expect((levels.first?.summary.totalRequests ?? 0) < 100, "\(levels.first?.summary.totalRequests ?? 0) requests")
+    }
+}
