@@ -148,9 +148,6 @@ public func formatBenchReport(_ document: BenchDocument, style: TerminalStyle = 
 /// The capacity search's chart and verdict: one row per probe load, by load, with its SLO
 /// attainment as a bar (the required share marked `|`), goodput and throughput, and the capacity marked.
 func formatCapacity(_ capacity: BenchCapacity, style: TerminalStyle) -> [String] {
-    func load(_ value: Double) -> String {
-        capacity.dimension == "concurrency" ? String(Int(value)) : value.formatted(.number.precision(.fractionLength(0...2)))
-    }
     let objective = capacity.slo.sorted { $0.key < $1.key }.map { "\($0.key) ≤ \($0.value.formatted()) s" }.joined(separator: ", ")
     var lines = [String(repeating: "-", count: 100)]
     lines.append(
@@ -165,7 +162,8 @@ func formatCapacity(_ capacity: BenchCapacity, style: TerminalStyle) -> [String]
         let filled = Int((probe.attainment / 100 * Double(barWidth)).rounded())
         let bar = (0..<barWidth).map { $0 < filled ? "█" : ($0 == mark ? "|" : " ") }.joined()
         var row =
-            "  " + load(probe.value).fitted(toWidth: 10) + String(format: "%.1f %%", probe.attainment).rightAlignedCell(width: 11) + "  "
+            "  " + capacity.formatted(probe.value).fitted(toWidth: 10) + String(format: "%.1f %%", probe.attainment).rightAlignedCell(width: 11)
+            + "  "
             + (probe.passed ? style.green("[" + bar + "]") : style.red("[" + bar + "]"))
             + String(format: "%.2f", probe.goodput).rightAlignedCell(width: 9)
             + String(format: "%.2f", probe.requestsPerSecond).rightAlignedCell(width: 9)
@@ -173,24 +171,6 @@ func formatCapacity(_ capacity: BenchCapacity, style: TerminalStyle) -> [String]
         if probe.value == capacity.value { row += style.bold("  ◀ capacity") } else if !probe.passed { row += "  ✗" }
         lines.append(row)
     }
-    let verdict: String
-    switch capacity.status {
-    case .belowLowest:
-        verdict = "below \(load(capacity.probes.map(\.value).min() ?? 0)) \(capacity.unit): even the lowest probe missed the SLO"
-    case .atLimit:
-        verdict = "at least \(load(capacity.value ?? 0)) \(capacity.unit): the highest load allowed (--max-load) met the SLO"
-    case .found, .budgetSpent, .interrupted:
-        let bracket = capacity.firstFailing.map { ", \(load($0)) missed it" } ?? ""
-        let why =
-            switch capacity.status {
-            case .budgetSpent: " (time budget spent before the precision was reached)"
-            case .interrupted: " (interrupted)"
-            default: ""
-            }
-        verdict =
-            "\(load(capacity.value ?? 0)) \(capacity.unit)\(bracket)\(why); there "
-            + String(format: "%.1f %% met the SLO, goodput %.2f req/s", capacity.attainment ?? 0, capacity.goodput ?? 0)
-    }
-    lines.append(style.bold("Capacity: ") + verdict)
+    lines.append(style.bold("Capacity: ") + capacity.sentence)
     return lines
 }

@@ -132,11 +132,32 @@ extension ReportPage {
             guard let label = sweep.bench.saturationLevel, let category = categories.firstIndex(of: label) else { return nil }
             return ChartMarker(.vertical, at: Double(category), label: "saturation", colorIndex: several ? index : nil)
         }
-        var html = "<div class=\"charts\">"
+        // A capacity search: its capacity marked, and its SLO attainment against the load.
+        let capacityMarkers = sweeps.enumerated().compactMap { index, sweep -> ChartMarker? in
+            guard let capacity = sweep.bench.capacity, let value = capacity.value,
+                let label = capacity.probes.first(where: { $0.value == value })?.level, let category = categories.firstIndex(of: label)
+            else { return nil }
+            return ChartMarker(.vertical, at: Double(category), label: "capacity", colorIndex: several ? index : 2)
+        }
+        let hasGoodput = sweeps.contains { $0.bench.levels.contains { $0.summary.goodput != nil } }
+        var html = ""
+        for (name, sweep) in sweeps {
+            guard let capacity = sweep.capacity else { continue }
+            html += "<p><strong>Capacity\(several ? " of " + HTMLText.escape(name) : ""):</strong> " + HTMLText.escape(capacity.sentence) + "</p>"
+        }
+        html += "<div class=\"charts\">"
         html += figure(
             SVGChart(
                 id: nextChartID(), title: "Request throughput", xAxis: loadAxis, yAxis: ChartAxis(title: "Throughput", unit: "requests/s"),
-                series: lines { $0.requestsPerSecond }, markers: saturationMarkers))
+                series: lines { $0.requestsPerSecond } + (hasGoodput ? lines({ $0.goodput }, suffix: "goodput", dashed: true) : []),
+                markers: saturationMarkers + capacityMarkers, showsLegend: hasGoodput ? true : nil))
+        if let required = sweeps.compactMap(\.bench.capacity?.requiredPercent).first {
+            html += figure(
+                SVGChart(
+                    id: nextChartID(), title: "SLO attainment", xAxis: loadAxis, yAxis: ChartAxis(title: "Requests meeting the SLO", unit: "%"),
+                    series: lines { $0.sloAttainmentPercent },
+                    markers: capacityMarkers + [ChartMarker(.horizontal, at: required, label: String(format: "%g %% required", required))]))
+        }
         html += figure(
             SVGChart(
                 id: nextChartID(), title: "Output token throughput", xAxis: loadAxis, yAxis: ChartAxis(title: "Throughput", unit: "tokens/s"),
@@ -151,7 +172,8 @@ extension ReportPage {
                         + lines({ summary($0).map { $0.p99 * 1000 } }, suffix: "p99", dashed: true),
                     markers: saturationMarkers, showsLegend: true))
         }
-        html += "</div><p class=\"note\">Solid lines are medians (p50), dashed lines p99; the dashed vertical line marks the saturation level.</p>"
+        html +=
+            "</div><p class=\"note\">Solid lines are medians (p50), dashed lines p99\(hasGoodput ? " (and goodput: requests per second meeting the SLO)" : ""); the dashed vertical lines mark the saturation level\(capacityMarkers.isEmpty ? "" : " and the capacity found, the highest load that met the SLO").</p>"
         return html
     }
 }

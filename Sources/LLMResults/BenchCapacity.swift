@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a capacity search (`llm-client bench --find-max`) found: the highest load whose probe met
 /// the SLO, and every probe on the way.
 public struct BenchCapacity: Codable, Sendable, Hashable {
@@ -94,4 +96,30 @@ public struct BenchCapacity: Codable, Sendable, Hashable {
 
     /// The unit of ``dimension``'s values: `req/s` or `in flight`.
     public var unit: String { dimension == "concurrency" ? "in flight" : "req/s" }
+
+    /// A load as the report shows it: whole requests in flight, or a rate to two decimals.
+    public func formatted(_ load: Double) -> String {
+        dimension == "concurrency" ? String(Int(load)) : load.formatted(.number.precision(.fractionLength(0...2)))
+    }
+
+    /// The verdict in one sentence: the capacity (or what bounds it), the load that missed the
+    /// SLO, and attainment and goodput at the capacity.
+    public var sentence: String {
+        switch status {
+        case .belowLowest:
+            return "below \(formatted(probes.map(\.value).min() ?? 0)) \(unit): even the lowest probe missed the SLO"
+        case .atLimit:
+            return "at least \(formatted(value ?? 0)) \(unit): the highest load allowed (--max-load) met the SLO"
+        case .found, .budgetSpent, .interrupted:
+            let bracket = firstFailing.map { ", \(formatted($0)) missed it" } ?? ""
+            let why =
+                switch status {
+                case .budgetSpent: " (time budget spent before the precision was reached)"
+                case .interrupted: " (interrupted)"
+                default: ""
+                }
+            return "\(formatted(value ?? 0)) \(unit)\(bracket)\(why); there "
+                + String(format: "%.1f %% met the SLO, goodput %.2f req/s", attainment ?? 0, goodput ?? 0)
+        }
+    }
 }

@@ -99,6 +99,12 @@ public struct MLflowRunRecord: Sendable, Hashable {
         for (name, change) in (document.serverMetricChanges ?? [:]).sorted(by: { $0.key < $1.key }) {
             add(metric: "server.\(name)", change, step: 0)
         }
+        if let capacity = document.capacity {
+            add(tag: "llm_client.capacity_status", capacity.status.rawValue)
+            if let value = capacity.value { add(metric: "capacity.\(capacity.dimension)", value, step: 0) }
+            if let goodput = capacity.goodput { add(metric: "capacity.goodput", goodput, step: 0) }
+            if let attainment = capacity.attainment { add(metric: "capacity.slo_attainment_percent", attainment, step: 0) }
+        }
     }
 
     /// Adds a parameter unless its (sanitised) key is already there; the value is cut to MLflow's limit.

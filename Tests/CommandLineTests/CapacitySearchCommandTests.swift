@@ -1,5 +1,6 @@
 import Foundation
 import LLMBench
+import LLMClientKit
 import LLMResults
 import TestSupport
 import Testing
@@ -96,5 +97,26 @@ import Testing
         let levels = document?.levels ?? []
         #expect(levels.map(\.label) == ["c=4"] && levels.first?.stoppedEarly?.reason == "error_rate", "\(levels.map(\.label))")
         #expect((levels.first?.summary.totalRequests ?? 0) < 100, "\(levels.first?.summary.totalRequests ?? 0) requests")
+    }
+
+    /// A search against a real server, bounded (two probes of four requests each): an objective
+    /// any CPU server meets, so the search reaches its limit; every probe is a level, with exact
+    /// lengths and no failure.
+    static func expectSearchRuns(against baseURL: String) async throws {
+        let (document, results) = try await ExactWorkloadTests.bench(
+            [
+                "--base-url", baseURL, "--find-max", "concurrency", "--slo", "e2e=120", "--start-load", "1", "--max-load", "2",
+                "--probe-requests", "4", "--warmup", "0", "--synthetic-input-tokens", "16", "--synthetic-output-tokens", "4", "--quiet",
+            ], timeout: 900)
+        let capacity = try #require(document.capacity)
+        #expect(capacity.status == .atLimit && capacity.value == 2 && capacity.probes.map(\.value) == [1, 2], "\(capacity)")
+        #expect(document.levels.map(\.label) == ["c=1", "c=2"], "\(document.levels.map(\.label))")
+        #expect(results.count == 8 && results.allSatisfy(\.success), "\(failureReport(results))")
+        #expect(results.allSatisfy { $0.promptTokens == 16 && $0.completionTokens == 4 }, "\(results.map { ($0.promptTokens, $0.completionTokens) })")
+        #expect(capacity.attainment == 100 && (capacity.goodput ?? 0) > 0, "\(capacity)")
+    }
+
+    @Test(.requires(.llamaServer)) func aCapacitySearchRunsAgainstLlamaServer() async throws {
+        try await Self.expectSearchRuns(against: try RealService.llamaServer.required())
     }
 }

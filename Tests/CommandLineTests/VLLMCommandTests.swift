@@ -198,3 +198,9 @@ extension VLLMCommandTests {
         #expect(document.levels.first?.summary.totalRequests == 2)
     }
 }
+
+extension VLLMCommandTests {
+    @Test(.requires(.vllm)) func aCapacitySearchRunsAgainstVLLM() async throws {
+        try await CapacitySearchCommandTests.expectSearchRuns(against: try RealService.vllm.required())
+    }
+}

@@ -127,6 +127,27 @@ let sampleBenchJSON = """
         #expect(html.contains("Client CPU (of its cores)") && html.contains(">12 % of 2</td>"), "the client's own load, where measured")
     }
 
+    @Test func aCapacitySearchIsChartedWithItsCapacityMarked() throws {
+        // The sample sweep as the probes of a search: c=1 met the SLO, c=4 did not.
+        var document = try JSONDecoder().decode(BenchDocument.self, from: Data(sampleBenchJSON.utf8))
+        document.levels[0].summary.sloAttainmentPercent = 100
+        document.levels[0].summary.goodput = 2
+        document.levels[1].summary.sloAttainmentPercent = 40
+        document.levels[1].summary.goodput = 0.7
+        document.capacity = BenchCapacity(
+            dimension: "concurrency", value: 1, slo: ["ttft": 0.1], requiredPercent: 95, attainment: 100, goodput: 2, firstFailing: 4,
+            precision: 0.05, status: .found,
+            probes: [
+                .init(level: "c=1", value: 1, attainment: 100, goodput: 2, requestsPerSecond: 2, outputTokensPerSecond: 40, passed: true),
+                .init(level: "c=4", value: 4, attainment: 40, goodput: 0.7, requestsPerSecond: 1.7, outputTokensPerSecond: 33, passed: false),
+            ])
+        let path = try writeTemporary(String(decoding: try ResultJSON.document(document), as: UTF8.self), "capacity.json")
+        let html = try HTMLReport.render(resultFiles: [path])
+        #expect(html.contains("<strong>Capacity:</strong> 1 in flight, 4 missed it; there 100.0 % met the SLO, goodput 2.00 req/s"))
+        #expect(html.contains(">SLO attainment<") && html.contains(">95 % required</text>") && html.contains(">capacity</text>"))
+        #expect(html.contains(">goodput</text>"), "goodput beside the throughput")
+    }
+
     @Test func comparisonOverlaysRunsNamedByFile() throws {
         let first = try writeTemporary(sampleRunJSON(), "first.json")
         let second = try writeTemporary(sampleRunJSON(), "second.json")
