@@ -34,13 +34,14 @@ if [ $# -gt 0 ]; then
 fi
 # Three groups run after the main pass, each with the machine to itself:
 # - the timing suites, one test at a time: timeouts, stalls, TLS and connection errors against in-process simulators,
-#   which must answer within the clients' limits. Among 300 other tests in one process the
+#   which must answer within the clients' limits, and the capacity searches, whose simulator's capacity holds
+#   only when its timings do. Among 300 other tests in one process the
 #   simulators' tasks and event loops were seconds late (measured: 18 s on the cooperative pool,
 #   7 s on an event loop), and the clients gave up first.
 # - the 24,000-request memory test, which keeps both cores busy for minutes.
 # - the vLLM suites, one test at a time: they read vLLM's own counters per benchmark level, which
 #   other tests' requests would change.
-timing_suites='ReliabilityTests|ClientSimulatorTests|ReliabilityCommandTests'
+timing_suites='ReliabilityTests|ClientSimulatorTests|ReliabilityCommandTests|CapacitySearchCommandTests'
 load_test='peakMemoryDoesNotGrowWithTheNumberOfRequests'
 vllm_suites='VLLMServerTests|VLLMCommandTests'
 status=0
@@ -52,4 +53,10 @@ log "running the 24,000-request memory test alone"
 swift test --skip-build --filter "$load_test" || status=$?
 log "running the vLLM suites alone"
 swift test --skip-build --no-parallel --filter "$vllm_suites" || status=$?
+# Last, with the machine to itself (it compares timed percentiles; the real servers are no longer
+# needed): three workers in network namespaces of their own against the simulator in a fourth,
+# merged. Needs root (skipped otherwise, except under CI=true).
+stop_vllm_server; stop_llama_server; stop_mlflow_server
+log "running the sharded bench across network namespaces (scripts/netns-shard-test.sh)"
+bash scripts/netns-shard-test.sh || status=$?
 exit "$status"

@@ -171,6 +171,12 @@ func formatCapacity(_ capacity: BenchCapacity, style: TerminalStyle) -> [String]
         if probe.value == capacity.value { row += style.bold("  ◀ capacity") } else if !probe.passed { row += "  ✗" }
         lines.append(row)
     }
+    if let fewest = capacity.probes.map(\.requests).min(), let most = capacity.probes.map(\.requests).max(), fewest > 0 {
+        // How coarse the attainment is: with few requests, one more or less meeting the SLO moves it far.
+        lines.append(
+            "  Probes of \(fewest == most ? "\(fewest)" : "\(fewest) to \(most)") measured requests"
+                + String(format: " (at %d, one request is %.1f %% of attainment)", fewest, 100 / Double(fewest)))
+    }
     lines.append(style.bold("Capacity: ") + capacity.sentence)
     return lines
 }

@@ -126,6 +126,7 @@ public enum BenchRunner {
         // The level runs beside its guard; whichever ends first ends the other (a stopped level's
         // requests in flight are cancelled, and not counted).
         let levelGuard = LevelGuard(rules: configuration.earlyStop, start: start, openLoop: configuration.mode.isOpenLoop)
+        onProgress(metrics)  // a display can show the level's requests in flight before any finishes
         let stoppedEarly = await withTaskGroup(of: EarlyStop?.self) { group in
             group.addTask {
                 await runPhase(

@@ -355,7 +355,11 @@ public final class BenchSession: Sendable {
         var document = BenchDocument(
             run: run, bench: plan.settings.merging(measurement.workloadSettings) { _, measured in measured }, levels: levels,
             serverMetricChanges: measurement.serverMetricChanges)
-        document.capacity = measurement.capacity?.result(slo: plan.slo?.byMetric ?? [:], interrupted: interrupted)
+        if let search = measurement.capacity {
+            document.capacity = search.result(slo: plan.slo?.byMetric ?? [:], interrupted: interrupted)
+            // Probes close together near the capacity differ by noise: no sweep's saturation heuristic.
+            document.saturationLevel = nil
+        }
         do {
             for writer in streamWriters { try writer.finish(run: run, summary: ResultSummary(results: [], durationSeconds: 0)) }
         } catch {

@@ -126,7 +126,7 @@ public struct CapacitySearch: Sendable {
             BenchCapacity.Probe(
                 level: level, value: load, attainment: summary.sloAttainmentPercent ?? 0, goodput: summary.goodput ?? 0,
                 requestsPerSecond: summary.requestsPerSecond, outputTokensPerSecond: summary.outputTokensPerSecond,
-                passed: passes(summary, stoppedEarly: stoppedEarly)))
+                passed: passes(summary, stoppedEarly: stoppedEarly), requests: summary.totalRequests))
         probeSeconds.append(seconds)
     }
 

@@ -32,10 +32,12 @@ public struct BenchCapacity: Codable, Sendable, Hashable {
         public var outputTokensPerSecond: Double
         /// Whether the probe met the SLO for the required share of requests (and was not stopped early).
         public var passed: Bool
+        /// Measured requests of the probe (one of them is 100 / requests percent of its attainment).
+        public var requests: Int
 
         public init(
             level: String, value: Double, attainment: Double, goodput: Double, requestsPerSecond: Double, outputTokensPerSecond: Double,
-            passed: Bool
+            passed: Bool, requests: Int
         ) {
             self.level = level
             self.value = value
@@ -44,10 +46,11 @@ public struct BenchCapacity: Codable, Sendable, Hashable {
             self.requestsPerSecond = requestsPerSecond
             self.outputTokensPerSecond = outputTokensPerSecond
             self.passed = passed
+            self.requests = requests
         }
 
         enum CodingKeys: String, CodingKey {
-            case level, value, attainment, goodput, passed
+            case level, value, attainment, goodput, passed, requests
             case requestsPerSecond = "requests_per_second"
             case outputTokensPerSecond = "output_tokens_per_second"
         }

@@ -361,7 +361,7 @@ struct BenchCommand: AsyncParsableCommand {
                 try await session.measure(
                     configuration: configuration, stop: interruption.stop, onLevel: display.levelStarted, onProgress: display.progressed,
                     onResult: display.finished, onLevelEnd: display.levelEnded,
-                    onNote: { note in if !quiet || note.hasPrefix("warning") { printError(note) } })
+                    onNote: { note in if !quiet || note.hasPrefix("warning") { display.printAbove(note) } })
             }
         } catch {
             throw CommandFailure(.failed, error: error)

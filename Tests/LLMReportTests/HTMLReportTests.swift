@@ -138,8 +138,11 @@ let sampleBenchJSON = """
             dimension: "concurrency", value: 1, slo: ["ttft": 0.1], requiredPercent: 95, attainment: 100, goodput: 2, firstFailing: 4,
             precision: 0.05, status: .found,
             probes: [
-                .init(level: "c=1", value: 1, attainment: 100, goodput: 2, requestsPerSecond: 2, outputTokensPerSecond: 40, passed: true),
-                .init(level: "c=4", value: 4, attainment: 40, goodput: 0.7, requestsPerSecond: 1.7, outputTokensPerSecond: 33, passed: false),
+                .init(
+                    level: "c=1", value: 1, attainment: 100, goodput: 2, requestsPerSecond: 2, outputTokensPerSecond: 40, passed: true, requests: 4),
+                .init(
+                    level: "c=4", value: 4, attainment: 40, goodput: 0.7, requestsPerSecond: 1.7, outputTokensPerSecond: 33, passed: false,
+                    requests: 4),
             ])
         let path = try writeTemporary(String(decoding: try ResultJSON.document(document), as: UTF8.self), "capacity.json")
         let html = try HTMLReport.render(resultFiles: [path])
