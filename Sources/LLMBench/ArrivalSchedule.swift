@@ -13,12 +13,6 @@ public enum LoadMode: Sendable, Hashable, Codable {
     /// with at most `maxConcurrency` requests in flight.
     case trace(maxConcurrency: Int?)
 
-    /// Whether requests are sent on a schedule, whatever earlier ones do (rate, trace).
-    public var isOpenLoop: Bool {
-        if case .concurrency = self { return false }
-        return true
-    }
-
     /// The load as a number: requests in flight, or requests per second (nil for a trace).
     public var load: Double? {
         switch self {

@@ -177,6 +177,14 @@ public final class BenchMetrics: Sendable {
     /// Requests sent and not yet finished.
     public var inFlight: Int { state.withLock { $0.inFlight } }
 
+    /// The percentage of the finished requests that met the SLO (nil without an SLO or a request).
+    public var attainmentPercent: Double? {
+        state.withLock { state in
+            let total = state.successful + state.failed
+            return slo == nil || total == 0 ? nil : 100 * Double(state.good) / Double(total)
+        }
+    }
+
     /// The per-second time series.
     public var timeSeries: [TimeSeriesPoint] { state.withLock { $0.series } }
 

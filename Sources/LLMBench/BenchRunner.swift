@@ -125,9 +125,11 @@ public enum BenchRunner {
         }
         // The level runs beside its guard; whichever ends first ends the other (a stopped level's
         // requests in flight are cancelled, and not counted).
-        let levelGuard = LevelGuard(rules: configuration.earlyStop, start: start, openLoop: configuration.mode.isOpenLoop)
+        var rate: Double?
+        if case .rate(let levelRate, _, _, _) = configuration.mode { rate = levelRate / Double(shard?.count ?? 1) }
+        let levelGuard = LevelGuard(rules: configuration.earlyStop, start: start, rate: rate)
         onProgress(metrics)  // a display can show the level's requests in flight before any finishes
-        let stoppedEarly = await withTaskGroup(of: EarlyStop?.self) { group in
+        let stopped = await withTaskGroup(of: EarlyStop?.self) { group in
             group.addTask {
                 await runPhase(
                     configuration, workload: workload, client: client, stop: stop, metrics: metrics, counted: true, count: count,
@@ -135,11 +137,13 @@ public enum BenchRunner {
                     onResult: onResult, onProgress: onProgress, ramp: ramp, onRampResult: onWarmupResult, levelGuard: levelGuard)
                 return nil
             }
-            group.addTask { await levelGuard.waitForStop { metrics.inFlight } }
+            group.addTask { await levelGuard.waitForStop(inFlight: { metrics.inFlight }, attainment: { metrics.attainmentPercent }) }
             let first = await group.next() ?? nil
             group.cancelAll()
             return first
         }
+        // With the requests that finished or were cancelled after the stop, left out of the level.
+        let stoppedEarly = stopped.flatMap { _ in levelGuard.stopped }
         let duration = (ContinuousClock.now - start).seconds
         // The client's load over the ramp and the level together.
         let client = ClientLoad(
@@ -199,13 +203,12 @@ public enum BenchRunner {
             metrics.requestStarted(lag: lag)
             var result = await client.generate(request, stop: stop)
             result.turn = turn
-            // Requests cut off by the level's early stop are not part of what it measured.
-            if result.errorKind == .cancelled, levelGuard?.stopped != nil {
+            // Requests that end after the level's early stop (cut off, or finished) are not part of what it measured.
+            if counted, let levelGuard, !levelGuard.note(result) {
                 metrics.requestFinished(result, counted: false)
                 return result
             }
             metrics.requestFinished(result, counted: counted)
-            if counted { levelGuard?.note(result) }
             onResult(result)
             if counted { onProgress(metrics) }
             return result

@@ -309,6 +309,7 @@ public final class BenchSession: Sendable {
                         changes.merge(levelChanges) { _, new in new }
                         // A probe cut short by the user measured nothing the search can use.
                         guard !stop.isStopped else { break }
+                        await Self.coolDown(after: result, stop: stop, onNote: onNote)
                         search.record(
                             load: load, level: result.label, summary: result.summary, stoppedEarly: result.stoppedEarly != nil,
                             seconds: (ContinuousClock.now - probeStart).seconds)
@@ -321,6 +322,7 @@ public final class BenchSession: Sendable {
                         changes.merge(levelChanges) { _, new in new }
                         // Too many failures: higher loads would fail more.
                         if result.stoppedEarly?.reason == EarlyStop.errorRate { break }
+                        if number + 1 < plan.levels.count { await Self.coolDown(after: result, stop: stop, onNote: onNote) }
                     }
                 }
                 return Measurement(
@@ -388,13 +390,16 @@ public final class BenchSession: Sendable {
     private static func ending(of measurement: Measurement, interrupted: Bool, plan: BenchPlan) -> BenchEnding {
         if interrupted { return .interrupted }
         if let unreachable = measurement.unreachable { return .serverUnreachable(requestsInARow: unreachable) }
+        let allFailed = measurement.levels.allSatisfy { $0.summary.successful == 0 }
         if let search = measurement.capacity {
-            // Probes above the capacity miss the SLO by design; only a search that found none passing did.
+            if allFailed { return .allFailed }
+            // Probes above the capacity miss the SLO (or pass --max-error-rate) by design; only a
+            // search that found none passing missed it.
             let capacity = search.result(slo: [:], interrupted: false)
             if capacity.status == .belowLowest, let lowest = capacity.probes.min(by: { $0.value < $1.value }) {
                 return .sloMissed(level: lowest.level, attainmentPercent: lowest.attainment, requiredPercent: capacity.requiredPercent)
             }
-            return measurement.levels.allSatisfy({ $0.summary.successful == 0 }) ? .allFailed : .completed
+            return .completed
         }
         if let stopped = measurement.levels.first(where: { $0.stoppedEarly?.reason == EarlyStop.errorRate }) {
             return .errorRateExceeded(level: stopped.label, detail: stopped.stoppedEarly?.detail ?? "")
@@ -404,8 +409,7 @@ public final class BenchSession: Sendable {
         {
             return .sloMissed(level: missed.label, attainmentPercent: missed.summary.sloAttainmentPercent ?? 0, requiredPercent: required)
         }
-        if measurement.levels.allSatisfy({ $0.summary.successful == 0 }) { return .allFailed }
-        return .completed
+        return allFailed ? .allFailed : .completed
     }
 
     /// The plan's workload with synthetic lengths made exact by the server's tokenizer when it has
@@ -454,6 +458,19 @@ public final class BenchSession: Sendable {
                     + (prefix > 0 ? " and the shared prefix has \(prefix)" : ""))
         }
         return (sized, settings, notes)
+    }
+
+    /// After a level stopped as saturated, waits for the server to work off the requests it
+    /// abandoned (at the level's throughput, up to a minute), so the next level does not start
+    /// behind them: a server that does not drop the requests of closed connections still runs them.
+    private static func coolDown(after level: BenchLevelResult, stop: StopSignal, onNote: @Sendable (String) -> Void) async {
+        guard let stopped = level.stoppedEarly, stopped.reason == EarlyStop.saturated, stopped.requestsLeftOut > 0 else { return }
+        let seconds = min(60, Double(stopped.requestsLeftOut) / max(level.summary.requestsPerSecond, 0.1))
+        onNote(
+            String(
+                format: "note: waiting %.0f s for the server to work off the %d requests abandoned at %@ before the next level", seconds,
+                stopped.requestsLeftOut, level.label))
+        _ = await stop.sleep(until: .now + .seconds(seconds))
     }
 
     private static func scrape(_ client: LLMClient) async -> [String: Double] {

@@ -1,3 +1,4 @@
+import Foundation
 public import LLMResults
 
 /// Finds the highest load that meets a service-level objective (`llm-client bench --find-max`):
@@ -91,7 +92,7 @@ public struct CapacitySearch: Sendable {
         guard let passing else { return nil }  // the lowest probe failed
         guard let failing else {
             // Still bracketing: double, up to the limit.
-            guard last.passed, last.value < settings.limit else { return nil }
+            guard last.passed, last.value < rounded(settings.limit) else { return nil }
             return rounded(min(settings.limit, 2 * last.value))
         }
         let low = passing.value
@@ -107,12 +108,16 @@ public struct CapacitySearch: Sendable {
         fraction = min(0.75, max(0.25, fraction))
         var next = rounded(low + fraction * (high - low))
         if settings.dimension == .concurrency { next = min(high - 1, max(low + 1, next)) }
-        return next
+        // Rounding can land on an end of the bracket: nothing finer to probe.
+        return next > low && next < high ? next : nil
     }
 
-    /// Request rates to a hundredth, concurrencies to whole numbers.
+    /// Request rates to three significant digits, concurrencies to whole numbers (never above the limit).
     private func rounded(_ load: Double) -> Double {
-        settings.dimension == .concurrency ? max(1, load.rounded()) : max(0.01, (load * 100).rounded() / 100)
+        if settings.dimension == .concurrency { return max(1, min(settings.limit.rounded(.down), load.rounded())) }
+        guard load > 0 else { return 0.001 }
+        let scale = pow(10, 2 - floor(log10(load)))
+        return max(0.001, min(settings.limit, (load * scale).rounded() / scale))
     }
 
     /// Whether a level's summary meets the SLO for the required share of requests.

@@ -166,10 +166,6 @@ public enum ShardMerge {
             startedAt: levels.compactMap(\.startedAt).min())
         merged.requestedInputTokens = levels[0].requestedInputTokens
         merged.requestedOutputTokens = levels[0].requestedOutputTokens
-        // A worker that stopped its share early stopped the level short.
-        if let (shard, stop) = levels.enumerated().lazy.compactMap({ index, level in level.stoppedEarly.map { (index, $0) } }).first {
-            merged.stoppedEarly = EarlyStop(reason: stop.reason, detail: "in shard \(shard)/\(levels.count): \(stop.detail)")
-        }
         return merged
     }
 

@@ -97,6 +97,21 @@ public struct BenchCapacity: Codable, Sendable, Hashable {
         case firstFailing = "first_failing"
     }
 
+    /// Every key written, those without a value as null (`"value": null` when even the lowest probe failed).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(dimension, forKey: .dimension)
+        try container.encode(value, forKey: .value)
+        try container.encode(slo, forKey: .slo)
+        try container.encode(requiredPercent, forKey: .requiredPercent)
+        try container.encode(attainment, forKey: .attainment)
+        try container.encode(goodput, forKey: .goodput)
+        try container.encode(firstFailing, forKey: .firstFailing)
+        try container.encode(precision, forKey: .precision)
+        try container.encode(status, forKey: .status)
+        try container.encode(probes, forKey: .probes)
+    }
+
     /// The unit of ``dimension``'s values: `req/s` or `in flight`.
     public var unit: String { dimension == "concurrency" ? "in flight" : "req/s" }
 

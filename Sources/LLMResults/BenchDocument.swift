@@ -111,10 +111,17 @@ public struct EarlyStop: Codable, Sendable, Hashable {
     public var reason: String
     /// What was seen, for the report (e.g. `in flight 12 → 48 and TTFT p50 0.21 → 1.9 s over 10 s`).
     public var detail: String
+    /// Requests that finished (or were cancelled) after the stop, left out of the level's figures.
+    public var requestsLeftOut = 0
 
     public init(reason: String, detail: String) {
         self.reason = reason
         self.detail = detail
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case reason, detail
+        case requestsLeftOut = "requests_left_out"
     }
 }
 

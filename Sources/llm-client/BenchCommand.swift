@@ -168,6 +168,9 @@ struct BenchCommand: AsyncParsableCommand {
         if let slo { do { _ = try ServiceLevelObjective(parsing: slo) } catch { throw ValidationError(error.description) } }
         if sloPercent != nil, slo == nil { throw ValidationError("--slo-percent needs --slo.") }
         try validateCapacitySearch()
+        if maxErrorRate != nil, try sharding.resolvedShard() != nil {
+            throw ValidationError("--max-error-rate stops a level from one worker: the shards of a level would part.")
+        }
         if let maxErrorRate, !(0..<100).contains(maxErrorRate) {
             throw ValidationError("--max-error-rate takes a percentage from 0 to under 100, got \(maxErrorRate).")
         }
@@ -345,7 +348,10 @@ struct BenchCommand: AsyncParsableCommand {
         plan.exactOutput = !naturalOutputLength
         plan.rampUpSeconds = rampUp
         plan.capacitySearch = capacitySearch
-        plan.earlyStop = EarlyStopRules(maxErrorRatePercent: maxErrorRate, stopOnSaturation: !noSaturationStop)
+        // Workers stop on their own: a sharded level is not stopped early (its shards would part).
+        plan.earlyStop = EarlyStopRules(
+            maxErrorRatePercent: maxErrorRate, stopOnSaturation: !noSaturationStop && plan.shard == nil,
+            saturationNeedsAttainmentBelow: plan.capacitySearch?.requiredPercent)
         let session: BenchSession
         do {
             session = try BenchSession(plan)
@@ -354,7 +360,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let interruption = await Interruption(gracePeriod: gracePeriod)
         let configuration = server.clientConfiguration(maxConnections: plan.largestConcurrency, defaultRetries: 0)
-        let display = BenchProgressDisplay(quiet: quiet, duration: duration)
+        let display = BenchProgressDisplay(quiet: quiet, duration: plan.duration)
         let measurement: BenchSession.Measurement?
         do {
             measurement = try await interruption.run {

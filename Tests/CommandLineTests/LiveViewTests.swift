@@ -169,11 +169,12 @@ import Testing
     }
 
     @Test(.requires(.tmux)) func thePanelMovesWhileNothingFinishes() async throws {
-        // First tokens after 4 s, a level of 3 s: no request finishes while the panel shows (the
-        // requests in flight are known only from the first result on).
+        // First tokens after 4 s, a level of 3 s: no request finishes while the panel shows, and
+        // it shows the two requests in flight all the same.
         let slow = LatencyModel(ttftMean: 4, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.001, itlJitter: 0, outputTokensMean: 4)
         let watched = try await watch(["--concurrent", "2", "--duration", "3"], environment: "env -u NO_COLOR TERM=screen", latency: slow)
         let waiting = watched.panels.filter { Self.done($0) == 0 }
+        #expect(waiting.contains { $0.contains("in flight 2") }, "\(waiting.last ?? "")")
         try #require(!waiting.isEmpty, "no panel in \(watched.screens.count) screens; the last:\n\(Self.plain(watched.screens.last ?? ""))")
         let seconds = Set(waiting.compactMap { panel in panel.range(of: #"\d+s/3s"#, options: .regularExpression).map { String(panel[$0]) } })
         #expect(seconds.count >= 2, "the panel did not move while waiting: \(seconds)\n\(waiting.last ?? "")")
