@@ -9,6 +9,15 @@
 // chunk and per request, the p99 scheduling lag at a fixed request rate with 1,000 streams in
 // flight, and the peak memory of a 100,000-request run.
 //
+//   swift run -c release llm-client-benchmarks paced [--streams 64,256,1000] [--itl-ms 20] [--ttft-ms 100] [--tokens 64]
+//       [--rounds 4] [--rate 2000] [--rate-seconds 5]
+//
+// `paced`: the client's cost and accuracy on streams paced as real servers pace them (a token
+// every --itl-ms, each chunk its own read), per number of streams: chunks/s, the client's CPU
+// (user and system) per chunk, its peak memory, and how far the TTFT and inter-token gaps it
+// reports are from the times the simulator (another process, `--timing-log`) wrote the tokens;
+// then an open loop at --rate requests/s: the rate achieved and the scheduling lag.
+//
 // `simulator`: how many streamed tokens and requests per second the simulator sustains with many
 // concurrent streaming clients and no configured latency. The simulator runs as its own process
 // (`llm-client serve-sim --no-latency`), so its CPU time is measured apart from the load generator's.
@@ -212,6 +221,159 @@ func clientBenchmark() async throws {
     print(String(format: "  100,000 requests (%d ok) in %.1f s: peak memory %.0f MB", big.summary.successful, big.summary.durationS, memoryPeak))
 }
 
+/// Options of the paced benchmark.
+struct PacedOptions {
+    var streams = [64, 256, 1000]
+    var itlMs = 20.0
+    var ttftMs = 100.0
+    var tokens = 64
+    var rounds = 4
+    var rate = 2000.0
+    var rateSeconds = 5.0
+
+    init(_ arguments: ArraySlice<String>) {
+        var iterator = arguments.makeIterator()
+        while let name = iterator.next() {
+            let value = iterator.next() ?? ""
+            switch name {
+            case "--streams": streams = value.split(separator: ",").compactMap { Int($0) }
+            case "--itl-ms": itlMs = Double(value) ?? itlMs
+            case "--ttft-ms": ttftMs = Double(value) ?? ttftMs
+            case "--tokens": tokens = Int(value) ?? tokens
+            case "--rounds": rounds = Int(value) ?? rounds
+            case "--rate": rate = Double(value) ?? rate
+            case "--rate-seconds": rateSeconds = Double(value) ?? rateSeconds
+            default: fatalError("unknown option \(name)")
+            }
+        }
+    }
+}
+
+/// User and system CPU seconds of this process.
+func cpuTimes() -> (user: Double, system: Double) {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+    return (seconds(usage.ru_utime), seconds(usage.ru_stime))
+}
+
+/// The p50 and p99 of `values` (nearest rank), in milliseconds.
+func percentilesMs(_ values: [Double]) -> (p50: Double, p99: Double) {
+    guard !values.isEmpty else { return (.nan, .nan) }
+    let sorted = values.sorted()
+    func rank(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)] * 1000 }
+    return (rank(0.5), rank(0.99))
+}
+
+/// The simulator's record of one request (`serve-sim --timing-log`).
+struct ServerTiming: Decodable {
+    var requestID: String?
+    var firstTokenS: Double?
+    var tokenWritesS: [Double]
+
+    enum CodingKeys: String, CodingKey {
+        case requestID = "request_id"
+        case firstTokenS = "first_token_s"
+        case tokenWritesS = "token_writes_s"
+    }
+}
+
+/// Collects the measured requests' ids and timings from many tasks.
+final class TimingCollector: Sendable {
+    private let results = Mutex<[(id: String, ttft: Double, gaps: [Double], chunks: Int)]>([])
+    func add(_ result: RequestResult) {
+        guard result.success, let id = result.requestID, let ttft = result.ttftS else { return }
+        results.withLock { $0.append((id, ttft, result.itlS, result.contentChunks)) }
+    }
+    var all: [(id: String, ttft: Double, gaps: [Double], chunks: Int)] { results.withLock { $0 } }
+}
+
+func pacedBenchmark(_ options: PacedOptions) async throws {
+    SystemLimits.raiseOpenFileLimit()
+    let workload = Workload.synthetic(count: 100, inputTokens: 32, outputTokens: options.tokens, korean: true, seed: 1)
+    print(
+        "paced benchmark: llm-client's bench engine against serve-sim in another process, a token every \(options.itlMs) ms after \(options.ttftMs) ms, \(options.tokens)-token answers, \(options.rounds) requests per stream"
+    )
+    print("  streams  chunks/s  CPU µs/chunk (user+sys)  peak MB  TTFT error p50/p99 ms  ITL error p50/p99 ms  requests")
+    for streams in options.streams {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("paced-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let (server, port) = try startSimulator(
+            outputTokens: options.tokens,
+            extra: [
+                "--ttft-ms", String(options.ttftMs), "--ttft-jitter-ms", "0", "--itl-ms", String(options.itlMs), "--itl-jitter-ms", "0",
+                "--prefill-ms-per-token", "0", "--timing-log", log.path,
+            ])
+        defer { server.terminate() }
+        let collector = TimingCollector()
+        let measured = try await LLMClient.withClient(ClientConfiguration(baseURL: "http://127.0.0.1:\(port)/v1", maxConnections: streams)) {
+            client in
+            // Warm: every connection open before measuring.
+            var warm = BenchConfiguration(mode: .concurrency(streams), numRequests: streams, duration: nil, level: 1)
+            warm.runID = "warm"
+            _ = await BenchRunner.run(warm, workload: workload, client: client)
+            var configuration = BenchConfiguration(mode: .concurrency(streams), numRequests: streams * options.rounds, duration: nil)
+            configuration.runID = "paced"
+            let before = cpuTimes()
+            let start = ContinuousClock.now
+            let level = await BenchRunner.run(configuration, workload: workload, client: client, onResult: collector.add)
+            let after = cpuTimes()
+            return (level, (ContinuousClock.now - start).seconds, after.user - before.user, after.system - before.system)
+        }
+        server.terminate()
+        server.waitUntilExit()
+        let (level, seconds, user, system) = measured
+        let results = collector.all
+        let chunks = results.map(\.chunks).reduce(0, +)
+        // The simulator's own times, by request id.
+        var serverTimings: [String: ServerTiming] = [:]
+        for line in try String(contentsOf: log, encoding: .utf8).split(separator: "\n") {
+            if let timing = try? JSONDecoder().decode(ServerTiming.self, from: Data(line.utf8)), let id = timing.requestID {
+                serverTimings[id] = timing
+            }
+        }
+        var ttftErrors: [Double] = []
+        var itlErrors: [Double] = []
+        for result in results {
+            guard let timing = serverTimings[result.id], let first = timing.firstTokenS else { continue }
+            ttftErrors.append(abs(result.ttft - first))
+            let serverGaps = zip(timing.tokenWritesS.dropFirst(), timing.tokenWritesS).map { $0 - $1 }
+            // An answer that ends by itself has vLLM's extra "stop" chunk, written with the last
+            // token: the client's last gap (about 0) has no server write of its own.
+            let clientGaps = result.gaps.count == serverGaps.count + 1 ? Array(result.gaps.dropLast()) : result.gaps
+            guard serverGaps.count == clientGaps.count else { continue }
+            itlErrors += zip(clientGaps, serverGaps).map { abs($0 - $1) }
+        }
+        let ttft = percentilesMs(ttftErrors)
+        let itl = percentilesMs(itlErrors)
+        let perChunk = { (cpu: Double) in chunks > 0 ? cpu / Double(chunks) * 1e6 : .nan }
+        print(
+            String(
+                format: "  %7d  %8.0f  %6.1f (%5.1f + %5.1f)        %7.0f  %9.2f / %6.2f      %8.2f / %6.2f     %d ok, %d failed, %d matched",
+                streams, Double(chunks) / seconds, perChunk(user + system), perChunk(user), perChunk(system),
+                ProcessUsage.current().peakResidentMegabytes, ttft.p50, ttft.p99, itl.p50, itl.p99, level.summary.successful, level.summary.failed,
+                ttftErrors.count))
+    }
+    // Open loop: short answers at the rate, for the achieved rate and the scheduling lag.
+    let (server, port) = try startSimulator(
+        outputTokens: 4, extra: ["--ttft-ms", "20", "--ttft-jitter-ms", "0", "--itl-ms", "5", "--itl-jitter-ms", "0", "--prefill-ms-per-token", "0"])
+    defer { server.terminate() }
+    let open = try await LLMClient.withClient(ClientConfiguration(baseURL: "http://127.0.0.1:\(port)/v1", maxConnections: 1024)) { client in
+        await BenchRunner.run(
+            BenchConfiguration(
+                mode: .rate(options.rate, arrivals: .poisson, burstiness: 1, maxConcurrency: nil), numRequests: nil, duration: options.rateSeconds,
+                seed: 1), workload: workload, client: client)
+    }
+    let sent = open.summary.totalRequests
+    print(
+        String(
+            format:
+                "  open loop at %.0f req/s for %.0f s: %.1f req/s sent (%.2f %% of the rate), scheduling lag p50 %.3f ms, p99 %.3f ms (%d ok, %d failed)",
+            options.rate, options.rateSeconds, Double(sent) / options.rateSeconds, 100 * Double(sent) / (options.rate * options.rateSeconds),
+            (open.summary.schedulingLagS?.p50 ?? 0) * 1000, (open.summary.schedulingLagS?.p99 ?? 0) * 1000, open.summary.successful,
+            open.summary.failed))
+}
+
 /// Adds up content chunks from many tasks.
 final class ChunkCounter: Sendable {
     private let count = Mutex(0)
@@ -225,6 +387,8 @@ case "simulator":
     try await simulatorBenchmark(Options(arguments.dropFirst()))
 case "client":
     try await clientBenchmark()
+case "paced":
+    try await pacedBenchmark(PacedOptions(arguments.dropFirst()))
 default:
-    print("usage: llm-client-benchmarks simulator [--clients N] [--duration S] [--output-tokens N] | client")
+    print("usage: llm-client-benchmarks simulator [--clients N] [--duration S] [--output-tokens N] | client | paced [options]")
 }

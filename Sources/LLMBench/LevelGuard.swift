@@ -163,7 +163,7 @@ final class LevelGuard: Sendable {
         else { return nil }
         return String(
             format: "requests in flight rose from %.0f to %.0f and TTFT from %.2f to %.2f s over the last %d s: the server cannot keep up",
-            queueStart, queueStart + queueRise, ttftStart, ttftStart + ttftRise, window)
+            max(0, queueStart), queueStart + queueRise, max(0, ttftStart), ttftStart + ttftRise, window)
     }
 }
 

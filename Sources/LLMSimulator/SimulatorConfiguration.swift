@@ -33,6 +33,8 @@ public struct SimulatorConfiguration: Sendable {
     public var reasoningTokens = 0
     /// The message and delta member that carries a reasoning model's thoughts (``reasoningTokens``).
     public var reasoningField = ReasoningField.reasoning
+    /// Where to record when each streamed answer's tokens were sent (``TimingLog``); nil: nowhere.
+    public var timingLog: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, models: [String] = ["llm-sim"], seed: UInt64 = 0,

@@ -24,6 +24,8 @@ public final class SimulatorServer: Sendable {
     private let replyTokens: [String]?
     private let requestCounter = Atomic<Int>(0)
     private let startTime = Int(Date().timeIntervalSince1970)
+    /// Where streamed answers' token times go (``SimulatorConfiguration/timingLog``).
+    private let timingLog: TimingLog?
 
     public init(configuration: SimulatorConfiguration) {
         precondition(!configuration.models.isEmpty, "the simulator needs at least one model id")
@@ -33,6 +35,7 @@ public final class SimulatorServer: Sendable {
         generator = TextGenerator(seed: configuration.seed)
         thoughtGenerator = TextGenerator(seed: configuration.seed ^ 0x9E37_79B9_7F4A_7C15)
         replyTokens = configuration.reply.map(TextGenerator.replyTokens)
+        timingLog = configuration.timingLog.flatMap { try? TimingLog(path: $0) }
     }
 
     /// Serves until the task is cancelled (or, with `handleSignals`, until SIGINT or SIGTERM).
@@ -170,6 +173,8 @@ public final class SimulatorServer: Sendable {
         var fault: Fault?
         /// The response id, the same in every chunk and in a whole response.
         var id: String
+        /// The client's `X-Request-Id`, for the timing log.
+        var requestID: String?
         var encoder: ChunkEncoder
         var random: SeededRandom
     }
@@ -296,7 +301,7 @@ public final class SimulatorServer: Sendable {
         return Plan(
             request: request, arrival: arrival, thoughts: thoughts, reasons: reasons, tokens: tokens, finishReason: finishReason,
             stopReason: stopReason, promptTokens: promptTokens,
-            timeToFirstToken: latency.timeToFirstToken(promptTokens: promptTokens, using: &random), fault: fault, id: id,
+            timeToFirstToken: latency.timeToFirstToken(promptTokens: promptTokens, using: &random), fault: fault, id: id, requestID: requestID,
             encoder: ChunkEncoder(api: request.api, id: id, created: Int(Date().timeIntervalSince1970), model: request.model),
             random: random)
     }
@@ -328,6 +333,16 @@ public final class SimulatorServer: Sendable {
         var due = admitted + .seconds(plan.timeToFirstToken)
         var previousDue = admitted
         let faultPosition = tokenCount / 2
+        // For the timing log: when each write that carried tokens went out, from the arrival.
+        var tokenWrites: [Double] = []
+        var tokensPending = false
+        func flush() async throws {
+            try await send(&buffer, to: &writer, random: &plan.random)
+            if timingLog != nil, tokensPending {
+                tokenWrites.append((ContinuousClock.now - plan.arrival).seconds)
+                tokensPending = false
+            }
+        }
         for position in 0..<tokenCount {
             let isThought = position < thoughtCount
             let token = isThought ? plan.thoughts[position] : plan.tokens[position - thoughtCount]
@@ -335,7 +350,7 @@ public final class SimulatorServer: Sendable {
             if faults.splitUTF8, token.unicodeScalars.contains(where: { !$0.isASCII }) {
                 let holdback = previousDue + (due - previousDue) / 2
                 if holdback > .now {
-                    try await send(&buffer, to: &writer, random: &plan.random)
+                    try await flush()
                     try await Task.sleep(until: holdback, clock: .continuous)
                 }
                 writeRoleOnce()
@@ -347,16 +362,16 @@ public final class SimulatorServer: Sendable {
             }
             previousDue = due
             if due > .now {
-                try await send(&buffer, to: &writer, random: &plan.random)
+                try await flush()
                 try await Task.sleep(until: due, clock: .continuous)
             }
             if position == faultPosition, let fault = plan.fault {
                 switch fault {
                 case .drop:
-                    try await send(&buffer, to: &writer, random: &plan.random)
+                    try await flush()
                     throw SimulatedConnectionDrop()
                 case .stall:
-                    try await send(&buffer, to: &writer, random: &plan.random)
+                    try await flush()
                     try await Task.sleep(for: .seconds(faults.stallSeconds))
                     due = .now
                 case .malformed:
@@ -372,6 +387,7 @@ public final class SimulatorServer: Sendable {
             } else {
                 plan.encoder.writeToken(token, finishReason: finishReason, into: &buffer)
             }
+            tokensPending = true
             if position == 0 {
                 metrics.recordTimeToFirstToken((ContinuousClock.now - plan.arrival).seconds, streamed: true)
             }
@@ -388,8 +404,13 @@ public final class SimulatorServer: Sendable {
                 promptTokens: plan.promptTokens, completionTokens: tokenCount, reasoningTokens: plan.reasons ? thoughtCount : nil, into: &buffer)
         }
         plan.encoder.writeDone(into: &buffer)
-        try await send(&buffer, to: &writer, random: &plan.random)
+        try await flush()
         metrics.recordFinished(finishReason: plan.finishReason, endToEndLatency: (ContinuousClock.now - plan.arrival).seconds)
+        if let timingLog {
+            let arrivalUnixS = Date().timeIntervalSince1970 - (ContinuousClock.now - plan.arrival).seconds
+            timingLog.record(
+                .init(requestID: plan.requestID, arrivalUnixS: arrivalUnixS, firstTokenS: tokenWrites.first, tokenWritesS: tokenWrites))
+        }
     }
 
     /// Writes and empties `buffer`; with `--split-utf8`, in pieces of 1 to 7 bytes cut anywhere.

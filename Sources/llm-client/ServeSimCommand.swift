@@ -58,6 +58,10 @@ struct ServeSimCommand: AsyncParsableCommand {
     @Option(help: "Length of a stall, seconds.") var stallSeconds = 5.0
     @Option(help: "Pause asked with 429 and 503, seconds (Retry-After and retry-after-ms).") var retryAfter = 1.0
     @Flag(help: "Cut streamed bytes at random points, inside UTF-8 characters and data: lines.") var splitUtf8 = false
+    @Option(
+        help:
+            "Record, per streamed request (one JSON line each), when its first and each later token were written, in seconds from its arrival, with its X-Request-Id."
+    ) var timingLog: String?
 
     func validate() throws {
         for (name, rate) in [
@@ -71,6 +75,9 @@ struct ServeSimCommand: AsyncParsableCommand {
         guard outputTokens >= 1 else { throw ValidationError("--output-tokens must be at least 1.") }
         guard maxConcurrency >= 0 else { throw ValidationError("--max-concurrency must not be negative.") }
         guard reasoningTokens >= 0 else { throw ValidationError("--reasoning-tokens must not be negative.") }
+        if let timingLog, !FileManager.default.createFile(atPath: timingLog, contents: nil) {
+            throw ValidationError("cannot create --timing-log '\(timingLog)'.")
+        }
         for value in [ttftMs, ttftJitterMs, prefillMsPerToken, itlMs, itlJitterMs, outputTokensStddev, stallSeconds] where value < 0 {
             throw ValidationError("latency options must not be negative, got \(value).")
         }
@@ -92,6 +99,7 @@ struct ServeSimCommand: AsyncParsableCommand {
             maxConcurrency: maxConcurrency, latency: latency, faults: faults, reply: reply, reasoningTokens: reasoningTokens,
             reasoningField: reasoningField)
         configuration.tokenizeEndpoint = !noTokenizeEndpoint
+        configuration.timingLog = timingLog
         return configuration
     }
 

@@ -6,51 +6,6 @@ import Testing
 /// `llm-client bench`'s live panel in a real terminal: tmux runs the bench in a detached 120×40
 /// pane, and the test reads the screen (with its escapes) while the bench runs and after it ends.
 @Suite(.serialized) struct LiveViewTests {
-    /// A tmux server of the test's own (its own socket, in the test's directory), with one session
-    /// running a shell script.
-    private struct Terminal {
-        let tmux: URL
-        let socket: String
-
-        private var arguments: [String] { ["-S", socket, "-f", "/dev/null", "-u"] }
-
-        private func run(_ arguments: [String]) async throws -> ProcessOutput {
-            try await runProcess(tmux, self.arguments + arguments, environment: ["LANG": "C.UTF-8"], timeout: 30)
-        }
-
-        /// Starts the tmux server with `script` in a session. As in the chat's terminal test, the
-        /// client that starts the server goes through `system()` (Foundation's `Process` would never
-        /// see it end), on a thread of its own.
-        func start(script: String) async throws {
-            let words = [tmux.path] + arguments + ["new-session", "-d", "-s", "bench", "-x", "120", "-y", "40", "sh", "-c", script]
-            let line =
-                "env -u TMUX -u OPENAI_BASE_URL -u OPENAI_API_KEY LANG=C.UTF-8 " + words.map(LiveViewTests.quoted).joined(separator: " ")
-                + " </dev/null >/dev/null 2>&1"
-            let status = await withCheckedContinuation { continuation in
-                Thread { continuation.resume(returning: system(line)) }.start()
-            }
-            #expect(status == 0, "tmux new-session failed: \(line)")
-        }
-
-        /// The visible screen with its colours and styles as escapes (`capture-pane -e`).
-        func screenWithEscapes() async throws -> String {
-            try await run(["capture-pane", "-p", "-e", "-t", "bench"]).stdout
-        }
-
-        /// The screen and its history, wrapped lines joined, without escapes.
-        func everything() async throws -> String {
-            try await run(["capture-pane", "-p", "-J", "-S", "-2000", "-t", "bench"]).stdout
-        }
-
-        func kill() async {
-            _ = try? await run(["kill-server"])
-        }
-    }
-
-    static func quoted(_ word: String) -> String {
-        "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
-
     /// What a bench run in the terminal looked like.
     private struct Watched {
         /// The screens (with escapes) read while the bench ran, in order.
@@ -104,7 +59,8 @@ import Testing
         let directory = try makeTemporaryDirectory("llm-client-live-view")
         defer { try? FileManager.default.removeItem(at: directory) }
         return try await SimulatorServer.withRunning(testSimulatorConfiguration(latency: latency)) { endpoint in
-            let terminal = Terminal(tmux: URL(fileURLWithPath: tmuxPath), socket: directory.appendingPathComponent("tmux.sock").path)
+            let terminal = TmuxTerminal(
+                tmux: URL(fileURLWithPath: tmuxPath), socket: directory.appendingPathComponent("tmux.sock").path, session: "bench")
             let bench =
                 [
                     TestEnvironment.cliBinary.path, "bench", "--base-url", endpoint.baseURL, "--synthetic-input-tokens", "16",
@@ -112,9 +68,10 @@ import Testing
                 ]
                 + arguments
             // The shell ignores Ctrl-C and stays after the bench, so that the screen can be read after it ends.
-            let script = "trap : INT; \(environment) \(bench.map(Self.quoted).joined(separator: " ")); echo \(Self.exitMarker)$?; exec sleep 600"
+            let script =
+                "trap : INT; \(environment) \(bench.map(TmuxTerminal.quoted).joined(separator: " ")); echo \(Self.exitMarker)$?; exec sleep 600"
             do {
-                try await terminal.start(script: script)
+                try await terminal.start(["sh", "-c", script])
                 var screens: [String] = []
                 let end = ContinuousClock.now + .seconds(timeout)
                 while ContinuousClock.now < end {
@@ -123,7 +80,7 @@ import Testing
                     screens.append(screen)
                     try await Task.sleep(for: .milliseconds(150))
                 }
-                let final = try await terminal.everything()
+                let final = try await terminal.screen(history: 2000)
                 await terminal.kill()
                 let status = final.components(separatedBy: Self.exitMarker).dropFirst().first.flatMap { Int($0.prefix { $0.isNumber }) }
                 return Watched(screens: screens, final: final, status: status)

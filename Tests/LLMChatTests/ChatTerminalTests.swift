@@ -6,73 +6,6 @@ import Testing
 /// `llm-client chat` in a real terminal: tmux runs it in a detached 120×40 pane, the test types
 /// keys into the pane and reads the screen back, as a user would see it.
 @Suite struct ChatTerminalTests {
-    /// A tmux server of the test's own (its own socket, in the test's directory so nothing is left
-    /// behind), with one session running a command.
-    private struct Terminal {
-        let tmux: URL
-        let socket: String
-
-        private var arguments: [String] { ["-S", socket, "-f", "/dev/null", "-u"] }
-
-        private func run(_ arguments: [String]) async throws -> ProcessOutput {
-            try await runProcess(tmux, self.arguments + arguments, environment: ["LANG": "C.UTF-8"], timeout: 30)
-        }
-
-        /// Starts the tmux server with `command` in a session. The tmux client that starts the
-        /// server forks it, and Foundation's `Process` then never sees that client end (it stays a
-        /// zombie), so this one command goes through `system()` on a thread of its own, with its
-        /// output to /dev/null (the server would otherwise hold the pipes open).
-        func start(_ command: [String], environment: [String: String]) async throws {
-            let words =
-                [tmux.path] + arguments + ["new-session", "-d", "-s", "chat", "-x", "120", "-y", "40"]
-                + environment.flatMap { ["-e", "\($0.key)=\($0.value)"] } + command
-            let line =
-                "env -u TMUX -u OPENAI_BASE_URL -u OPENAI_API_KEY LANG=C.UTF-8 "
-                + words.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
-                + " </dev/null >/dev/null 2>&1"
-            let status = await withCheckedContinuation { continuation in
-                Thread { continuation.resume(returning: system(line)) }.start()
-            }
-            #expect(status == 0, "tmux new-session failed: \(line)")
-        }
-
-        /// Types `text` literally (no key names), then Enter if `enter`.
-        func type(_ text: String, enter: Bool = true) async throws {
-            _ = try await run(["send-keys", "-t", "chat", "-l", text])
-            if enter { try await keys("Enter") }
-        }
-
-        /// Presses keys by tmux's names: Up, Left, BSpace, C-a, C-c, Enter.
-        func keys(_ names: String...) async throws {
-            _ = try await run(["send-keys", "-t", "chat"] + names)
-        }
-
-        /// The screen and its scrollback, wrapped lines joined.
-        func screen() async throws -> String {
-            try await run(["capture-pane", "-p", "-J", "-S", "-1000", "-t", "chat"]).stdout
-        }
-
-        /// The screen once `condition` holds, polled until `deadline` seconds have passed (then
-        /// the last screen, for the failing expectation to show).
-        func screen(within deadline: Double = 20, until condition: (String) -> Bool) async throws -> String {
-            let end = ContinuousClock.now + .seconds(deadline)
-            var text = try await screen()
-            while !condition(text), ContinuousClock.now < end {
-                try await Task.sleep(for: .milliseconds(100))
-                text = try await screen()
-            }
-            return text
-        }
-
-        var isRunning: Bool {
-            get async throws { try await run(["has-session", "-t", "chat"]).status == 0 }
-        }
-
-        func kill() async {
-            _ = try? await run(["kill-server"])
-        }
-    }
-
     /// The lines of `screen` that show the prompt, with what was typed after it (trailing blanks dropped).
     private static func promptLines(_ screen: String) -> [String] {
         screen.split(separator: "\n", omittingEmptySubsequences: false).filter { $0.hasPrefix(">") }
@@ -91,7 +24,8 @@ import Testing
         // Short answers at --max-tokens 6; a long, slow one (100 s) after /max-tokens 2000, to stop.
         let latency = LatencyModel(ttftMean: 0.02, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.05, itlJitter: 0, outputTokensMean: 2000)
         try await SimulatorServer.withRunning(testSimulatorConfiguration(latency: latency)) { endpoint in
-            let terminal = Terminal(tmux: URL(fileURLWithPath: tmuxPath), socket: directory.appendingPathComponent("tmux.sock").path)
+            let terminal = TmuxTerminal(
+                tmux: URL(fileURLWithPath: tmuxPath), socket: directory.appendingPathComponent("tmux.sock").path, session: "chat")
             do {
                 try await terminal.start(
                     [TestEnvironment.cliBinary.path, "chat", "--base-url", endpoint.baseURL, "--max-tokens", "6"],
@@ -105,7 +39,7 @@ import Testing
         }
     }
 
-    private func drive(_ terminal: Terminal, directory: URL) async throws {
+    private func drive(_ terminal: TmuxTerminal, directory: URL) async throws {
         // Keys are sent only once the empty prompt is back: libedit draws it after switching the
         // terminal to raw mode, so no key reaches the cooked-mode tty however slow the machine.
         // (Starting a process in tmux can take long on a loaded 2-core machine: up to 90 s here.)

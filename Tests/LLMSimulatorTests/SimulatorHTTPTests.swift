@@ -182,4 +182,37 @@ import Testing
             }
         }
     }
+
+    @Test func theTimingLogRecordsWhenEachTokenWasWritten() async throws {
+        let directory = try makeTemporaryDirectory("llm-sim-timing")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("timing.jsonl").path
+        let latency = LatencyModel(ttftMean: 0.1, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.03, itlJitter: 0, outputTokensMean: 6)
+        var configuration = testSimulatorConfiguration(latency: latency)
+        configuration.timingLog = path
+        let result = try await SimulatorServer.withRunning(configuration) { endpoint in
+            try await LLMClient.withClient(ClientConfiguration(baseURL: endpoint.baseURL)) { client in
+                var request = GenerationRequest(prompt: .text("timing"))
+                request.requestID = "timed-1"
+                return await client.generate(request)
+            }
+        }
+        #expect(result.success, "\(result.error ?? "")")
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 1, "\(lines)")
+        let entry = try #require(JSONSerialization.jsonObject(with: Data((lines.first ?? "").utf8)) as? [String: Any])
+        #expect(entry["request_id"] as? String == "timed-1")
+        let writes = try #require(entry["token_writes_s"] as? [Double])
+        let first = try #require(entry["first_token_s"] as? Double)
+        // Six paced tokens, six writes, the first after the TTFT; the client's TTFT after the
+        // server's (the client started first and read later; the margin allows a loaded machine).
+        #expect(writes.count == 6 && writes.first == first && first >= 0.1 && first < 0.6, "\(writes)")
+        // Tokens are due on an absolute schedule: none written before its time (a late one makes
+        // the next gap shorter, so gaps are not checked one by one), the last not long after.
+        #expect(writes.enumerated().allSatisfy { $1 >= 0.1 + 0.03 * Double($0) - 0.001 }, "\(writes)")
+        #expect((writes.last ?? 0) < 0.1 + 5 * 0.03 + 0.5, "\(writes)")
+        let ttft = try #require(result.ttftS)
+        #expect(ttft >= first && ttft - first < 0.5, "client \(ttft) s, server \(first) s")
+        #expect(entry["arrival_unix_s"] as? Double ?? 0 > Date().timeIntervalSince1970 - 60)
+    }
 }
