@@ -17,9 +17,12 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("bench.json").path
         try await withSimulatorProcess(["--no-latency", "--output-tokens", "4"]) { baseURL in
-            // Three levels of 8,000 synthetic requests in one process. The peak memory levels off within
-            // the first (about 60 MB for this debug build); a leak of a few hundred bytes a request, as
-            // the timeout watchdog once had (6.5 MB per 10,000), shows in the third.
+            // Three levels of 8,000 synthetic requests in one process. The peak memory is set within
+            // the first (about 47 MB for this debug build) and then creeps: 1.2 to 2.6 MB more by the
+            // third level in six runs here (of this code and of the code before the capacity search
+            // alike), 4.0 MB once in CI; over 100,000 requests, 4.5 to 5.4 MB. A leak of a few hundred
+            // bytes a request, as the timeout watchdog once had (6.5 MB per 10,000), adds 10 MB or more
+            // by the third level.
             let output = try await runProcess(
                 TestEnvironment.cliBinary,
                 [
@@ -30,7 +33,7 @@ import Testing
             let document = try JSONDecoder().decode(BenchDocument.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
             #expect(document.levels.map(\.summary.successful) == [8000, 8000, 8000], "\(document.levels.map(\.summary.errorsByKind))")
             let peaks = document.levels.compactMap { $0.summary.client?.peakMemoryMB }
-            #expect(peaks.count == 3 && peaks[2] - peaks[0] < 4, "peak memory after each level: \(peaks) MB")
+            #expect(peaks.count == 3 && peaks[2] - peaks[0] < 6, "peak memory after each level: \(peaks) MB")
         }
     }
 
