@@ -257,14 +257,6 @@ func cpuTimes() -> (user: Double, system: Double) {
     return (seconds(usage.ru_utime), seconds(usage.ru_stime))
 }
 
-/// The p50 and p99 of `values` (nearest rank), in milliseconds.
-func percentilesMs(_ values: [Double]) -> (p50: Double, p99: Double) {
-    guard !values.isEmpty else { return (.nan, .nan) }
-    let sorted = values.sorted()
-    func rank(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)] * 1000 }
-    return (rank(0.5), rank(0.99))
-}
-
 /// The simulator's record of one request (`serve-sim --timing-log`).
 struct ServerTiming: Decodable {
     var requestID: String?
@@ -344,14 +336,14 @@ func pacedBenchmark(_ options: PacedOptions) async throws {
             guard serverGaps.count == clientGaps.count else { continue }
             itlErrors += zip(clientGaps, serverGaps).map { abs($0 - $1) }
         }
-        let ttft = percentilesMs(ttftErrors)
-        let itl = percentilesMs(itlErrors)
+        let ttft = DistributionSummary(values: ttftErrors).map { ($0.p50 * 1000, $0.p99 * 1000) } ?? (.nan, .nan)
+        let itl = DistributionSummary(values: itlErrors).map { ($0.p50 * 1000, $0.p99 * 1000) } ?? (.nan, .nan)
         let perChunk = { (cpu: Double) in chunks > 0 ? cpu / Double(chunks) * 1e6 : .nan }
         print(
             String(
                 format: "  %7d  %8.0f  %6.1f (%5.1f + %5.1f)        %7.0f  %9.2f / %6.2f      %8.2f / %6.2f     %d ok, %d failed, %d matched",
                 streams, Double(chunks) / seconds, perChunk(user + system), perChunk(user), perChunk(system),
-                ProcessUsage.current().peakResidentMegabytes, ttft.p50, ttft.p99, itl.p50, itl.p99, level.summary.successful, level.summary.failed,
+                ProcessUsage.current().peakResidentMegabytes, ttft.0, ttft.1, itl.0, itl.1, level.summary.successful, level.summary.failed,
                 ttftErrors.count))
     }
     // Open loop: short answers at the rate, for the achieved rate and the scheduling lag.
