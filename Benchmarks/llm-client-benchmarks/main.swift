@@ -16,7 +16,7 @@
 // every --itl-ms, each chunk its own read), per number of streams: chunks/s, the client's CPU
 // (user and system) per chunk, its peak memory, and how far the TTFT and inter-token gaps it
 // reports are from the times the simulator (another process, `--timing-log`) wrote the tokens;
-// then an open loop at --rate requests/s: the rate achieved and the scheduling lag.
+// then an open loop at --rate requests/s (0: none): the rate achieved and the scheduling lag.
 //
 // `simulator`: how many streamed tokens and requests per second the simulator sustains with many
 // concurrent streaming clients and no configured latency. The simulator runs as its own process
@@ -347,6 +347,7 @@ func pacedBenchmark(_ options: PacedOptions) async throws {
                 ttftErrors.count))
     }
     // Open loop: short answers at the rate, for the achieved rate and the scheduling lag.
+    guard options.rate > 0 else { return }
     let (server, port) = try startSimulator(
         outputTokens: 4, extra: ["--ttft-ms", "20", "--ttft-jitter-ms", "0", "--itl-ms", "5", "--itl-jitter-ms", "0", "--prefill-ms-per-token", "0"])
     defer { server.terminate() }

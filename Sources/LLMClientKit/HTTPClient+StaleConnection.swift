@@ -21,6 +21,29 @@ extension HTTPClient {
         }
     }
 
+    /// Sends `request` with a delegate made by `makeDelegate` for each attempt, resending as
+    /// ``executeResendingIfClosedUnanswered(_:deadline:)`` does when the connection closed before
+    /// the response's head arrived. Cancelling the calling task cancels the request.
+    func executeResendingIfClosedUnanswered(
+        _ request: HTTPClient.Request, deadline: NIODeadline, reader makeReader: () -> ResponseReader
+    ) async throws {
+        var attempt = 1
+        while true {
+            let reader = makeReader()
+            let task = execute(request: request, delegate: reader, deadline: deadline)
+            do {
+                return try await withTaskCancellationHandler {
+                    try await task.futureResult.get()
+                } onCancel: {
+                    task.cancel()
+                }
+            } catch  where attempt < 3 && !reader.receivedHead && Self.isClosedBeforeResponse(error) {
+                attempt += 1
+                try await _Concurrency.Task.sleep(for: .milliseconds(10 * attempt))
+            }
+        }
+    }
+
     private static func isClosedBeforeResponse(_ error: any Error) -> Bool {
         if let error = error as? HTTPClientError { return error == .remoteConnectionClosed }
         if let error = error as? ChannelError { return error == .ioOnClosedChannel || error == .eof }

@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-public import Foundation
+import Foundation
 import LLMSupport
 import NIOCore
 import NIOHTTP1
@@ -137,7 +137,7 @@ public final class LLMClient: Sendable {
     private func send(_ request: HTTPClientRequest) async throws(LLMClientError) -> (status: Int, body: [UInt8]) {
         var request = request
         let url = request.url
-        addAuthorization(to: &request)
+        addAuthorization(to: &request.headers)
         do {
             // Model lists, health and metrics are small: a server that sits on them is not healthy.
             let timeout = min(configuration.requestTimeout, .seconds(30))
@@ -152,9 +152,9 @@ public final class LLMClient: Sendable {
         }
     }
 
-    private func addAuthorization(to request: inout HTTPClientRequest) {
+    private func addAuthorization(to headers: inout HTTPHeaders) {
         if let key = configuration.apiKey, !key.isEmpty {
-            request.headers.add(name: "Authorization", value: "Bearer \(key)")
+            headers.add(name: "Authorization", value: "Bearer \(key)")
         }
     }
 
@@ -176,14 +176,21 @@ public final class LLMClient: Sendable {
             result.errorKind = error.kind
             return result
         }
-        var httpRequest = HTTPClientRequest(url: configuration.baseURL + request.api.path)
-        httpRequest.method = .POST
-        httpRequest.headers.add(name: "Content-Type", value: "application/json")
-        if let requestID = request.requestID { httpRequest.headers.add(name: "X-Request-Id", value: requestID) }
-        httpRequest.headers.add(name: "Accept", value: request.stream ? "text/event-stream" : "application/json")
-        addAuthorization(to: &httpRequest)
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        if let requestID = request.requestID { headers.add(name: "X-Request-Id", value: requestID) }
+        headers.add(name: "Accept", value: request.stream ? "text/event-stream" : "application/json")
+        addAuthorization(to: &headers)
         let body = (try? JSONEncoder().encode(JSONValue.object(request.body(model: model)))) ?? Data()
-        httpRequest.body = .bytes(ByteBuffer(bytes: body))
+        let url = configuration.baseURL + request.api.path
+        let httpRequest: HTTPClient.Request
+        do {
+            httpRequest = try HTTPClient.Request(url: url, method: .POST, headers: headers, body: .byteBuffer(ByteBuffer(bytes: body)))
+        } catch {
+            var result = RequestResult(request: request, model: model, startedAt: startedAt)
+            (result.errorKind, result.error) = Self.classify(error, receivedHead: false, url: configuration.redacting(url))
+            return result
+        }
 
         var retryErrors: [String] = []
         while true {
@@ -230,7 +237,7 @@ public final class LLMClient: Sendable {
 
     /// Sends the request once, with a watchdog that cancels it when a time limit runs out.
     private func sendOnce(
-        _ httpRequest: HTTPClientRequest, _ request: GenerationRequest, model: String, onText: (@Sendable (String) -> Void)?
+        _ httpRequest: HTTPClient.Request, _ request: GenerationRequest, model: String, onText: (@Sendable (String) -> Void)?
     ) async -> Attempt {
         let started = ContinuousClock.now
         let watchdog = Watchdog(configuration: configuration, streaming: request.stream)
@@ -258,82 +265,48 @@ public final class LLMClient: Sendable {
 
     /// Sends the request and reads its answer, timed from `started`; reports activity to the watchdog.
     private func receive(
-        _ httpRequest: HTTPClientRequest, _ request: GenerationRequest, model: String, started: ContinuousClock.Instant,
+        _ httpRequest: HTTPClient.Request, _ request: GenerationRequest, model: String, started: ContinuousClock.Instant,
         watchdog: Watchdog, onText: (@Sendable (String) -> Void)?
     ) async -> Attempt {
         var result = RequestResult(request: request, model: model, startedAt: Timestamp())
         var retryAfter: Duration?
-        var receivedHead = false
-        var stream = StreamAccumulator(started: started, onText: onText)
+        var reader = ResponseReader(streaming: request.stream, started: started, watchdog: watchdog, onText: onText)
         do {
-            let response = try await http.executeResendingIfClosedUnanswered(httpRequest, deadline: .now() + TimeAmount(watchdog.remaining))
-            receivedHead = true
-            result.httpStatus = Int(response.status.code)
-            guard (200..<300).contains(response.status.code) else {
-                retryAfter = Self.retryAfter(in: response.headers)
-                let errorBody = try await response.body.collect(upTo: 1024 * 1024)
-                result.error =
-                    "HTTP \(response.status.code): \(Self.errorMessage(in: Array(buffer: errorBody)))"
-                    + configuration.hint(forStatus: Int(response.status.code))
-                result.errorKind = .httpStatus
-                result.latencyS = (ContinuousClock.now - started).seconds
-                return Attempt(result: result, retryAfter: retryAfter)
+            try await http.executeResendingIfClosedUnanswered(httpRequest, deadline: .now() + TimeAmount(watchdog.remaining)) {
+                reader = ResponseReader(streaming: request.stream, started: started, watchdog: watchdog, onText: onText)
+                return reader
             }
-            if request.stream {
-                var parser = SSEParser()
-                var events = 0
-                var opening: [UInt8] = []  // the body's start, to show what came when it was not a stream
-                for try await buffer in response.body {
-                    let now = ContinuousClock.now
-                    let chunksBefore = stream.contentChunks
-                    if events == 0, opening.count < 200 { opening += buffer.readableBytesView.prefix(200 - opening.count) }
-                    try parser.feed(buffer.readableBytesView) { event in
-                        events += 1
-                        try stream.handle(event, at: now)
+            let ended = ContinuousClock.now
+            try reader.withState { response in
+                let status = response.status ?? .ok
+                result.httpStatus = Int(status.code)
+                guard response.isSuccess else {
+                    retryAfter = Self.retryAfter(in: response.headers)
+                    result.error =
+                        "HTTP \(status.code): \(Self.errorMessage(in: response.body))" + configuration.hint(forStatus: Int(status.code))
+                    result.errorKind = .httpStatus
+                    result.latencyS = (ended - started).seconds
+                    return
+                }
+                if request.stream {
+                    let type = response.headers.first(name: "content-type") ?? "none"
+                    guard response.events > 0 || type.lowercased().contains("text/event-stream") else {
+                        throw RequestFailure(
+                            kind: .invalidResponse,
+                            message:
+                                "the server answered a streamed request with no event stream (Content-Type: \(type)): \(Self.snippet(response.opening)); is --base-url an OpenAI-compatible server? without streaming support, try --no-stream"
+                        )
                     }
-                    watchdog.noteActivity(at: now, content: stream.contentChunks > chunksBefore)
-                }
-                try parser.finish { event in
-                    events += 1
-                    try stream.handle(event, at: ContinuousClock.now)
-                }
-                let type = response.headers.first(name: "content-type") ?? "none"
-                guard events > 0 || type.lowercased().contains("text/event-stream") else {
-                    throw RequestFailure(
-                        kind: .invalidResponse,
-                        message:
-                            "the server answered a streamed request with no event stream (Content-Type: \(type)): \(Self.snippet(opening)); is --base-url an OpenAI-compatible server? without streaming support, try --no-stream"
-                    )
-                }
-                guard stream.sawDone || stream.finishReason != nil else {
-                    throw RequestFailure(kind: .streamCut, message: "the stream ended before the server finished the answer")
-                }
-                stream.fill(&result, endedAt: .now)
-            } else {
-                let whole = Array(buffer: try await response.body.collect(upTo: 64 * 1024 * 1024))
-                result.latencyS = (ContinuousClock.now - started).seconds
-                let decoded: GenerationResponse
-                do {
-                    decoded = try JSONDecoder().decode(GenerationResponse.self, from: Data(whole))
-                } catch {
-                    throw RequestFailure(
-                        kind: .invalidResponse, message: "the response is not a valid \(request.api.rawValue) response: \(Self.snippet(whole))")
-                }
-                result.output = decoded.firstText
-                result.reasoning = decoded.choices.first?.reasoning.flatMap { $0.isEmpty ? nil : $0 }
-                result.responseID = decoded.id
-                result.finishReason = decoded.choices.first?.finishReason
-                result.serverTimings = decoded.timings
-                if let usage = decoded.usage {
-                    result.promptTokens = usage.promptTokens
-                    result.completionTokens = usage.completionTokens
-                    result.reasoningTokens = usage.reasoningTokens
+                    guard response.stream.sawDone || response.stream.finishReason != nil else {
+                        throw RequestFailure(kind: .streamCut, message: "the stream ended before the server finished the answer")
+                    }
+                    response.stream.fill(&result, endedAt: ended)
                 } else {
-                    result.completionTokens = result.output.isEmpty ? 0 : 1
-                    result.tokensEstimated = true
+                    result.latencyS = (ended - started).seconds
+                    try Self.fill(&result, withAnswer: response.body, api: request.api)
                 }
+                result.success = true
             }
-            result.success = true
         } catch let failure as RequestFailure {
             result.error = failure.message
             result.errorKind = failure.kind
@@ -343,17 +316,44 @@ public final class LLMClient: Sendable {
             result.error = "cancelled"
             result.errorKind = .cancelled
         } catch {
-            let (kind, message) = Self.classify(error, receivedHead: receivedHead, url: configuration.redacting(httpRequest.url))
+            let (kind, message) = Self.classify(
+                error, receivedHead: reader.receivedHead, url: configuration.redacting(httpRequest.url.absoluteString))
             result.error = message
             result.errorKind = kind
         }
-        if !result.success {
+        if !result.success, result.errorKind != .httpStatus {
             let now = ContinuousClock.now
-            stream.fill(&result, endedAt: now)  // keep what arrived before the failure
+            reader.withState { response in
+                if result.httpStatus == nil, let status = response.status { result.httpStatus = Int(status.code) }
+                response.stream.fill(&result, endedAt: now)  // keep what arrived before the failure
+            }
             result.latencyS = (now - started).seconds
         }
         result.deriveRates()
         return Attempt(result: result, retryAfter: retryAfter)
+    }
+
+    /// Fills `result` from a whole (not streamed) answer.
+    private static func fill(_ result: inout RequestResult, withAnswer body: [UInt8], api: APIKind) throws {
+        let decoded: GenerationResponse
+        do {
+            decoded = try JSONDecoder().decode(GenerationResponse.self, from: Data(body))
+        } catch {
+            throw RequestFailure(kind: .invalidResponse, message: "the response is not a valid \(api.rawValue) response: \(snippet(body))")
+        }
+        result.output = decoded.firstText
+        result.reasoning = decoded.choices.first?.reasoning.flatMap { $0.isEmpty ? nil : $0 }
+        result.responseID = decoded.id
+        result.finishReason = decoded.choices.first?.finishReason
+        result.serverTimings = decoded.timings
+        if let usage = decoded.usage {
+            result.promptTokens = usage.promptTokens
+            result.completionTokens = usage.completionTokens
+            result.reasoningTokens = usage.reasoningTokens
+        } else {
+            result.completionTokens = result.output.isEmpty ? 0 : 1
+            result.tokensEstimated = true
+        }
     }
 
     /// The server's wish for a pause before the next attempt: OpenAI's `retry-after-ms`, else

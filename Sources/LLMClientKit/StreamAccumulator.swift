@@ -12,10 +12,9 @@ import OpenAIAPI
 /// empty held-back chunks and the finish chunk included; not the usage chunk), exactly as
 /// `vllm bench serve` pools them; the end (E2E) at the last token; and the end of the stream
 /// separately.
-struct StreamAccumulator {
+struct StreamAccumulator: Sendable {
     let started: ContinuousClock.Instant
     let onText: (@Sendable (String) -> Void)?
-    private let decoder = JSONDecoder()
     private(set) var output = ""
     private(set) var reasoning = ""
     private var firstToken: ContinuousClock.Instant?
@@ -36,22 +35,23 @@ struct StreamAccumulator {
     }
 
     /// Takes one event received at `time`.
-    mutating func handle(_ event: ServerSentEvent, at time: ContinuousClock.Instant) throws {
+    mutating func handle(_ event: SSEParser.BorrowedEvent, at time: ContinuousClock.Instant) throws {
         if event.isDone {
             sawDone = true
             return
         }
-        let chunk: StreamChunk
+        let chunk: ScannedChunk
         do {
-            chunk = try decoder.decode(StreamChunk.self, from: Data(event.data))
+            chunk = try ChunkScanner.scan(event.data, readID: responseID == nil)
         } catch {
-            throw RequestFailure(kind: .malformedChunk, message: "malformed stream chunk: \(LLMClient.snippet(event.data))")
+            throw RequestFailure(kind: .malformedChunk, message: "malformed stream chunk: \(LLMClient.snippet(Array(event.data)))")
         }
         if let error = chunk.error {
             throw RequestFailure(kind: .serverErrorEvent, message: "the server reported an error in the stream: \(error.message)")
         }
         if event.event == "error" {
-            throw RequestFailure(kind: .serverErrorEvent, message: "the server reported an error in the stream: \(event.text)")
+            throw RequestFailure(
+                kind: .serverErrorEvent, message: "the server reported an error in the stream: \(String(decoding: event.data, as: UTF8.self))")
         }
         if responseID == nil { responseID = chunk.id }
         let text = chunk.text

@@ -186,3 +186,10 @@ import Testing
         #expect(LLMClient.errorMessage(in: Array(errorBody.utf8)).contains("max_tokens"))
     }
 }
+
+extension StreamAccumulator {
+    /// Takes a whole event, as tests build them.
+    mutating func handle(_ event: ServerSentEvent, at time: ContinuousClock.Instant) throws {
+        try event.data.withUnsafeBufferPointer { try handle(SSEParser.BorrowedEvent(event: event.event, data: $0), at: time) }
+    }
+}

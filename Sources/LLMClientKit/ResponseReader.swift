@@ -1,0 +1,120 @@
+import AsyncHTTPClient
+import LLMSupport
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// Reads one generation response on the connection's event loop, where its bytes arrive: a
+/// streamed answer is timed, parsed and accumulated piece by piece there, and the awaiting task
+/// is woken once, when the response has ended.
+///
+/// Each piece is stamped on arrival, before it is parsed, and no piece crosses to the cooperative
+/// thread pool: on paced streams (every token its own read) that hand-off, a task wake-up per
+/// chunk, cost more client CPU than everything else a chunk needs.
+final class ResponseReader: HTTPClientResponseDelegate {
+    typealias Response = Void
+
+    /// What the response brought, read by ``withState(_:)`` once it has ended (or failed).
+    struct State: Sendable {
+        var status: HTTPResponseStatus?
+        var headers = HTTPHeaders()
+        /// The whole body of an answer that is not a stream (or of an error answer).
+        var body: [UInt8] = []
+        var stream: StreamAccumulator
+        /// The number of events the stream held.
+        var events = 0
+        /// The body's start, to show what came when it was not an event stream.
+        var opening: [UInt8] = []
+        private var parser = SSEParser()
+
+        init(stream: StreamAccumulator) {
+            self.stream = stream
+        }
+
+        var isSuccess: Bool { status.map { (200..<300).contains($0.code) } ?? false }
+
+        /// Parses one piece of the stream, which arrived at `time`; says whether it brought text.
+        mutating func readStream(_ bytes: UnsafeBufferPointer<UInt8>, at time: ContinuousClock.Instant) throws -> Bool {
+            if events == 0, opening.count < 200 { opening += bytes.prefix(200 - opening.count) }
+            let chunksBefore = stream.contentChunks
+            try parser.feed(bytes) { event in
+                events += 1
+                try stream.handle(event, at: time)
+            }
+            return stream.contentChunks > chunksBefore
+        }
+
+        /// Ends the stream at `time`: an event left without its closing blank line is delivered.
+        mutating func finishStream(at time: ContinuousClock.Instant) throws {
+            try parser.finish { event in
+                events += 1
+                try stream.handle(event, at: time)
+            }
+        }
+    }
+
+    /// The largest body read whole: a non-streamed answer, or an error's explanation.
+    static let largestAnswer = 64 * 1024 * 1024
+    static let largestErrorBody = 1024 * 1024
+
+    private let state: Mutex<State>
+    private let streaming: Bool
+    private let watchdog: Watchdog
+
+    /// - Parameters:
+    ///   - streaming: whether the request asked for an event stream.
+    ///   - started: the request's start, from which its times are counted.
+    ///   - onText: sees each piece of the answer's text as it arrives (on the event loop).
+    init(streaming: Bool, started: ContinuousClock.Instant, watchdog: Watchdog, onText: (@Sendable (String) -> Void)?) {
+        self.streaming = streaming
+        self.watchdog = watchdog
+        state = Mutex(State(stream: StreamAccumulator(started: started, onText: onText)))
+    }
+
+    /// Whether the response's head arrived.
+    var receivedHead: Bool {
+        state.withLock { $0.status != nil }
+    }
+
+    /// Runs `body` on what the response brought.
+    func withState<T>(_ body: (inout State) throws -> T) rethrows -> T {
+        try state.withLock { try body(&$0) }
+    }
+
+    func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
+        state.withLock { state in
+            state.status = head.status
+            state.headers = head.headers
+        }
+        return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didReceiveBodyPart(task: HTTPClient.Task<Void>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+        let now = ContinuousClock.now
+        do {
+            let content = try state.withLock { state -> Bool in
+                guard streaming, state.isSuccess else {
+                    let limit = state.isSuccess ? Self.largestAnswer : Self.largestErrorBody
+                    guard state.body.count + buffer.readableBytes <= limit else {
+                        throw RequestFailure(kind: .invalidResponse, message: "the response is larger than \(limit / 1024 / 1024) MB")
+                    }
+                    state.body += buffer.readableBytesView
+                    return false
+                }
+                return try buffer.withUnsafeReadableBytes { try state.readStream($0.assumingMemoryBound(to: UInt8.self), at: now) }
+            }
+            if streaming { watchdog.noteActivity(at: now, content: content) }
+        } catch {
+            return task.eventLoop.makeFailedFuture(error)
+        }
+        return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didFinishRequest(task: HTTPClient.Task<Void>) throws {
+        try state.withLock { state in
+            guard streaming, state.isSuccess else { return }
+            try state.finishStream(at: .now)
+        }
+    }
+
+}
