@@ -9,7 +9,7 @@
 // chunk and per request, the p99 scheduling lag at a fixed request rate with 1,000 streams in
 // flight, and the peak memory of a 100,000-request run.
 //
-//   swift run -c release llm-client-benchmarks paced [--streams 64,256,1000] [--itl-ms 20] [--ttft-ms 100] [--tokens 64]
+//   swift run -c release llm-client-benchmarks paced [--streams 64,256,1000] [--itl-ms 20] [--ttft-ms 100] [--ttft-jitter-ms 0] [--tokens 64]
 //       [--rounds 4] [--rate 2000] [--rate-seconds 5]
 //
 // `paced`: the client's cost and accuracy on streams paced as real servers pace them (a token
@@ -226,6 +226,8 @@ struct PacedOptions {
     var streams = [64, 256, 1000]
     var itlMs = 20.0
     var ttftMs = 100.0
+    /// Spread of the simulator's TTFT (0: every stream in step, as a batching server sends).
+    var ttftJitterMs = 0.0
     var tokens = 64
     var rounds = 4
     var rate = 2000.0
@@ -239,6 +241,7 @@ struct PacedOptions {
             case "--streams": streams = value.split(separator: ",").compactMap { Int($0) }
             case "--itl-ms": itlMs = Double(value) ?? itlMs
             case "--ttft-ms": ttftMs = Double(value) ?? ttftMs
+            case "--ttft-jitter-ms": ttftJitterMs = Double(value) ?? ttftJitterMs
             case "--tokens": tokens = Int(value) ?? tokens
             case "--rounds": rounds = Int(value) ?? rounds
             case "--rate": rate = Double(value) ?? rate
@@ -284,7 +287,7 @@ func pacedBenchmark(_ options: PacedOptions) async throws {
     SystemLimits.raiseOpenFileLimit()
     let workload = Workload.synthetic(count: 100, inputTokens: 32, outputTokens: options.tokens, korean: true, seed: 1)
     print(
-        "paced benchmark: llm-client's bench engine against serve-sim in another process, a token every \(options.itlMs) ms after \(options.ttftMs) ms, \(options.tokens)-token answers, \(options.rounds) requests per stream"
+        "paced benchmark: llm-client's bench engine against serve-sim in another process, a token every \(options.itlMs) ms after \(options.ttftMs) ms (± \(options.ttftJitterMs) ms), \(options.tokens)-token answers, \(options.rounds) requests per stream"
     )
     print("  streams  chunks/s  CPU µs/chunk (user+sys)  peak MB  TTFT error p50/p99 ms  ITL error p50/p99 ms  requests")
     for streams in options.streams {
@@ -293,7 +296,8 @@ func pacedBenchmark(_ options: PacedOptions) async throws {
         let (server, port) = try startSimulator(
             outputTokens: options.tokens,
             extra: [
-                "--ttft-ms", String(options.ttftMs), "--ttft-jitter-ms", "0", "--itl-ms", String(options.itlMs), "--itl-jitter-ms", "0",
+                "--ttft-ms", String(options.ttftMs), "--ttft-jitter-ms", String(options.ttftJitterMs), "--itl-ms", String(options.itlMs),
+                "--itl-jitter-ms", "0",
                 "--prefill-ms-per-token", "0", "--timing-log", log.path,
             ])
         defer { server.terminate() }

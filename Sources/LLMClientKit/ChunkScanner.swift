@@ -147,12 +147,14 @@ struct ChunkScanner: ~Copyable {
         case id, choices, usage, timings, error, text, delta, finishReason, content, reasoning, reasoningContent
         case promptTokens, completionTokens, totalTokens, completionTokensDetails, reasoningTokens, other
 
-        static let known: [(name: [UInt8], key: Key)] = ([
-            ("id", .id), ("choices", .choices), ("usage", .usage), ("timings", .timings), ("error", .error), ("text", .text),
-            ("delta", .delta), ("finish_reason", .finishReason), ("content", .content), ("reasoning", .reasoning),
-            ("reasoning_content", .reasoningContent), ("prompt_tokens", .promptTokens), ("completion_tokens", .completionTokens), ("total_tokens", .totalTokens),
-            ("completion_tokens_details", .completionTokensDetails), ("reasoning_tokens", .reasoningTokens),
-        ] as [(String, Key)]).map { (Array($0.0.utf8), $0.1) }
+        static let known: [(name: [UInt8], key: Key)] =
+            ([
+                ("id", .id), ("choices", .choices), ("usage", .usage), ("timings", .timings), ("error", .error), ("text", .text),
+                ("delta", .delta), ("finish_reason", .finishReason), ("content", .content), ("reasoning", .reasoning),
+                ("reasoning_content", .reasoningContent), ("prompt_tokens", .promptTokens), ("completion_tokens", .completionTokens),
+                ("total_tokens", .totalTokens),
+                ("completion_tokens_details", .completionTokensDetails), ("reasoning_tokens", .reasoningTokens),
+            ] as [(String, Key)]).map { (Array($0.0.utf8), $0.1) }
 
         init(_ name: UnsafeBufferPointer<UInt8>) {
             self = Self.known.first { $0.name.count == name.count && $0.name.elementsEqual(name) }?.key ?? .other

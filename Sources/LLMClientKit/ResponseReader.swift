@@ -37,19 +37,21 @@ final class ResponseReader: HTTPClientResponseDelegate {
         mutating func readStream(_ bytes: UnsafeBufferPointer<UInt8>, at time: ContinuousClock.Instant) throws -> Bool {
             if events == 0, opening.count < 200 { opening += bytes.prefix(200 - opening.count) }
             let chunksBefore = stream.contentChunks
-            try parser.feed(bytes) { event in
-                events += 1
-                try stream.handle(event, at: time)
-            }
+            try parser.feed(
+                bytes,
+                onBorrowedEvent: { event in
+                    events += 1
+                    try stream.handle(event, at: time)
+                })
             return stream.contentChunks > chunksBefore
         }
 
         /// Ends the stream at `time`: an event left without its closing blank line is delivered.
         mutating func finishStream(at time: ContinuousClock.Instant) throws {
-            try parser.finish { event in
+            try parser.flush(onBorrowedEvent: { event in
                 events += 1
                 try stream.handle(event, at: time)
-            }
+            })
         }
     }
 

@@ -42,19 +42,19 @@ public struct SSEParser: Sendable {
     /// Parses `bytes` and calls `onEvent` for every event they complete.
     public mutating func feed(_ bytes: some Collection<UInt8>, onEvent: (ServerSentEvent) throws -> Void) rethrows {
         try Array(bytes).withUnsafeBufferPointer { buffer in
-            try feed(buffer) { (event: BorrowedEvent) in try onEvent(ServerSentEvent(event: event.event, data: Array(event.data))) }
+            try feed(buffer, onBorrowedEvent: { event in try onEvent(ServerSentEvent(event: event.event, data: Array(event.data))) })
         }
     }
 
     /// Ends the stream: an event still being built is delivered if it has data (servers that omit
     /// the final blank line lose nothing).
     public mutating func finish(onEvent: (ServerSentEvent) throws -> Void) rethrows {
-        try finish { (event: BorrowedEvent) in try onEvent(ServerSentEvent(event: event.event, data: Array(event.data))) }
+        try flush(onBorrowedEvent: { event in try onEvent(ServerSentEvent(event: event.event, data: Array(event.data))) })
     }
 
     /// Parses `bytes` and calls `onEvent` for every event they complete, with the event's data
     /// borrowed from the parser.
-    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, onEvent: (BorrowedEvent) throws -> Void) rethrows {
+    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, onBorrowedEvent onEvent: (BorrowedEvent) throws -> Void) rethrows {
         var index = 0
         if lastByteWasCR, index < bytes.count {
             lastByteWasCR = false
@@ -87,7 +87,7 @@ public struct SSEParser: Sendable {
     }
 
     /// Ends the stream, delivering an event still being built if it has data.
-    mutating func finish(onEvent: (BorrowedEvent) throws -> Void) rethrows {
+    mutating func flush(onBorrowedEvent onEvent: (BorrowedEvent) throws -> Void) rethrows {
         lastByteWasCR = false
         if !partialLine.isEmpty {
             let line = partialLine
