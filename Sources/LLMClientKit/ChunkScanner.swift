@@ -40,6 +40,11 @@ struct ChunkScanner: ~Copyable {
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private var position = 0
+    /// Objects and arrays open around the position.
+    private var depth = 0
+    /// The deepest nesting read, as `JSONDecoder` allows: deeper input is refused rather than
+    /// recursed into (a hostile server must not overflow the event loop's stack).
+    private static let deepestNesting = 512
 
     /// Scans `bytes`, one event's data; throws ``Malformed`` when they are not a chunk object.
     static func scan(_ bytes: UnsafeBufferPointer<UInt8>, readID: Bool) throws(Malformed) -> ScannedChunk {
@@ -164,6 +169,9 @@ struct ChunkScanner: ~Copyable {
     /// Calls `body` with each member's key, positioned at its value (which `body` must consume).
     private mutating func forEachMember(_ body: (inout ChunkScanner, Key) throws(Malformed) -> Void) throws(Malformed) {
         try expect(UInt8(ascii: "{"))
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.deepestNesting else { throw Malformed() }
         try skipWhitespace()
         if try peek() == UInt8(ascii: "}") {
             position += 1
@@ -186,6 +194,9 @@ struct ChunkScanner: ~Copyable {
     /// Calls `body` positioned at each element of an array (which `body` must consume).
     private mutating func forEachElement(_ body: (inout ChunkScanner) throws(Malformed) -> Void) throws(Malformed) {
         try expect(UInt8(ascii: "["))
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.deepestNesting else { throw Malformed() }
         try skipWhitespace()
         if try peek() == UInt8(ascii: "]") {
             position += 1
@@ -230,31 +241,30 @@ struct ChunkScanner: ~Copyable {
         try skipNull() ? nil : integer()
     }
 
-    /// A whole number (JSON integers; a number with a fraction or exponent is malformed here, as
-    /// for `JSONDecoder` into `Int`).
+    /// A whole number, as `JSONDecoder` reads one into `Int`: digits, or a number with a fraction
+    /// or exponent whose value is whole (`1.0`, `1e2`).
     private mutating func integer() throws(Malformed) -> Int {
-        var negative = false
-        if try peek() == UInt8(ascii: "-") {
-            negative = true
-            position += 1
-        }
+        let start = position
+        try skipNumber()
+        let token = UnsafeBufferPointer(rebasing: bytes[start..<position])
         var value = 0
-        var digits = 0
-        while position < bytes.count, case let digit = bytes[position], digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") {
+        var index = token[0] == UInt8(ascii: "-") ? 1 : 0
+        let negative = index == 1
+        while index < token.count, case let digit = token[index], digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") {
+            // Accumulated on the negative side, which holds one more value (Int.min).
             let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times10.addingReportingOverflow(Int(digit - UInt8(ascii: "0")))
-            guard !overflow1, !overflow2 else { throw Malformed() }
-            value = sum
-            digits += 1
-            position += 1
+            let (next, overflow2) = times10.subtractingReportingOverflow(Int(digit - UInt8(ascii: "0")))
+            guard !overflow1, !overflow2 else { break }
+            value = next
+            index += 1
         }
-        guard digits > 0 else { throw Malformed() }
-        if position < bytes.count, case let next = bytes[position],
-            next == UInt8(ascii: ".") || next == UInt8(ascii: "e") || next == UInt8(ascii: "E")
-        {
-            throw Malformed()
+        if index == token.count, index > (negative ? 1 : 0) {
+            if negative { return value }
+            guard value != Int.min else { throw Malformed() }
+            return -value
         }
-        return negative ? -value : value
+        guard let double = Double(String(decoding: token, as: UTF8.self)), let whole = Int(exactly: double) else { throw Malformed() }
+        return whole
     }
 
     /// Skips one value of any kind, checking its syntax.

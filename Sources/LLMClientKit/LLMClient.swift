@@ -162,7 +162,8 @@ public final class LLMClient: Sendable {
 
     /// Sends one request and measures it, retrying as ``ClientConfiguration/retry`` allows. Never
     /// throws: failures are recorded in the result, with their kind and a message free of secrets.
-    /// - Parameter onText: called with each piece of text as it arrives (streaming requests).
+    /// - Parameter onText: called with each piece of text as it arrives (streaming requests), on the
+    ///   connection's event loop: it must not block (hand the text on, as ``stream(_:)`` does).
     public func generate(
         _ request: GenerationRequest, stop: StopSignal? = nil, onText: (@Sendable (String) -> Void)? = nil
     ) async -> RequestResult {

@@ -96,9 +96,13 @@ final class ResponseReader: HTTPClientResponseDelegate {
         do {
             let content = try state.withLock { state -> Bool in
                 guard streaming, state.isSuccess else {
-                    let limit = state.isSuccess ? Self.largestAnswer : Self.largestErrorBody
-                    guard state.body.count + buffer.readableBytes <= limit else {
-                        throw RequestFailure(kind: .invalidResponse, message: "the response is larger than \(limit / 1024 / 1024) MB")
+                    guard state.isSuccess else {
+                        // An error's explanation: its start is enough, the rest is dropped.
+                        state.body += buffer.readableBytesView.prefix(max(0, Self.largestErrorBody - state.body.count))
+                        return false
+                    }
+                    guard state.body.count + buffer.readableBytes <= Self.largestAnswer else {
+                        throw RequestFailure(kind: .invalidResponse, message: "the answer is larger than \(Self.largestAnswer / 1024 / 1024) MB")
                     }
                     state.body += buffer.readableBytesView
                     return false

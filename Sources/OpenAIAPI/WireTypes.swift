@@ -42,7 +42,13 @@ public struct Usage: Sendable, Hashable, Codable {
     public init(promptTokens: Int, completionTokens: Int) {
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
-        self.totalTokens = promptTokens + completionTokens
+        self.totalTokens = Self.sum(promptTokens, completionTokens)
+    }
+
+    /// The two counts added, held at `Int.max` rather than trapping on a server's absurd counts.
+    private static func sum(_ first: Int, _ second: Int) -> Int {
+        let (sum, overflow) = first.addingReportingOverflow(second)
+        return overflow ? (first < 0 ? Int.min : Int.max) : sum
     }
 
     enum CodingKeys: String, CodingKey {
@@ -64,7 +70,7 @@ public struct Usage: Sendable, Hashable, Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         promptTokens = try container.decodeIfPresent(Int.self, forKey: .promptTokens) ?? 0
         completionTokens = try container.decodeIfPresent(Int.self, forKey: .completionTokens) ?? 0
-        totalTokens = try container.decodeIfPresent(Int.self, forKey: .totalTokens) ?? (promptTokens + completionTokens)
+        totalTokens = try container.decodeIfPresent(Int.self, forKey: .totalTokens) ?? Self.sum(promptTokens, completionTokens)
         // vLLM sends `null` here without a reasoning parser.
         reasoningTokens = (try? container.decodeIfPresent(CompletionDetails.self, forKey: .completionTokensDetails))??.reasoningTokens
     }

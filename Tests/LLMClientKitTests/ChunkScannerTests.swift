@@ -80,6 +80,31 @@ import Testing
         #expect(Self.scanned(json) == nil, "the scanner refuses \(json)")
     }
 
+    @Test func nestingDeeperThanJSONDecoderAllowsIsRefusedNotRecursedInto() {
+        // A hostile or broken server's 200,000 open brackets must not overflow the event loop's stack.
+        let deep = #"{"x":"# + String(repeating: "[", count: 200_000)
+        #expect(Self.scanned(deep) == nil)
+        let allowed = #"{"x":"# + String(repeating: "[", count: 500) + String(repeating: "]", count: 500) + #","choices":[{"text":"ok"}]}"#
+        #expect(Self.scanned(allowed)?.text == "ok")
+        #expect(Self.decoded(allowed)?.text == "ok")
+    }
+
+    @Test func tokenCountsReadAsJSONDecoderReadsThemIntoInt() throws {
+        for (json, prompt) in [
+            (#"{"usage":{"prompt_tokens":1.0,"completion_tokens":1e2}}"#, 1),
+            (#"{"usage":{"prompt_tokens":-9223372036854775808,"completion_tokens":0}}"#, Int.min),
+            (#"{"usage":{"prompt_tokens":9223372036854775807,"completion_tokens":1,"total_tokens":5}}"#, Int.max),
+        ] {
+            let reference = try #require(Self.decoded(json), "JSONDecoder reads \(json)")
+            #expect(Self.scanned(json) == reference, "\(json)")
+            #expect(reference.usage?.promptTokens == prompt)
+        }
+        // Counts whose sum overflows: held at the largest, not a crash.
+        #expect(Self.scanned(#"{"usage":{"prompt_tokens":9223372036854775807,"completion_tokens":1}}"#)?.usage?.totalTokens == Int.max)
+        #expect(Self.scanned(#"{"usage":{"prompt_tokens":1.5,"completion_tokens":1}}"#) == nil)
+        #expect(Self.scanned(#"{"usage":{"prompt_tokens":9223372036854775808,"completion_tokens":1}}"#) == nil)
+    }
+
     @Test func aLoneSurrogateBecomesTheReplacementCharacter() throws {
         let chunk = try #require(Self.scanned(#"{"choices":[{"text":"a\ud800b\udc00"}]}"#))
         #expect(chunk.text == "a\u{FFFD}b\u{FFFD}")
