@@ -15,7 +15,9 @@
 // `paced`: the client's cost and accuracy on streams paced as real servers pace them (a token
 // every --itl-ms, each chunk its own read), per number of streams: chunks/s, the client's CPU
 // (user and system) per chunk, its peak memory, and how far the TTFT and inter-token gaps it
-// reports are from the times the simulator (another process, `--timing-log`) wrote the tokens;
+// reports are from the times the simulator (another process, `--timing-log`) wrote the tokens, and
+// how much of the TTFT error is the request's way in (client start to the server's arrival stamp;
+// the start is kept to the millisecond, so ±0.5 ms);
 // then an open loop at --rate requests/s (0: none): the rate achieved and the scheduling lag.
 //
 // `simulator`: how many streamed tokens and requests per second the simulator sustains with many
@@ -263,11 +265,13 @@ func cpuTimes() -> (user: Double, system: Double) {
 /// The simulator's record of one request (`serve-sim --timing-log`).
 struct ServerTiming: Decodable {
     var requestID: String?
+    var arrivalUnixS: Double?
     var firstTokenS: Double?
     var tokenWritesS: [Double]
 
     enum CodingKeys: String, CodingKey {
         case requestID = "request_id"
+        case arrivalUnixS = "arrival_unix_s"
         case firstTokenS = "first_token_s"
         case tokenWritesS = "token_writes_s"
     }
@@ -275,12 +279,14 @@ struct ServerTiming: Decodable {
 
 /// Collects the measured requests' ids and timings from many tasks.
 final class TimingCollector: Sendable {
-    private let results = Mutex<[(id: String, ttft: Double, gaps: [Double], chunks: Int)]>([])
+    typealias Timing = (id: String, start: Double, ttft: Double, gaps: [Double], chunks: Int)
+    private let results = Mutex<[Timing]>([])
     func add(_ result: RequestResult) {
         guard result.success, let id = result.requestID, let ttft = result.ttftS else { return }
-        results.withLock { $0.append((id, ttft, result.itlS, result.contentChunks)) }
+        let start = result.startedAt.date.timeIntervalSince1970
+        results.withLock { $0.append((id, start, ttft, result.itlS, result.contentChunks)) }
     }
-    var all: [(id: String, ttft: Double, gaps: [Double], chunks: Int)] { results.withLock { $0 } }
+    var all: [Timing] { results.withLock { $0 } }
 }
 
 func pacedBenchmark(_ options: PacedOptions) async throws {
@@ -289,7 +295,7 @@ func pacedBenchmark(_ options: PacedOptions) async throws {
     print(
         "paced benchmark: llm-client's bench engine against serve-sim in another process, a token every \(options.itlMs) ms after \(options.ttftMs) ms (± \(options.ttftJitterMs) ms), \(options.tokens)-token answers, \(options.rounds) requests per stream"
     )
-    print("  streams  chunks/s  CPU µs/chunk (user+sys)  peak MB  TTFT error p50/p99 ms  ITL error p50/p99 ms  requests")
+    print("  streams  chunks/s  CPU µs/chunk (user+sys)  peak MB  TTFT error p50/p99 ms  of it sent p50/p99 ms  ITL error p50/p99 ms  requests")
     for streams in options.streams {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("paced-\(UUID().uuidString).jsonl")
         defer { try? FileManager.default.removeItem(at: log) }
@@ -329,10 +335,12 @@ func pacedBenchmark(_ options: PacedOptions) async throws {
             }
         }
         var ttftErrors: [Double] = []
+        var sendDelays: [Double] = []
         var itlErrors: [Double] = []
         for result in results {
             guard let timing = serverTimings[result.id], let first = timing.firstTokenS else { continue }
             ttftErrors.append(abs(result.ttft - first))
+            if let arrival = timing.arrivalUnixS { sendDelays.append(arrival - result.start) }
             let serverGaps = zip(timing.tokenWritesS.dropFirst(), timing.tokenWritesS).map { $0 - $1 }
             // An answer that ends by itself has vLLM's extra "stop" chunk, written with the last
             // token: the client's last gap (about 0) has no server write of its own.
@@ -341,13 +349,16 @@ func pacedBenchmark(_ options: PacedOptions) async throws {
             itlErrors += zip(clientGaps, serverGaps).map { abs($0 - $1) }
         }
         let ttft = DistributionSummary(values: ttftErrors).map { ($0.p50 * 1000, $0.p99 * 1000) } ?? (.nan, .nan)
+        let send = DistributionSummary(values: sendDelays).map { ($0.p50 * 1000, $0.p99 * 1000) } ?? (.nan, .nan)
         let itl = DistributionSummary(values: itlErrors).map { ($0.p50 * 1000, $0.p99 * 1000) } ?? (.nan, .nan)
         let perChunk = { (cpu: Double) in chunks > 0 ? cpu / Double(chunks) * 1e6 : .nan }
         print(
             String(
-                format: "  %7d  %8.0f  %6.1f (%5.1f + %5.1f)        %7.0f  %9.2f / %6.2f      %8.2f / %6.2f     %d ok, %d failed, %d matched",
+                format:
+                    "  %7d  %8.0f  %6.1f (%5.1f + %5.1f)        %7.0f  %9.2f / %6.2f      %8.2f / %6.2f      %8.2f / %6.2f     %d ok, %d failed, %d matched",
                 streams, Double(chunks) / seconds, perChunk(user + system), perChunk(user), perChunk(system),
-                ProcessUsage.current().peakResidentMegabytes, ttft.0, ttft.1, itl.0, itl.1, level.summary.successful, level.summary.failed,
+                ProcessUsage.current().peakResidentMegabytes, ttft.0, ttft.1, send.0, send.1, itl.0, itl.1, level.summary.successful,
+                level.summary.failed,
                 ttftErrors.count))
     }
     // Open loop: short answers at the rate, for the achieved rate and the scheduling lag.
