@@ -204,11 +204,15 @@ import Testing
         #expect(entry["request_id"] as? String == "timed-1")
         let writes = try #require(entry["token_writes_s"] as? [Double])
         let first = try #require(entry["first_token_s"] as? Double)
-        // Six paced tokens, six writes, the first after the TTFT; the client's TTFT after the
-        // server's (the client started first and read later; the margin allows a loaded machine).
-        #expect(writes.count == 6 && writes.first == first && first >= 0.1 && first < 0.6, "\(writes)")
-        // Tokens are due on an absolute schedule: none written before its time (a late one makes
-        // the next gap shorter, so gaps are not checked one by one), the last not long after.
+        // Six paced tokens, one write each on time; a write that goes out late carries every token
+        // due by then (the simulator catches up on its schedule: seen in CI, the first write at
+        // 0.138 s carried the tokens due at 0.1 and 0.13 s), so six writes or fewer. The first
+        // after the TTFT; the client's TTFT after the server's (the client started first and read
+        // later; the margin allows a loaded machine).
+        #expect((1...6).contains(writes.count) && writes.first == first && first >= 0.1 && first < 0.6, "\(writes)")
+        // Tokens are due on an absolute schedule: none written before its time (the k-th write
+        // carries the k-th token or a later one; a late write makes the next gap shorter, so gaps
+        // are not checked one by one), the last not long after.
         #expect(writes.enumerated().allSatisfy { $1 >= 0.1 + 0.03 * Double($0) - 0.001 }, "\(writes)")
         #expect((writes.last ?? 0) < 0.1 + 5 * 0.03 + 0.5, "\(writes)")
         let ttft = try #require(result.ttftS)
