@@ -337,11 +337,14 @@ public final class SimulatorServer: Sendable {
         var tokenWrites: [Double] = []
         var tokensPending = false
         func flush() async throws {
-            try await send(&buffer, to: &writer, random: &plan.random)
-            if timingLog != nil, tokensPending {
+            // Stamped as the bytes are handed over, not once the write has completed: a client may
+            // read them before the awaited write returns, and must never seem to read them earlier
+            // than they were sent.
+            if timingLog != nil, tokensPending, buffer.readableBytes > 0 {
                 tokenWrites.append((ContinuousClock.now - plan.arrival).seconds)
                 tokensPending = false
             }
+            try await send(&buffer, to: &writer, random: &plan.random)
         }
         for position in 0..<tokenCount {
             let isThought = position < thoughtCount
