@@ -128,12 +128,16 @@ public enum BenchRunner {
         var rate: Double?
         if case .rate(let levelRate, _, _, _) = configuration.mode { rate = levelRate / Double(shard?.count ?? 1) }
         let levelGuard = LevelGuard(rules: configuration.earlyStop, start: start, rate: rate)
+        // A trace is replayed whole after its warm-up (which replayed its start): request k is the
+        // trace's k-th, at its time. Other workloads go on after the warm-up's requests.
+        let measuredFirstIndex: Int
+        if case .trace = configuration.mode { measuredFirstIndex = 0 } else { measuredFirstIndex = configuration.warmupRequests }
         onProgress(metrics)  // a display can show the level's requests in flight before any finishes
         let stopped = await withTaskGroup(of: EarlyStop?.self) { group in
             group.addTask {
                 await runPhase(
                     configuration, workload: workload, client: client, stop: stop, metrics: metrics, counted: true, count: count,
-                    duration: configuration.duration, firstIndex: configuration.warmupRequests, stream: 2 * configuration.level,
+                    duration: configuration.duration, firstIndex: measuredFirstIndex, stream: 2 * configuration.level,
                     onResult: onResult, onProgress: onProgress, ramp: ramp, onRampResult: onWarmupResult, levelGuard: levelGuard)
                 return nil
             }

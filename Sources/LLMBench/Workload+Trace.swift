@@ -26,6 +26,8 @@ extension Workload {
     /// optional `hash_ids`): each request is sent at its recorded time divided by `speed`, with a
     /// prompt of its length made of one block of `blockTokens` tokens per hash id (the same id,
     /// the same text, so the server's prefix cache sees what it saw), asking for its output length.
+    /// The text of a block also depends on the prompt stream: a warm-up (a stream of its own)
+    /// replays the trace's start without filling the cache with the measured requests' blocks.
     public static func trace(_ path: String, speed: Double = 1, blockTokens: Int = 512, korean: Bool, seed: UInt64) throws(PromptFileError)
         -> Workload
     {
@@ -56,7 +58,7 @@ extension Workload {
             var remaining = max(1, entry.inputLength - vocabulary.overhead)
             var text = ""
             for id in entry.hashIDs ?? [] where remaining > 0 {
-                var random = SeededRandom(seed: mixSeed(seed, 0x424C_4F43_4B, UInt64(bitPattern: Int64(id))))
+                var random = SeededRandom(seed: mixSeed(seed, 0x424C_4F43_4B, UInt64(bitPattern: Int64(id)), UInt64(stream)))
                 let tokens = min(blockTokens, remaining)
                 text += vocabulary.words(tokens: tokens, using: &random)
                 remaining -= tokens

@@ -76,7 +76,11 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Measured requests per level (default: one per prompt when no --duration).") var numRequests:
         Int?
     @Option(name: .long, parsing: .unconditional, help: "Seconds of measured load per level.") var duration: Double?
-    @Option(name: .long, parsing: .unconditional, help: "Warm-up before each level, not counted: N requests or Ns seconds (e.g. 20 or 5s).")
+    @Option(
+        name: .long, parsing: .unconditional,
+        help:
+            "Warm-up before each level, not counted: N requests or Ns seconds (e.g. 20 or 5s); a trace's first N requests or seconds, on its schedule."
+    )
     var warmup: String?
 
     @Option(name: .long, help: "Service-level objective, seconds: ttft=…,itl=…,e2e=… (goodput counts requests meeting all).") var slo: String?
@@ -132,7 +136,6 @@ struct BenchCommand: AsyncParsableCommand {
             guard concurrent == nil, requestRate == nil else {
                 throw ValidationError("--trace sends on the trace's schedule: no --concurrent or --request-rate.")
             }
-            guard warmup == nil else { throw ValidationError("--trace keeps its own schedule: no --warmup.") }
             guard traceSpeed > 0, traceBlockTokens >= 1 else {
                 throw ValidationError("--trace-speed must be positive and --trace-block-tokens at least 1.")
             }

@@ -174,16 +174,40 @@ extension ExactWorkloadTests {
         #expect(shared(2) < 0.1, "\(shared(2))")
     }
 
-    @Test func aTraceIsReplayedOnItsScheduleWithExactLengths() async throws {
+    /// With a warm-up, the trace's first requests go first on its schedule (not measured), then the
+    /// whole trace from its start.
+    @Test(arguments: [0, 2])
+    func aTraceIsReplayedOnItsScheduleWithExactLengths(warmupRequests: Int) async throws {
         let trace = try Self.writeTrace()
         defer { try? FileManager.default.removeItem(at: trace.deletingLastPathComponent()) }
         try await SimulatorServer.withRunning(testSimulatorConfiguration(latency: .instant(outputTokens: 2))) { endpoint in
-            let (document, results) = try await Self.bench([
-                "--base-url", endpoint.baseURL, "--trace", trace.path, "--trace-block-tokens", "128", "--quiet",
-            ])
+            let (document, results) = try await Self.bench(
+                ["--base-url", endpoint.baseURL, "--trace", trace.path, "--trace-block-tokens", "128", "--quiet"]
+                    + (warmupRequests > 0 ? ["--warmup", "\(warmupRequests)"] : []))
             #expect(document.levels.map(\.label) == ["trace"] && document.bench["prompt_lengths"]?.hasPrefix("exact") == true)
             try Self.expectTraceReplayed(document, results)
+            let answered = try await endpoint.metric("llmsim_requests_total")
+            #expect(Int(answered) == Self.traceRows.count + warmupRequests, "the simulator answered \(answered) requests")
         }
+    }
+
+    /// A warm-up replays the trace's start with block texts of its own: it leaves none of the
+    /// measured requests' blocks in the server's prefix cache, and its requests share blocks
+    /// among themselves as the trace says.
+    @Test func aTracesWarmupSharesNoBlockWithTheMeasuredRequests() throws {
+        let trace = try Self.writeTrace()
+        defer { try? FileManager.default.removeItem(at: trace.deletingLastPathComponent()) }
+        let workload = try Workload.trace(trace.path, blockTokens: 128, korean: false, seed: 7)
+        func text(_ index: Int, stream: Int) -> String {
+            if case .text(let text) = workload.entry(at: index, stream: stream).prompt { return text }
+            return ""
+        }
+        func commonPrefix(_ a: String, _ b: String) -> Int { zip(a, b).prefix { $0 == $1 }.count }
+        let measured = text(0, stream: 0)
+        let warmup = text(0, stream: 1)
+        #expect(commonPrefix(measured, text(3, stream: 0)) > measured.count / 2, "requests 0 and 3 share blocks 1 and 2")
+        #expect(commonPrefix(warmup, text(3, stream: 1)) > warmup.count / 2, "so do they in the warm-up")
+        #expect(commonPrefix(measured, warmup) < 20, "the warm-up's block 1 is not the measured one's")
     }
 }
 
@@ -201,7 +225,11 @@ extension ExactWorkloadTests {
             let level = try #require(document.levels.first)
             let ttft = try #require(level.summary.ttftS)
             let ttfo = try #require(level.summary.ttfoS)
-            #expect(ttfo.count == 4 && ttfo.mean > ttft.mean && !level.histogram(.ttfo).isEmpty)
+            // At least TTFT: on a busy machine the thoughts and the answer's first token can arrive
+            // in one read (the simulator writes every token due at once when it is late).
+            #expect(
+                ttfo.count == 4 && ttfo.mean >= ttft.mean && !level.histogram(.ttfo).isEmpty,
+                "TTFO \(ttfo.count) requests, mean \(ttfo.mean) s; TTFT mean \(ttft.mean) s")
             // The run's summary shows TTFO beside TTFT, and the results keep thoughts and answer apart.
             let run = try await runProcess(
                 TestEnvironment.cliBinary, ["--base-url", endpoint.baseURL, "--api", "chat", "--prompt", "왜 하늘은 파란가요?", "--quiet"],

@@ -69,9 +69,11 @@ import Testing
             let ttft = try #require(result.ttftS)
             let ttfo = try #require(result.ttfoS)
             // The simulator sends on an absolute schedule from the request's arrival: the answer's
-            // first token is due after the TTFT and five thoughts an ITL apart, never earlier (a busy
-            // machine may deliver the first thought late, so the gap to TTFT is not bounded).
-            #expect(ttfo >= 0.02 + 5 * 0.01 - 0.001 && ttfo > ttft, "TTFT \(ttft) s, TTFO \(ttfo) s")
+            // first token is due after the TTFT and five thoughts an ITL apart, never earlier. A busy
+            // machine may send the first thought late, and then the simulator writes every token due
+            // by then at once: the thoughts and the answer's first token arrive in one read, stamped
+            // alike (CI: TTFT = TTFO = 2.33 s), so TTFO is at least TTFT, not always after it.
+            #expect(ttfo >= 0.02 + 5 * 0.01 - 0.001 && ttfo >= ttft, "TTFT \(ttft) s, TTFO \(ttfo) s")
             #expect(result.contentChunks == 11)
         } else {
             #expect(result.ttftS == nil && result.ttfoS == nil)
