@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The sharded bench across hosts: Linux network namespaces stand in for machines. One namespace runs
 # the simulator, three run one worker each (`bench --shard k/3 --start-at T`), all joined by a
-# bridge in a namespace of its own (nothing is added to the root namespace). Their results are
-# merged, the same workload (seed, rate, number of requests) is run again from one worker namespace
-# without --shard, and the merged document must hold every request once, the single-host run's
-# counts and tokens, percentiles exactly those of the shards' pooled requests (within the
-# histograms' precision), and TTFT and end-to-end percentiles equal to the single-host run's within
-# timing noise.
+# bridge in a namespace of its own (nothing is added to the root namespace). The schedule is one
+# trace (Poisson arrivals drawn once, by this script, from a fixed seed), replayed by the workers
+# (each its share: request k by worker k mod 3, at its time) and again, whole, from one worker
+# namespace without --shard. The merged document must hold every request once, sent on the trace's
+# schedule, the single-host run's counts and tokens, percentiles exactly those of the shards'
+# pooled requests (within the histograms' precision), and TTFT and end-to-end percentiles equal to
+# the single-host run's within timing noise.
 #
 # Needs root (CAP_NET_ADMIN and `ip netns`). Where namespaces cannot be created it prints
 # "SKIPPED: ..." and exits 0, unless CI=true: CI runs as root, so there a skip is a failure.
@@ -29,9 +30,9 @@ SRV_IP="$SUBNET.1"
 # request takes the same time whatever the arrival times: TTFT 50 ms, E2E 50 + 7 x 10 = 120 ms.
 SIM_OPTIONS=(--ttft-ms 50 --ttft-jitter-ms 0 --itl-ms 10 --itl-jitter-ms 0 --output-tokens 8
     --output-tokens-stddev 0 --prefill-ms-per-token 0)
-WORKLOAD=(--synthetic-input-tokens 16 --synthetic-output-tokens 8 --request-rate "$RATE"
-    --num-requests "$NUM_REQUESTS" --random-seed "$SEED" --quiet
-    --warmup 1s)  # not counted: each worker's first requests open connections and warm up a cold process
+# The trace (written by the round): 16-token prompts asking for 8 tokens, as the simulator answers.
+WORKLOAD=(--trace trace.jsonl --trace-block-tokens 16 --random-seed "$SEED" --quiet
+    --warmup 1s)  # not counted: the trace's first second (its own texts) opens connections and warms up a cold process
 
 # The simulator and the workers run at a higher priority than other work on the machine (we are
 # root), so that another process's burst of CPU delays them less: the percentiles of the two runs,
@@ -151,9 +152,17 @@ wait_workers() {
 # Returns 1 when a worker or the merge failed (their logs printed).
 run_round() {
     local start_at items=() k
+    python3 - "$RATE" "$NUM_REQUESTS" "$SEED" >trace.jsonl <<'PYTHON'
+import json, random, sys
+rate, n, seed = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+draw, at = random.Random(seed), 0.0
+for _ in range(n):
+    print(json.dumps({"timestamp": round(at * 1000, 3), "input_length": 16, "output_length": 8}))
+    at += draw.expovariate(rate)
+PYTHON
     # A few seconds ahead: the workers (a debug build) start and probe the server's tokenizer first.
     start_at=$(( $(date +%s) + 4 ))
-    log "running $WORKERS workers (--shard k/$WORKERS --start-at $start_at): $NUM_REQUESTS requests at $RATE req/s"
+    log "running $WORKERS workers (--shard k/$WORKERS --start-at $start_at): a trace of $NUM_REQUESTS requests at $RATE req/s"
     for k in $(seq 0 $((WORKERS - 1))); do
         "${NICE[@]}" ip netns exec "${NS_WORKERS[k]}" "$BIN" bench --base-url "$BASE_URL" "${WORKLOAD[@]}" \
             --shard "$k/$WORKERS" --start-at "$start_at" \
@@ -164,7 +173,7 @@ run_round() {
     wait_workers "${items[@]}" || return 1
     "$BIN" merge shard-*.json -o merged.json >merge.log 2>&1 || { cat merge.log >&2; return 1; }
 
-    log "running the same workload from ${NS_WORKERS[0]} alone"
+    log "replaying the same trace from ${NS_WORKERS[0]} alone"
     "${NICE[@]}" ip netns exec "${NS_WORKERS[0]}" "$BIN" bench --base-url "$BASE_URL" "${WORKLOAD[@]}" \
         --output single.json --output single.jsonl >single.log 2>&1 &
     PIDS+=("$!")
@@ -224,9 +233,29 @@ outside = sorted(set(seen) - set(range(n)))
 check("shards' JSONL indices are 0..N-1, each once", not (twice or missing or outside), f"0..{n - 1} once each",
       f"{len(seen)} distinct; twice {twice[:10]}, missing {missing[:10]}, outside {outside[:10]}")
 check(f"each index in shard index % {workers}", not misplaced, "none misplaced", misplaced[:10])
-single_indices = sorted(r["index"] for r in rows("single.jsonl"))
+single_rows = rows("single.jsonl")
+single_indices = sorted(r["index"] for r in single_rows)
 check("single.jsonl indices are 0..N-1", single_indices == list(range(n)), f"0..{n - 1}",
       f"{len(single_indices)} rows, {len(set(single_indices))} distinct")
+
+# The same schedule: request k of either run was sent at the trace's time for k after its level's
+# start, never earlier (both times are whole milliseconds, cut down: 2 ms of slack), and late by
+# no more than a busy machine's scheduling delay (a timing failure beyond 100 ms).
+def instant(text):
+    from datetime import datetime
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+trace = [json.loads(line)["timestamp"] / 1000 for line in open("trace.jsonl") if line.strip()]
+def lags(document, requests):
+    start = instant(document["levels"][0]["started_at"])
+    return [instant(r["started_at"]) - start - trace[r["index"]] for r in requests]
+print("both runs on the trace's schedule:")
+for name, lag in [("shards", [x for k in range(workers) for x in lags(json.load(open(f"shard-{k}.json")), shard_rows[k])]),
+                  ("single", lags(single, single_rows))]:
+    check(f"{name}: no request sent before its time", min(lag) >= -0.002, "≥ -2 ms", f"{min(lag) * 1000:.1f} ms")
+    late = max(lag) <= 0.1
+    print(f"  {'ok  ' if late else 'FAIL'} {name}: latest request {max(lag) * 1000:.1f} ms after its time (tolerance 100 ms)")
+    if not late:
+        timing_failures.append(f"{name} schedule")
 
 # The merge, exactly: the merged histograms' percentiles against the pooled per-request values of
 # all shards. The histograms record microseconds with 3 significant digits and report a percentile
@@ -249,12 +278,11 @@ for metric, values in pooled.items():
         reported = round(m[metric][f"p{p}"] * 1e6)
         check(f"{metric} p{p} (µs)", exact <= reported <= exact + exact / 1024, f"{exact}..{exact + exact // 1024}", reported)
 
-# Merged against single-host. The shards draw their arrivals from streams of their own (each a
-# Poisson stream of rate r/3 from its own seed), so the two runs' arrival times differ; that does
-# not matter here: the simulator's latency is fixed (no jitter) and nothing queues (a few requests
-# in flight, 256 slots), so both runs measure the same distribution and differ only by timing noise:
-# scheduling delays of a millisecond or two on a shared machine (the histograms' own precision,
-# 0.1 %, is far below that), and every worker's first requests, which --warmup leaves out. p50 and
+# Merged against single-host: the same requests at the same times (checked above) to a simulator
+# whose latency is fixed (no jitter) and where nothing queues (a few requests in flight, 256 slots),
+# so the two runs differ only by timing noise: scheduling delays of a millisecond or two on a shared
+# machine, which two timed runs cannot get below (the histograms' own precision, 0.1 %, is 50 µs
+# here), and every worker's first requests, which --warmup leaves out. p50 and
 # p90: within max(3 ms, 5 %) of the single-host value. p99 of 90 requests is the nearest-rank 90th
 # value, the slowest request of the run, i.e. its single worst scheduling delay: within
 # max(10 ms, 10 %).
