@@ -14,11 +14,16 @@
 //
 // `paced`: the client's cost and accuracy on streams paced as real servers pace them (a token
 // every --itl-ms, each chunk its own read), per number of streams: chunks/s, the client's CPU
-// (user and system) per chunk, its peak memory, and how far the TTFT and inter-token gaps it
+// (user and system) per chunk, its heap allocations per chunk, its peak memory, and how far the TTFT and inter-token gaps it
 // reports are from the times the simulator (another process, `--timing-log`) wrote the tokens, and
 // how much of the TTFT error is the request's way in (client start to the server's arrival stamp;
 // the start is kept to the millisecond, so ±0.5 ms);
 // then an open loop at --rate requests/s (0: none): the rate achieved and the scheduling lag.
+//
+// Allocations are counted by `Benchmarks/allocation-counter.c`, preloaded: `client` and `paced`
+// build it with `cc` and run themselves again with it (LLMC_NO_ALLOCATION_COUNTER=1 runs them
+// without; the simulator never has it). It counts every allocation of the process, the bench
+// engine's included.
 //
 // `simulator`: how many streamed tokens and requests per second the simulator sustains with many
 // concurrent streaming clients and no configured latency. The simulator runs as its own process
@@ -61,12 +66,49 @@ func cpuSeconds(pid: Int32) -> Double {
     return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
+/// Heap allocations of this process so far, when `allocation-counter.c` is preloaded; nil otherwise.
+func allocations() -> UInt64? {
+    guard let symbol = dlsym(nil, "llmc_allocations") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) () -> UInt64).self)()
+}
+
+/// Runs this benchmark again with `allocation-counter.c` built and preloaded, unless it already
+/// is, it was asked not to be (LLMC_NO_ALLOCATION_COUNTER=1), or there is no C compiler (then
+/// allocations are not counted and say so).
+func preloadTheAllocationCounter() {
+    let environment = ProcessInfo.processInfo.environment
+    guard allocations() == nil, environment["LLMC_NO_ALLOCATION_COUNTER"] == nil else { return }
+    let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("allocation-counter.c")
+    let library = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        .appendingPathComponent("liballocation-counter.so")
+    let compiler = Process()
+    compiler.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    compiler.arguments = ["cc", "-O2", "-shared", "-fPIC", "-o", library.path, source.path]
+    guard (try? compiler.run()) != nil,
+        ({
+            compiler.waitUntilExit()
+            return compiler.terminationStatus == 0
+        })()
+    else {
+        print("(allocations not counted: cannot build \(source.path) with cc)")
+        return
+    }
+    setenv("LD_PRELOAD", ([library.path] + (environment["LD_PRELOAD"].map { [$0] } ?? [])).joined(separator: ":"), 1)
+    setenv("LLMC_NO_ALLOCATION_COUNTER", "1", 1)  // once: if the preload fails, run without it
+    execv("/proc/self/exe", CommandLine.unsafeArgv)
+    print("(allocations not counted: cannot run again with the counter: errno \(errno))")
+}
+
 /// Starts `llm-client serve-sim` from the same build folder and returns the process and its port.
 func startSimulator(outputTokens: Int, extra: [String] = ["--no-latency"]) throws -> (Process, Int) {
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("llm-client")
     let process = Process()
     process.executableURL = binary
     process.arguments = ["serve-sim", "--port", "0", "--output-tokens", String(outputTokens), "--max-concurrency", "0"] + extra
+    var environment = ProcessInfo.processInfo.environment
+    environment["LD_PRELOAD"] = nil  // the allocation counter is the client's
+    process.environment = environment
     let pipe = Pipe()
     process.standardOutput = pipe
     try process.run()
@@ -164,7 +206,7 @@ func clientBenchmark() async throws {
     SystemLimits.raiseOpenFileLimit()
     let workload = Workload.synthetic(count: 100, inputTokens: 32, outputTokens: 1_000_000, korean: true, seed: 1)
     func measure(outputTokens: Int, concurrency: Int, seconds: Double) async throws -> (
-        chunks: Double, requests: Double, cpu: Double, chunkCount: Int, requestCount: Int
+        chunks: Double, requests: Double, cpu: Double, chunkCount: Int, requestCount: Int, allocations: UInt64?
     ) {
         let (server, port) = try startSimulator(outputTokens: outputTokens)
         defer { server.terminate() }
@@ -173,12 +215,16 @@ func clientBenchmark() async throws {
                 BenchConfiguration(mode: .concurrency(concurrency), numRequests: nil, duration: 1), workload: workload, client: client)
             let chunks = ChunkCounter()
             let cpuBefore = cpuSeconds(pid: getpid())
+            let allocationsBefore = allocations()
             let level = await BenchRunner.run(
                 BenchConfiguration(mode: .concurrency(concurrency), numRequests: nil, duration: seconds), workload: workload, client: client,
                 onResult: { chunks.add($0.contentChunks) })
             let cpu = cpuSeconds(pid: getpid()) - cpuBefore
+            let allocated = allocations().flatMap { after in allocationsBefore.map { after - $0 } }
             let duration = level.summary.durationS
-            return (Double(chunks.total) / duration, Double(level.summary.successful) / duration, cpu, chunks.total, level.summary.successful)
+            return (
+                Double(chunks.total) / duration, Double(level.summary.successful) / duration, cpu, chunks.total, level.summary.successful, allocated
+            )
         }
     }
     // Memory: 100,000 requests, first, since the peak (ru_maxrss) only grows: later phases with
@@ -194,13 +240,13 @@ func clientBenchmark() async throws {
     print("client benchmark (llm-client's bench engine against serve-sim --no-latency, separate processes)")
     print(
         String(
-            format: "  long answers (512 chunks, 64 streams):  %.0f chunks/s, %.2f µs CPU per chunk", streaming.chunks,
-            streaming.cpu / Double(streaming.chunkCount) * 1e6))
+            format: "  long answers (512 chunks, 64 streams):  %.0f chunks/s, %.2f µs CPU per chunk, %@ allocations per chunk",
+            streaming.chunks, streaming.cpu / Double(streaming.chunkCount) * 1e6, perItem(streaming.allocations, streaming.chunkCount)))
     let short = try await measure(outputTokens: 1, concurrency: 64, seconds: 8)
     print(
         String(
-            format: "  one-token answers (64 streams):          %.0f requests/s, %.1f µs CPU per request", short.requests,
-            short.cpu / Double(short.requestCount) * 1e6))
+            format: "  one-token answers (64 streams):          %.0f requests/s, %.1f µs CPU per request, %@ allocations per request",
+            short.requests, short.cpu / Double(short.requestCount) * 1e6, perItem(short.allocations, short.requestCount)))
 
     // Scheduling lag: 500 requests/s of 2-second streams keeps about 1,000 in flight. The streams
     // are slow (a token every 200 ms) so that the simulator, on the same two cores, leaves the
@@ -295,7 +341,9 @@ func pacedBenchmark(_ options: PacedOptions) async throws {
     print(
         "paced benchmark: llm-client's bench engine against serve-sim in another process, a token every \(options.itlMs) ms after \(options.ttftMs) ms (± \(options.ttftJitterMs) ms), \(options.tokens)-token answers, \(options.rounds) requests per stream"
     )
-    print("  streams  chunks/s  CPU µs/chunk (user+sys)  peak MB  TTFT error p50/p99 ms  of it sent p50/p99 ms  ITL error p50/p99 ms  requests")
+    print(
+        "  streams  chunks/s  CPU µs/chunk (user+sys)  allocs/chunk  peak MB  TTFT error p50/p99 ms  of it sent p50/p99 ms  ITL error p50/p99 ms  requests"
+    )
     for streams in options.streams {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("paced-\(UUID().uuidString).jsonl")
         defer { try? FileManager.default.removeItem(at: log) }
@@ -317,14 +365,16 @@ func pacedBenchmark(_ options: PacedOptions) async throws {
             var configuration = BenchConfiguration(mode: .concurrency(streams), numRequests: streams * options.rounds, duration: nil)
             configuration.runID = "paced"
             let before = cpuTimes()
+            let allocationsBefore = allocations()
             let start = ContinuousClock.now
             let level = await BenchRunner.run(configuration, workload: workload, client: client, onResult: collector.add)
             let after = cpuTimes()
-            return (level, (ContinuousClock.now - start).seconds, after.user - before.user, after.system - before.system)
+            let allocated = allocations().flatMap { after in allocationsBefore.map { after - $0 } }
+            return (level, (ContinuousClock.now - start).seconds, after.user - before.user, after.system - before.system, allocated)
         }
         server.terminate()
         server.waitUntilExit()
-        let (level, seconds, user, system) = measured
+        let (level, seconds, user, system, allocated) = measured
         let results = collector.all
         let chunks = results.map(\.chunks).reduce(0, +)
         // The simulator's own times, by request id.
@@ -355,8 +405,8 @@ func pacedBenchmark(_ options: PacedOptions) async throws {
         print(
             String(
                 format:
-                    "  %7d  %8.0f  %6.1f (%5.1f + %5.1f)        %7.0f  %9.2f / %6.2f      %8.2f / %6.2f      %8.2f / %6.2f     %d ok, %d failed, %d matched",
-                streams, Double(chunks) / seconds, perChunk(user + system), perChunk(user), perChunk(system),
+                    "  %7d  %8.0f  %6.1f (%5.1f + %5.1f)        %12@  %7.0f  %9.2f / %6.2f      %8.2f / %6.2f      %8.2f / %6.2f     %d ok, %d failed, %d matched",
+                streams, Double(chunks) / seconds, perChunk(user + system), perChunk(user), perChunk(system), perItem(allocated, chunks),
                 ProcessUsage.current().peakResidentMegabytes, ttft.0, ttft.1, send.0, send.1, itl.0, itl.1, level.summary.successful,
                 level.summary.failed,
                 ttftErrors.count))
@@ -382,6 +432,12 @@ func pacedBenchmark(_ options: PacedOptions) async throws {
             open.summary.failed))
 }
 
+/// Allocations per chunk or request, as text ("n/a" when they were not counted).
+func perItem(_ allocations: UInt64?, _ count: Int) -> String {
+    guard let allocations, count > 0 else { return "n/a" }
+    return String(format: "%.1f", Double(allocations) / Double(count))
+}
+
 /// Adds up content chunks from many tasks.
 final class ChunkCounter: Sendable {
     private let count = Mutex(0)
@@ -394,8 +450,10 @@ switch arguments.first {
 case "simulator":
     try await simulatorBenchmark(Options(arguments.dropFirst()))
 case "client":
+    preloadTheAllocationCounter()
     try await clientBenchmark()
 case "paced":
+    preloadTheAllocationCounter()
     try await pacedBenchmark(PacedOptions(arguments.dropFirst()))
 default:
     print("usage: llm-client-benchmarks simulator [--clients N] [--duration S] [--output-tokens N] | client | paced [options]")
