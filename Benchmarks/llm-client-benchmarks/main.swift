@@ -14,11 +14,10 @@
 //
 // `paced`: the client's cost and accuracy on streams paced as real servers pace them (a token
 // every --itl-ms, each chunk its own read), per number of streams: chunks/s, the client's CPU
-// (user and system) per chunk, its heap allocations per chunk, its peak memory, and how far the TTFT and inter-token gaps it
-// reports are from the times the simulator (another process, `--timing-log`) wrote the tokens, and
-// how much of the TTFT error is the request's way in (client start to the server's arrival stamp;
-// the start is kept to the millisecond, so ±0.5 ms);
-// then an open loop at --rate requests/s (0: none): the rate achieved and the scheduling lag.
+// (user and system) per chunk, its heap allocations per chunk, its peak memory, how far the TTFT
+// and inter-token gaps it reports are from the times the simulator (another process,
+// `--timing-log`) wrote the tokens, and the client's send time (`send_s`: hand-off to the request
+// written, which TTFT leaves out); then an open loop at --rate requests/s (0: none): the rate achieved and the scheduling lag.
 //
 // Allocations are counted by `Benchmarks/allocation-counter.c`, preloaded: `client` and `paced`
 // build it with `cc` and run themselves again with it (LLMC_NO_ALLOCATION_COUNTER=1 runs them
@@ -311,13 +310,11 @@ func cpuTimes() -> (user: Double, system: Double) {
 /// The simulator's record of one request (`serve-sim --timing-log`).
 struct ServerTiming: Decodable {
     var requestID: String?
-    var arrivalUnixS: Double?
     var firstTokenS: Double?
     var tokenWritesS: [Double]
 
     enum CodingKeys: String, CodingKey {
         case requestID = "request_id"
-        case arrivalUnixS = "arrival_unix_s"
         case firstTokenS = "first_token_s"
         case tokenWritesS = "token_writes_s"
     }
@@ -325,12 +322,11 @@ struct ServerTiming: Decodable {
 
 /// Collects the measured requests' ids and timings from many tasks.
 final class TimingCollector: Sendable {
-    typealias Timing = (id: String, start: Double, ttft: Double, gaps: [Double], chunks: Int)
+    typealias Timing = (id: String, send: Double?, ttft: Double, gaps: [Double], chunks: Int)
     private let results = Mutex<[Timing]>([])
     func add(_ result: RequestResult) {
         guard result.success, let id = result.requestID, let ttft = result.ttftS else { return }
-        let start = result.startedAt.date.timeIntervalSince1970
-        results.withLock { $0.append((id, start, ttft, result.itlS, result.contentChunks)) }
+        results.withLock { $0.append((id, result.sendS, ttft, result.itlS, result.contentChunks)) }
     }
     var all: [Timing] { results.withLock { $0 } }
 }
@@ -342,7 +338,7 @@ func pacedBenchmark(_ options: PacedOptions) async throws {
         "paced benchmark: llm-client's bench engine against serve-sim in another process, a token every \(options.itlMs) ms after \(options.ttftMs) ms (± \(options.ttftJitterMs) ms), \(options.tokens)-token answers, \(options.rounds) requests per stream"
     )
     print(
-        "  streams  chunks/s  CPU µs/chunk (user+sys)  allocs/chunk  peak MB  TTFT error p50/p99 ms  of it sent p50/p99 ms  ITL error p50/p99 ms  requests"
+        "  streams  chunks/s  CPU µs/chunk (user+sys)  allocs/chunk  peak MB  TTFT error p50/p99 ms  client send p50/p99 ms  ITL error p50/p99 ms  requests"
     )
     for streams in options.streams {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("paced-\(UUID().uuidString).jsonl")
@@ -385,12 +381,11 @@ func pacedBenchmark(_ options: PacedOptions) async throws {
             }
         }
         var ttftErrors: [Double] = []
-        var sendDelays: [Double] = []
+        let sendTimes = results.compactMap(\.send)
         var itlErrors: [Double] = []
         for result in results {
             guard let timing = serverTimings[result.id], let first = timing.firstTokenS else { continue }
             ttftErrors.append(abs(result.ttft - first))
-            if let arrival = timing.arrivalUnixS { sendDelays.append(arrival - result.start) }
             let serverGaps = zip(timing.tokenWritesS.dropFirst(), timing.tokenWritesS).map { $0 - $1 }
             // An answer that ends by itself has vLLM's extra "stop" chunk, written with the last
             // token: the client's last gap (about 0) has no server write of its own.
@@ -399,7 +394,7 @@ func pacedBenchmark(_ options: PacedOptions) async throws {
             itlErrors += zip(clientGaps, serverGaps).map { abs($0 - $1) }
         }
         let ttft = DistributionSummary(values: ttftErrors).map { ($0.p50 * 1000, $0.p99 * 1000) } ?? (.nan, .nan)
-        let send = DistributionSummary(values: sendDelays).map { ($0.p50 * 1000, $0.p99 * 1000) } ?? (.nan, .nan)
+        let send = DistributionSummary(values: sendTimes).map { ($0.p50 * 1000, $0.p99 * 1000) } ?? (.nan, .nan)
         let itl = DistributionSummary(values: itlErrors).map { ($0.p50 * 1000, $0.p99 * 1000) } ?? (.nan, .nan)
         let perChunk = { (cpu: Double) in chunks > 0 ? cpu / Double(chunks) * 1e6 : .nan }
         print(

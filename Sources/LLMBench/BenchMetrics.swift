@@ -68,6 +68,7 @@ public final class BenchMetrics: Sendable {
         var itl = LatencyHistogram()
         var tpot = LatencyHistogram()
         var schedulingLag = LatencyHistogram()
+        var send = LatencyHistogram()
         var successful = 0
         var failed = 0
         var good = 0
@@ -128,6 +129,7 @@ public final class BenchMetrics: Sendable {
                 }
                 for gap in result.itlS { state.itl.record(seconds: gap) }
                 if let tpot = result.tpotS { state.tpot.record(seconds: tpot) }
+                if let send = result.sendS { state.send.record(seconds: send) }
                 if !result.tokensEstimated {
                     state.inputLengths.add(result.promptTokens)
                     state.outputLengths.add(result.completionTokens)
@@ -161,6 +163,7 @@ public final class BenchMetrics: Sendable {
                 sloAttainmentPercent: slo == nil || total == 0 ? nil : 100 * Double(state.good) / Double(total),
                 maxInFlight: state.maxInFlight, client: client)
             summary.ttfoS = state.ttfo.summary
+            summary.sendS = state.send.summary
             summary.ttftFirstTurnS = state.ttftFirstTurn.summary
             summary.ttftLaterTurnsS = state.ttftLaterTurns.summary
             summary.inputTokensPerRequest = state.inputLengths.lengths
@@ -193,11 +196,11 @@ public final class BenchMetrics: Sendable {
         state.withLock { state in
             let histograms: [LatencyHistogramName: LatencyHistogram] = [
                 .ttft: state.ttft, .ttfo: state.ttfo, .ttftFirstTurn: state.ttftFirstTurn, .ttftLaterTurns: state.ttftLaterTurns,
-                .e2e: state.e2e, .itl: state.itl, .tpot: state.tpot, .schedulingLag: state.schedulingLag,
+                .e2e: state.e2e, .itl: state.itl, .tpot: state.tpot, .schedulingLag: state.schedulingLag, .send: state.send,
             ]
-            // TTFO only for reasoning models, per-turn TTFT only for sessions: no empty histograms
-            // in every other document.
-            let optional: Set<LatencyHistogramName> = [.ttfo, .ttftFirstTurn, .ttftLaterTurns]
+            // TTFO only for reasoning models, per-turn TTFT only for sessions, send times only with a
+            // request that succeeded: no empty histograms in every other document.
+            let optional: Set<LatencyHistogramName> = [.ttfo, .ttftFirstTurn, .ttftLaterTurns, .send]
             return Dictionary(
                 uniqueKeysWithValues: histograms.filter { !optional.contains($0.key) || $0.value.summary != nil }.map {
                     ($0.key.rawValue, $0.value.sparseCounts)

@@ -70,7 +70,7 @@ public func formatBenchReport(_ document: BenchDocument, style: TerminalStyle = 
         let rows: [(String, DistributionSummary?)] = [
             ("TTFT", s.ttftS), ("TTFT turn 1", s.ttftFirstTurnS), ("TTFT turns 2+", s.ttftLaterTurnsS), ("TTFO", s.ttfoS),
             ("end-to-end", s.latencyS), ("ITL", s.itlS), ("TPOT", s.tpotS),
-            ("scheduling lag", s.schedulingLagS),
+            ("scheduling lag", s.schedulingLagS), ("send (client)", s.sendS),
         ]
         for (name, d) in rows {
             guard let d else { continue }

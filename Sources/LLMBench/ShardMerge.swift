@@ -156,6 +156,7 @@ public enum ShardMerge {
             maxInFlight: series.map(\.maxInFlight).max() ?? summaries.compactMap(\.maxInFlight).reduce(0, +),
             client: ClientLoad.merged(summaries.map(\.client), durationS: end.timeIntervalSince(firstStart)))
         summary.ttfoS = histograms[.ttfo]?.summary
+        summary.sendS = histograms[.send]?.summary
         summary.ttftFirstTurnS = histograms[.ttftFirstTurn]?.summary
         summary.ttftLaterTurnsS = histograms[.ttftLaterTurns]?.summary
         summary.inputTokensPerRequest = TokenLengths.merged(summaries.map(\.inputTokensPerRequest))

@@ -268,10 +268,11 @@ public final class LLMClient: Sendable {
 
     /// Sends the request and reads its answer; reports activity to the watchdog.
     ///
-    /// Timed from here, as the request is handed to the HTTP client (where vLLM's benchmark starts
-    /// its clock too), not from before the hop onto this child task: in a burst of requests (a
-    /// closed loop whose answers ended together) that hop waited behind the other requests' work
-    /// on the cooperative pool, and the wait was counted in TTFT.
+    /// The answer is timed from when the request was written to the connection, its last byte
+    /// handed to the kernel: what the client did before (the hop onto this task, waiting for an
+    /// event loop, opening a connection when none was idle) is its own time, recorded apart as
+    /// ``RequestResult/sendS``. In a burst (a closed loop whose answers ended together) that time
+    /// was milliseconds of TTFT that the server had no part in.
     private func receive(
         _ httpRequest: HTTPClient.Request, _ request: GenerationRequest, model: String, watchdog: Watchdog,
         onText: (@Sendable (String) -> Void)?
@@ -287,6 +288,8 @@ public final class LLMClient: Sendable {
             }
             let ended = ContinuousClock.now
             try reader.withState { response in
+                if let written = response.written { result.sendS = (written - started).seconds }
+                let origin = response.stream.started
                 let status = response.status ?? .ok
                 result.httpStatus = Int(status.code)
                 guard response.isSuccess else {
@@ -294,7 +297,7 @@ public final class LLMClient: Sendable {
                     result.error =
                         "HTTP \(status.code): \(Self.errorMessage(in: response.body))" + configuration.hint(forStatus: Int(status.code))
                     result.errorKind = .httpStatus
-                    result.latencyS = (ended - started).seconds
+                    result.latencyS = (ended - origin).seconds
                     return
                 }
                 if request.stream {
@@ -311,7 +314,7 @@ public final class LLMClient: Sendable {
                     }
                     response.stream.fill(&result, endedAt: ended)
                 } else {
-                    result.latencyS = (ended - started).seconds
+                    result.latencyS = (ended - origin).seconds
                     try Self.fill(&result, withAnswer: response.body, api: request.api)
                 }
                 result.success = true
@@ -332,11 +335,13 @@ public final class LLMClient: Sendable {
         }
         if !result.success, result.errorKind != .httpStatus {
             let now = ContinuousClock.now
-            reader.withState { response in
+            let origin = reader.withState { response in
                 if result.httpStatus == nil, let status = response.status { result.httpStatus = Int(status.code) }
+                if let written = response.written { result.sendS = (written - started).seconds }
                 response.stream.fill(&result, endedAt: now)  // keep what arrived before the failure
+                return response.stream.started
             }
-            result.latencyS = (now - started).seconds
+            result.latencyS = (now - origin).seconds
         }
         result.deriveRates()
         return Attempt(result: result, retryAfter: retryAfter)

@@ -100,6 +100,10 @@ public struct RequestResult: Sendable, Codable, Hashable {
     public var latencyS: Double
     /// Seconds from sending the request to the first chunk with text (streaming only).
     public var ttftS: Double?
+    /// Seconds the client took to send the request: from handing it to the HTTP client to its last
+    /// byte written to the connection (opening the connection first, when there was none idle).
+    /// TTFT, ITL and the latency are timed from that write; nil when the request was never written.
+    public var sendS: Double?
     /// Seconds to the first token of the answer, after any thoughts (AIPerf's TTFO, GuideLLM's
     /// TTFOT); set only when thoughts came first (otherwise it is ``ttftS``).
     public var ttfoS: Double?
@@ -164,6 +168,7 @@ public struct RequestResult: Sendable, Codable, Hashable {
         case reasoningTokens = "reasoning_tokens"
         case ttfoS = "ttfo_s"
         case streamEndS = "stream_end_s"
+        case sendS = "send_s"
         case maxTokens = "max_tokens"
         case topP = "top_p"
         case errorKind = "error_kind"
@@ -222,6 +227,7 @@ public struct RequestResult: Sendable, Codable, Hashable {
         ttftS = try c.decodeIfPresent(Double.self, forKey: .ttftS)
         ttfoS = try c.decodeIfPresent(Double.self, forKey: .ttfoS)
         streamEndS = try c.decodeIfPresent(Double.self, forKey: .streamEndS)
+        sendS = try c.decodeIfPresent(Double.self, forKey: .sendS)
         requestID = try c.decodeIfPresent(String.self, forKey: .requestID)
         turn = try c.decodeIfPresent(Int.self, forKey: .turn)
         responseID = try c.decodeIfPresent(String.self, forKey: .responseID)
@@ -272,6 +278,7 @@ public struct RequestResult: Sendable, Codable, Hashable {
         try c.encode(ttftS, forKey: .ttftS)
         try c.encodeIfPresent(ttfoS, forKey: .ttfoS)
         try c.encodeIfPresent(streamEndS, forKey: .streamEndS)
+        try c.encodeIfPresent(sendS, forKey: .sendS)
         try c.encodeIfPresent(requestID, forKey: .requestID)
         try c.encodeIfPresent(turn, forKey: .turn)
         try c.encodeIfPresent(responseID, forKey: .responseID)

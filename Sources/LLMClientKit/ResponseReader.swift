@@ -25,6 +25,8 @@ final class ResponseReader: HTTPClientResponseDelegate {
         var events = 0
         /// The body's start, to show what came when it was not an event stream.
         var opening: [UInt8] = []
+        /// When the request's last byte was written to the connection.
+        private(set) var written: ContinuousClock.Instant?
         private var parser = SSEParser()
 
         init(stream: StreamAccumulator) {
@@ -32,6 +34,13 @@ final class ResponseReader: HTTPClientResponseDelegate {
         }
 
         var isSuccess: Bool { status.map { (200..<300).contains($0.code) } ?? false }
+
+        /// The request was written at `time`: the answer's times count from there, unless the
+        /// server began to answer first (then from the start they had).
+        mutating func requestWritten(at time: ContinuousClock.Instant) {
+            written = time
+            if status == nil { stream.started = time }
+        }
 
         /// Parses one piece of the stream, which arrived at `time`; says whether it brought text.
         mutating func readStream(_ bytes: UnsafeBufferPointer<UInt8>, at time: ContinuousClock.Instant) throws -> Bool {
@@ -65,7 +74,8 @@ final class ResponseReader: HTTPClientResponseDelegate {
 
     /// - Parameters:
     ///   - streaming: whether the request asked for an event stream.
-    ///   - started: the request's start, from which its times are counted.
+    ///   - started: the request's hand-off to the HTTP client; its times count from when it was
+    ///     written to the connection (``State/requestWritten(at:)``).
     ///   - onText: sees each piece of the answer's text as it arrives (on the event loop).
     init(streaming: Bool, started: ContinuousClock.Instant, watchdog: Watchdog, onText: (@Sendable (String) -> Void)?) {
         self.streaming = streaming
@@ -81,6 +91,11 @@ final class ResponseReader: HTTPClientResponseDelegate {
     /// Runs `body` on what the response brought.
     func withState<T>(_ body: (inout State) throws -> T) rethrows -> T {
         try state.withLock { try body(&$0) }
+    }
+
+    func didSendRequest(task: HTTPClient.Task<Void>) {
+        let now = ContinuousClock.now
+        state.withLock { $0.requestWritten(at: now) }
     }
 
     func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {

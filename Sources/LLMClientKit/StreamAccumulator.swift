@@ -13,7 +13,8 @@ import OpenAIAPI
 /// `vllm bench serve` pools them; the end (E2E) at the last token; and the end of the stream
 /// separately.
 struct StreamAccumulator: Sendable {
-    let started: ContinuousClock.Instant
+    /// Where the times are counted from: the request written to the connection, once it was.
+    var started: ContinuousClock.Instant
     let onText: (@Sendable (String) -> Void)?
     private(set) var output = ""
     private(set) var reasoning = ""

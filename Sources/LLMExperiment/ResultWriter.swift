@@ -31,7 +31,7 @@ public final class ResultWriter: Sendable {
         "index", "repeat", "setting", "prompt_id", "prompt", "output", "success", "error", "error_kind", "http_status", "finish_reason",
         "prompt_tokens", "completion_tokens", "tokens_estimated", "content_chunks", "latency_s", "ttft_s", "itl_mean_s", "tpot_s",
         "tokens_per_second", "model", "temperature", "max_tokens", "top_p", "seed", "started_at",
-        "reasoning", "reasoning_tokens", "ttfo_s", "stream_end_s", "request_id", "response_id", "turn",
+        "reasoning", "reasoning_tokens", "ttfo_s", "stream_end_s", "request_id", "response_id", "turn", "send_s",
         // The quality columns stay last.
         "assertions_passed", "assertion_failures", "judge_score", "judge_reason", "judge_error",
     ]
@@ -108,7 +108,7 @@ public final class ResultWriter: Sendable {
             text(result.tokensPerSecond), result.model ?? "", text(result.temperature), text(result.maxTokens), text(result.topP),
             text(result.seed), result.startedAt.description,
             result.reasoning ?? "", text(result.reasoningTokens), text(result.ttfoS), text(result.streamEndS), result.requestID ?? "",
-            result.responseID ?? "", text(result.turn),
+            result.responseID ?? "", text(result.turn), text(result.sendS),
             result.assertionsPassed.map { String($0) } ?? "", result.assertionFailures?.joined(separator: "; ") ?? "",
             text(result.judgeScore), result.judgeReason ?? "", result.judgeError ?? "",
         ]

@@ -183,6 +183,7 @@ struct ReportSource {
         if let later = summary.ttftLaterTurnsS { latencyRows.insert(("TTFT turns 2+", later), at: 1) }
         if let first = summary.ttftFirstTurnS { latencyRows.insert(("TTFT turn 1", first), at: 1) }
         if let lag = summary.schedulingLagS { latencyRows.append(("Scheduling lag", lag)) }
+        if let send = summary.sendS { latencyRows.append(("Send (client)", send)) }
         self.seconds = seconds
     }
 

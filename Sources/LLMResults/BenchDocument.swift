@@ -160,6 +160,8 @@ public enum LatencyHistogramName: String, Sendable, CaseIterable {
     case itl = "itl_us"
     case tpot = "tpot_us"
     case schedulingLag = "scheduling_lag_us"
+    /// How long the client took to send each request (left out of TTFT and the latency).
+    case send = "send_us"
 }
 
 extension BenchDocument {

@@ -71,6 +71,9 @@ public struct ResultSummary: Sendable, Hashable {
     public var ttftFirstTurnS: DistributionSummary?
     /// TTFT of the later turns of multi-turn sessions, whose history the server may have cached.
     public var ttftLaterTurnsS: DistributionSummary?
+    /// How long the client took to send successful requests (``RequestResult/sendS``): its own
+    /// time, which TTFT and the latency leave out.
+    public var sendS: DistributionSummary?
 
     /// Summarises `results` of a run that took `durationSeconds`. Latencies, token totals and rates
     /// are over successful requests (ITL pools the gaps of all of them); rates are 0 for a zero
@@ -96,6 +99,7 @@ public struct ResultSummary: Sendable, Hashable {
             totalPromptTokens: promptTokens, totalCompletionTokens: completionTokens,
             tokensEstimated: results.contains(where: \.tokensEstimated), quality: QualitySummary(results: results))
         ttfoS = DistributionSummary(values: succeeded.compactMap(\.ttfoS))
+        sendS = DistributionSummary(values: succeeded.compactMap(\.sendS))
     }
 
     /// A summary of figures measured elsewhere, such as a benchmark level's (its distributions come
@@ -160,6 +164,7 @@ extension ResultSummary: Codable {
         case sloAttainmentPercent = "slo_attainment_percent"
         case maxInFlight = "max_in_flight"
         case ttfoS = "ttfo_s"
+        case sendS = "send_s"
         case ttftFirstTurnS = "ttft_first_turn_s"
         case ttftLaterTurnsS = "ttft_later_turns_s"
         case inputTokensPerRequest = "input_tokens_per_request"
@@ -195,6 +200,7 @@ extension ResultSummary: Codable {
             quality: bench ? nil : try container.decodeIfPresent(QualitySummary.self, forKey: .quality),
             client: try container.decodeIfPresent(ClientLoad.self, forKey: .client))
         ttfoS = try container.decodeIfPresent(DistributionSummary.self, forKey: .ttfoS)
+        sendS = try container.decodeIfPresent(DistributionSummary.self, forKey: .sendS)
         if bench {
             inputTokensPerRequest = try container.decodeIfPresent(TokenLengths.self, forKey: .inputTokensPerRequest)
             ttftFirstTurnS = try container.decodeIfPresent(DistributionSummary.self, forKey: .ttftFirstTurnS)
@@ -215,6 +221,7 @@ extension ResultSummary: Codable {
         try container.encodeIfPresent(latencyS, forKey: bench ? .e2eS : .latencyS)
         try container.encodeIfPresent(ttftS, forKey: .ttftS)
         try container.encodeIfPresent(ttfoS, forKey: .ttfoS)
+        try container.encodeIfPresent(sendS, forKey: .sendS)
         try container.encodeIfPresent(itlS, forKey: .itlS)
         try container.encodeIfPresent(tpotS, forKey: .tpotS)
         try container.encode(requestsPerSecond, forKey: bench ? .requestThroughput : .requestsPerSecond)

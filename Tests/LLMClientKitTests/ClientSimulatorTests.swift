@@ -46,6 +46,36 @@ import Testing
         }
     }
 
+    /// The answer is timed from the request's write: a request that waits for the client's only
+    /// connection has that wait in its send time (`sendS`), not in its TTFT or latency.
+    @Test func theClientsWaitIsSendTimeNotTTFT() async throws {
+        let latency = LatencyModel(ttftMean: 0.05, ttftJitter: 0, prefillPerToken: 0, itlMean: 0.02, itlJitter: 0, outputTokensMean: 20)
+        try await SimulatorServer.withRunning(testSimulatorConfiguration(latency: latency)) { endpoint in
+            try await LLMClient.withClient(ClientConfiguration(baseURL: endpoint.baseURL, maxConnections: 1)) { client in
+                let request = GenerationRequest(prompt: .text("Why is the sky blue?"), parameters: .init(maxTokens: 20), stream: true)
+                _ = await client.generate(request)  // the connection opened
+                let started = ContinuousClock.now
+                async let first = client.generate(request)
+                try await Task.sleep(for: .milliseconds(20))
+                async let second = client.generate(request)
+                let (a, b) = await (first, second)
+                let elapsed = (ContinuousClock.now - started).seconds
+                #expect(a.success && b.success, "\(a.error ?? "") \(b.error ?? "")")
+                let (firstTTFT, secondTTFT) = (try #require(a.ttftS), try #require(b.ttftS))
+                let (firstSend, secondSend) = (try #require(a.sendS), try #require(b.sendS))
+                // The second waited for the first answer (50 ms + 19 × 20 ms, written on the
+                // simulator's schedule, never sooner), less the 20 ms it was sent after it.
+                #expect(secondSend >= 0.43 - 0.02 - 0.002, "send \(secondSend) s")
+                // Its TTFT is the server's alone: the simulator's 50 ms, not the wait besides. (Before,
+                // it was counted from the hand-off: at least 0.41 + 0.05 s.)
+                #expect(secondTTFT >= 0.05 - 0.001 && secondTTFT < secondSend, "TTFT \(secondTTFT) s, send \(secondSend) s")
+                #expect(firstTTFT >= 0.05 - 0.001 && firstSend < secondSend, "TTFT \(firstTTFT) s, send \(firstSend) s")
+                // Send time and latency follow each other: together within the wall time.
+                #expect(secondSend + b.latencyS <= elapsed, "send \(secondSend) + latency \(b.latencyS) s of \(elapsed) s")
+            }
+        }
+    }
+
     @Test func splitUTF8StreamsReassembleToTheSameText() async throws {
         let request = GenerationRequest(prompt: .text("광합성을 설명해주세요"), parameters: .init(temperature: 0, maxTokens: 40))
         let plain = try await withSimulator { client, _ in await client.generate(request) }
