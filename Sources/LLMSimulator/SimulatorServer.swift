@@ -57,6 +57,7 @@ public final class SimulatorServer: Sendable {
         let host = configuration.host
         let app = Application(
             router: makeRouter(),
+            server: .http1(additionalChannelHandlers: [ArrivalStamp.Stamper()]),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "llm-client-simulator"),
             onServerRunning: { channel in await onBound(host, channel.localAddress?.port ?? 0) },
             logger: logger)
@@ -180,7 +181,7 @@ public final class SimulatorServer: Sendable {
     }
 
     private func generate(_ request: Request, api: APIKind) async throws -> Response {
-        let arrival = ContinuousClock.now
+        let arrival = ArrivalStamp.arrival(of: request.head) ?? ContinuousClock.now
         if let denied = checkAuthorization(request) {
             metrics.countRequest(status: 401)
             return denied
