@@ -114,7 +114,10 @@ let package = Package(
         ),
         .testTarget(
             name: "LLMClientKitTests",
-            dependencies: ["LLMClientKit", "LLMSimulator", "LLMSupport", "TestSupport"],
+            dependencies: [
+                "LLMClientKit", "LLMSimulator", "LLMSupport", "TestSupport",
+                .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "LLMResultsTests", dependencies: ["LLMResults", "TestSupport"], resources: [.copy("Fixtures")]),

@@ -39,6 +39,8 @@ public final class LLMClient: Sendable {
         // No distributed tracing: with the default (no-op) tracer async-http-client still builds
         // each request's span attributes, about ten allocations a request.
         httpConfiguration.tracing.tracer = nil
+        // Each request's answer is timed from when it was written: stamped on its connection.
+        httpConfiguration.http1_1ConnectionDebugInitializer = { WriteStamp.install(on: $0) }
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
     }
 
@@ -127,9 +129,9 @@ public final class LLMClient: Sendable {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
-        let encoded: Data
+        let encoded: [UInt8]
         do {
-            encoded = try JSONEncoder().encode(JSONValue.object(body))
+            encoded = try JSONValue.object(body).jsonBytes()
         } catch {
             throw LLMClientError(code: .invalidResponse, message: "cannot encode a request to \(url): \(error)")
         }
@@ -185,7 +187,7 @@ public final class LLMClient: Sendable {
         if let requestID = request.requestID { headers.add(name: "X-Request-Id", value: requestID) }
         headers.add(name: "Accept", value: request.stream ? "text/event-stream" : "application/json")
         addAuthorization(to: &headers)
-        let body = (try? JSONEncoder().encode(JSONValue.object(request.body(model: model)))) ?? Data()
+        let body = (try? JSONValue.object(request.body(model: model)).jsonBytes()) ?? []
         let url = configuration.baseURL + request.api.path
         let httpRequest: HTTPClient.Request
         do {

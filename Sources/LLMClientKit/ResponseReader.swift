@@ -35,11 +35,13 @@ final class ResponseReader: HTTPClientResponseDelegate {
 
         var isSuccess: Bool { status.map { (200..<300).contains($0.code) } ?? false }
 
-        /// The request was written at `time`: the answer's times count from there, unless the
-        /// server began to answer first (then from the start they had).
-        mutating func requestWritten(at time: ContinuousClock.Instant) {
+        /// The request was written at `time`: the answer's times count from there. An exact stamp
+        /// (``WriteStamp``, from the response head) replaces an approximate one (the reader's own
+        /// notice, which can come late); an approximate one is ignored once the answer began.
+        mutating func requestWritten(at time: ContinuousClock.Instant, exact: Bool) {
+            guard exact || (written == nil && status == nil) else { return }
             written = time
-            if status == nil { stream.started = time }
+            stream.started = time
         }
 
         /// Parses one piece of the stream, which arrived at `time`; says whether it brought text.
@@ -93,15 +95,20 @@ final class ResponseReader: HTTPClientResponseDelegate {
         try state.withLock { try body(&$0) }
     }
 
+    /// The approximate notice of the write, for connections without a ``WriteStamp`` (HTTP/2).
     func didSendRequest(task: HTTPClient.Task<Void>) {
         let now = ContinuousClock.now
-        state.withLock { $0.requestWritten(at: now) }
+        state.withLock { $0.requestWritten(at: now, exact: false) }
     }
 
     func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
+        var headers = head.headers
+        let written = WriteStamp.instant(in: headers)
+        headers.remove(name: WriteStamp.header)
         state.withLock { state in
+            if let written { state.requestWritten(at: written, exact: true) }
             state.status = head.status
-            state.headers = head.headers
+            state.headers = headers
         }
         return task.eventLoop.makeSucceededVoidFuture()
     }
