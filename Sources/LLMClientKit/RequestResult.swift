@@ -102,7 +102,8 @@ public struct RequestResult: Sendable, Codable, Hashable {
     public var ttftS: Double?
     /// Seconds the client took to send the request: from handing it to the HTTP client to its last
     /// byte written to the connection (opening the connection first, when there was none idle).
-    /// TTFT, ITL and the latency are timed from that write; nil when the request was never written.
+    /// TTFT, ITL and the latency are timed from that write. Nil when the request was not written,
+    /// or over HTTP/2 (no stamp there yet: its times count from the hand-off).
     public var sendS: Double?
     /// Seconds to the first token of the answer, after any thoughts (AIPerf's TTFO, GuideLLM's
     /// TTFOT); set only when thoughts came first (otherwise it is ``ttftS``).

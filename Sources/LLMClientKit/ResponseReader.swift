@@ -35,11 +35,11 @@ final class ResponseReader: HTTPClientResponseDelegate {
 
         var isSuccess: Bool { status.map { (200..<300).contains($0.code) } ?? false }
 
-        /// The request was written at `time`: the answer's times count from there. An exact stamp
-        /// (``WriteStamp``, from the response head) replaces an approximate one (the reader's own
-        /// notice, which can come late); an approximate one is ignored once the answer began.
-        mutating func requestWritten(at time: ContinuousClock.Instant, exact: Bool) {
-            guard exact || (written == nil && status == nil) else { return }
+        /// The request was written at `time` (``WriteStamp``, from the response head): the
+        /// answer's times count from there. Without a stamp (an HTTP/2 connection) they count
+        /// from the hand-off to the HTTP client: async-http-client's own notice of the write
+        /// (`didSendRequest`) can come milliseconds late, and would make TTFT too short.
+        mutating func requestWritten(at time: ContinuousClock.Instant) {
             written = time
             stream.started = time
         }
@@ -95,18 +95,12 @@ final class ResponseReader: HTTPClientResponseDelegate {
         try state.withLock { try body(&$0) }
     }
 
-    /// The approximate notice of the write, for connections without a ``WriteStamp`` (HTTP/2).
-    func didSendRequest(task: HTTPClient.Task<Void>) {
-        let now = ContinuousClock.now
-        state.withLock { $0.requestWritten(at: now, exact: false) }
-    }
-
     func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
         var headers = head.headers
         let written = WriteStamp.instant(in: headers)
         headers.remove(name: WriteStamp.header)
         state.withLock { state in
-            if let written { state.requestWritten(at: written, exact: true) }
+            if let written { state.requestWritten(at: written) }
             state.status = head.status
             state.headers = headers
         }

@@ -8,7 +8,7 @@ import Synchronization
 ///     {"request_id": "llmc-1a2b3c4d-0-17", "arrival_unix_s": 1796212800.123456,
 ///      "first_token_s": 0.100213, "token_writes_s": [0.100213, 0.120301, ...]}
 ///
-/// `first_token_s` and `token_writes_s` are seconds from the request's arrival (its head read)
+/// `first_token_s` and `token_writes_s` are seconds from the request's arrival (the whole request read)
 /// to the moment the bytes of a write that carried tokens were handed to the connection; a write
 /// carries one token when tokens are paced, several when they are due together.
 public final class TimingLog: Sendable {
