@@ -102,8 +102,10 @@ public struct RequestResult: Sendable, Codable, Hashable {
     public var ttftS: Double?
     /// Seconds the client took to send the request: from handing it to the HTTP client to its last
     /// byte written to the connection (opening the connection first, when there was none idle).
-    /// TTFT, ITL and the latency are timed from that write. Nil when the request was not written,
-    /// or over HTTP/2 (no stamp there yet: its times count from the hand-off).
+    /// TTFT, ITL and the latency are timed from that write. It includes a resend on a fresh
+    /// connection after a kept-alive one turned out closed. Nil when the request was not written,
+    /// or over HTTP/2 (no stamp there yet: its times count from the hand-off). The time limits
+    /// (``ClientConfiguration``) count from the hand-off.
     public var sendS: Double?
     /// Seconds to the first token of the answer, after any thoughts (AIPerf's TTFO, GuideLLM's
     /// TTFOT); set only when thoughts came first (otherwise it is ``ttftS``).

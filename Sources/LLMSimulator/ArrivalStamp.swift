@@ -29,13 +29,18 @@ enum ArrivalStamp {
     }
 
     /// Holds each request's head and body until its end is decoded, then passes them on with the
-    /// head stamped (the handler reads the whole body before it answers anyway).
+    /// head stamped (the handler reads the whole body before it answers anyway). A body larger
+    /// than the handler takes (``largestBody``) goes on as it comes, for the handler to refuse.
     final class Stamper: ChannelInboundHandler, RemovableChannelHandler {
         typealias InboundIn = HTTPRequestPart
         typealias InboundOut = HTTPRequestPart
 
+        /// The most body bytes held (the generation handler's own limit).
+        static let largestBody = 32 * 1024 * 1024
+
         private var head: HTTPRequest?
         private var body: [ByteBuffer] = []
+        private var heldBytes = 0
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
@@ -48,15 +53,22 @@ enum ArrivalStamp {
                 }
                 head = request
             case .body(let buffer):
-                guard head != nil else { return context.fireChannelRead(data) }
+                guard var request = head else { return context.fireChannelRead(data) }
                 body.append(buffer)
+                heldBytes += buffer.readableBytes
+                if heldBytes > Self.largestBody {
+                    request.headerFields[ArrivalStamp.header] = ArrivalStamp.stamp()
+                    context.fireChannelRead(wrapInboundOut(.head(request)))
+                    for buffer in body { context.fireChannelRead(wrapInboundOut(.body(buffer))) }
+                    (head, body, heldBytes) = (nil, [], 0)
+                }
             case .end:
                 guard var request = head else { return context.fireChannelRead(data) }
                 request.headerFields[ArrivalStamp.header] = ArrivalStamp.stamp()
                 context.fireChannelRead(wrapInboundOut(.head(request)))
                 for buffer in body { context.fireChannelRead(wrapInboundOut(.body(buffer))) }
                 context.fireChannelRead(data)
-                (head, body) = (nil, [])
+                (head, body, heldBytes) = (nil, [], 0)
             }
         }
     }

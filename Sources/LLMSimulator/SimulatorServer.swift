@@ -57,7 +57,7 @@ public final class SimulatorServer: Sendable {
         let host = configuration.host
         let app = Application(
             router: makeRouter(),
-            server: .http1(additionalChannelHandlers: [ArrivalStamp.Stamper()]),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ArrivalStamp.Stamper()])),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "llm-client-simulator"),
             onServerRunning: { channel in await onBound(host, channel.localAddress?.port ?? 0) },
             logger: logger)
