@@ -71,6 +71,12 @@ func allocations() -> UInt64? {
     return unsafeBitCast(symbol, to: (@convention(c) () -> UInt64).self)()
 }
 
+/// Heap allocations since `before` (a count from ``allocations()``); nil when not counted.
+func allocations(since before: UInt64?) -> UInt64? {
+    guard let before, let now = allocations() else { return nil }
+    return now - before
+}
+
 /// Runs this benchmark again with `allocation-counter.c` built and preloaded, unless it already
 /// is, it was asked not to be (LLMC_NO_ALLOCATION_COUNTER=1), or there is no C compiler (then
 /// allocations are not counted and say so).
@@ -219,7 +225,7 @@ func clientBenchmark() async throws {
                 BenchConfiguration(mode: .concurrency(concurrency), numRequests: nil, duration: seconds), workload: workload, client: client,
                 onResult: { chunks.add($0.contentChunks) })
             let cpu = cpuSeconds(pid: getpid()) - cpuBefore
-            let allocated = allocations().flatMap { after in allocationsBefore.map { after - $0 } }
+            let allocated = allocations(since: allocationsBefore)
             let duration = level.summary.durationS
             return (
                 Double(chunks.total) / duration, Double(level.summary.successful) / duration, cpu, chunks.total, level.summary.successful, allocated
@@ -365,7 +371,7 @@ func pacedBenchmark(_ options: PacedOptions) async throws {
             let start = ContinuousClock.now
             let level = await BenchRunner.run(configuration, workload: workload, client: client, onResult: collector.add)
             let after = cpuTimes()
-            let allocated = allocations().flatMap { after in allocationsBefore.map { after - $0 } }
+            let allocated = allocations(since: allocationsBefore)
             return (level, (ContinuousClock.now - start).seconds, after.user - before.user, after.system - before.system, allocated)
         }
         server.terminate()

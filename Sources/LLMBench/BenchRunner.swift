@@ -130,8 +130,7 @@ public enum BenchRunner {
         let levelGuard = LevelGuard(rules: configuration.earlyStop, start: start, rate: rate)
         // A trace is replayed whole after its warm-up (which replayed its start): request k is the
         // trace's k-th, at its time. Other workloads go on after the warm-up's requests.
-        let measuredFirstIndex: Int
-        if case .trace = configuration.mode { measuredFirstIndex = 0 } else { measuredFirstIndex = configuration.warmupRequests }
+        let measuredFirstIndex = if case .trace = configuration.mode { 0 } else { configuration.warmupRequests }
         onProgress(metrics)  // a display can show the level's requests in flight before any finishes
         let stopped = await withTaskGroup(of: EarlyStop?.self) { group in
             group.addTask {

@@ -1,3 +1,4 @@
+import LLMSupport
 import NIOCore
 import NIOHTTP1
 
@@ -19,8 +20,6 @@ final class WriteStamp: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The response header carrying the stamp from the connection to the reader.
     static let header = "x-llm-client-written-ns"
-    /// The instant stamps count from.
-    private static let origin = ContinuousClock.now
 
     /// Body bytes of the request being written still to come, when its length is known.
     private var bodyLeft: Int?
@@ -31,7 +30,7 @@ final class WriteStamp: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The instant a stamp in a response head names.
     static func instant(in headers: HTTPHeaders) -> ContinuousClock.Instant? {
-        headers.first(name: header).flatMap { Int64($0) }.map { origin + .nanoseconds($0) }
+        headers.first(name: header).flatMap(InstantText.instant)
     }
 
     /// Puts a stamper into a new HTTP/1.1 connection's pipeline, between the response decoder and
@@ -62,7 +61,7 @@ final class WriteStamp: ChannelDuplexHandler, RemovableChannelHandler {
         case .body(let body):
             if let left = bodyLeft, left > 0 {
                 bodyLeft = left - body.readableBytes
-                if left - body.readableBytes <= 0 { lastByteWritten = true }
+                lastByteWritten = left <= body.readableBytes
             }
         case .end:
             if bodyLeft == nil { lastByteWritten = true }
@@ -87,8 +86,7 @@ final class WriteStamp: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         self.written = nil
-        let elapsed = (written - Self.origin).components
-        head.headers.replaceOrAdd(name: Self.header, value: String(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000))
+        head.headers.replaceOrAdd(name: Self.header, value: InstantText.text(of: written))
         context.fireChannelRead(wrapInboundOut(.head(head)))
     }
 }

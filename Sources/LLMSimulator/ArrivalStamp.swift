@@ -1,4 +1,5 @@
 import HTTPTypes
+import LLMSupport
 import NIOCore
 import NIOHTTPTypes
 
@@ -13,30 +14,18 @@ import NIOHTTPTypes
 enum ArrivalStamp {
     /// The header carrying the stamp; any value a client sent under this name is replaced.
     static let header = HTTPField.Name("x-llm-sim-arrival-ns")!
-    /// The instant stamps count from.
-    private static let origin = ContinuousClock.now
 
     /// The arrival stamped on `request`, if it went through ``Stamper``.
     static func arrival(of request: HTTPRequest) -> ContinuousClock.Instant? {
-        guard let text = request.headerFields[header], let nanoseconds = Int64(text) else { return nil }
-        return origin + .nanoseconds(nanoseconds)
-    }
-
-    /// Now, as a header value.
-    static func stamp() -> String {
-        let elapsed = (ContinuousClock.now - origin).components
-        return String(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+        request.headerFields[header].flatMap(InstantText.instant)
     }
 
     /// Holds each request's head and body until its end is decoded, then passes them on with the
     /// head stamped (the handler reads the whole body before it answers anyway). A body larger
-    /// than the handler takes (``largestBody``) goes on as it comes, for the handler to refuse.
+    /// than the handler takes goes on as it comes, for the handler to refuse.
     final class Stamper: ChannelInboundHandler, RemovableChannelHandler {
         typealias InboundIn = HTTPRequestPart
         typealias InboundOut = HTTPRequestPart
-
-        /// The most body bytes held (the generation handler's own limit).
-        static let largestBody = 32 * 1024 * 1024
 
         private var head: HTTPRequest?
         private var body: [ByteBuffer] = []
@@ -44,32 +33,30 @@ enum ArrivalStamp {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
-            case .head(var request):
+            case .head(let request):
+                head = request
                 // A client waiting for "100 Continue" before it sends the body (curl, for large
                 // ones) must not wait for it in vain: its head goes on at once, stamped now.
-                guard request.headerFields[.expect]?.lowercased() != "100-continue" else {
-                    request.headerFields[ArrivalStamp.header] = ArrivalStamp.stamp()
-                    return context.fireChannelRead(wrapInboundOut(.head(request)))
-                }
-                head = request
+                if request.headerFields[.expect]?.lowercased() == "100-continue" { passHeldParts(context: context) }
             case .body(let buffer):
-                guard var request = head else { return context.fireChannelRead(data) }
+                guard head != nil else { return context.fireChannelRead(data) }
                 body.append(buffer)
                 heldBytes += buffer.readableBytes
-                if heldBytes > Self.largestBody {
-                    request.headerFields[ArrivalStamp.header] = ArrivalStamp.stamp()
-                    context.fireChannelRead(wrapInboundOut(.head(request)))
-                    for buffer in body { context.fireChannelRead(wrapInboundOut(.body(buffer))) }
-                    (head, body, heldBytes) = (nil, [], 0)
-                }
+                if heldBytes > SimulatorServer.largestRequestBody { passHeldParts(context: context) }
             case .end:
-                guard var request = head else { return context.fireChannelRead(data) }
-                request.headerFields[ArrivalStamp.header] = ArrivalStamp.stamp()
-                context.fireChannelRead(wrapInboundOut(.head(request)))
-                for buffer in body { context.fireChannelRead(wrapInboundOut(.body(buffer))) }
+                passHeldParts(context: context)
                 context.fireChannelRead(data)
-                (head, body, heldBytes) = (nil, [], 0)
             }
+        }
+
+        /// Passes the held head, stamped now, and the body held with it on; what follows of the
+        /// request passes as it comes.
+        private func passHeldParts(context: ChannelHandlerContext) {
+            guard var request = head else { return }
+            request.headerFields[ArrivalStamp.header] = InstantText.text(of: .now)
+            context.fireChannelRead(wrapInboundOut(.head(request)))
+            for buffer in body { context.fireChannelRead(wrapInboundOut(.body(buffer))) }
+            (head, body, heldBytes) = (nil, [], 0)
         }
     }
 }

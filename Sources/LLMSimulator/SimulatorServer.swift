@@ -48,6 +48,9 @@ public final class SimulatorServer: Sendable {
         try await makeServiceGroup(signals: handleSignals ? [.sigterm, .sigint] : [], onBound: onBound).run()
     }
 
+    /// The largest request body read (a larger one is refused).
+    static let largestRequestBody = 32 * 1024 * 1024
+
     /// How long a graceful shutdown waits for the answers in flight before cancelling them.
     public static let shutdownGracePeriod: Duration = .seconds(2)
 
@@ -133,7 +136,7 @@ public final class SimulatorServer: Sendable {
             guard self.configuration.tokenizeEndpoint else { throw HTTPError(.notFound) }
             if let denied = self.checkAuthorization(request) { return denied }
             var request = request
-            let body = try await request.collectBody(upTo: 32 * 1024 * 1024)
+            let body = try await request.collectBody(upTo: Self.largestRequestBody)
             do {
                 let prompt = try RequestValidator.tokenizePrompt(body: Array(buffer: body), models: self.configuration.models)
                 let count = TextGenerator.estimateTokens(prompt)
@@ -187,7 +190,7 @@ public final class SimulatorServer: Sendable {
             return denied
         }
         var request = request
-        let body = try await request.collectBody(upTo: 32 * 1024 * 1024)
+        let body = try await request.collectBody(upTo: Self.largestRequestBody)
         let faultHeader = request.headers.first { $0.name.canonicalName == "x-sim-fault" }?.value
         let validation = Result { () throws(SimulatorError) in
             try RequestValidator.validate(body: Array(buffer: body), api: api, models: configuration.models, faultHeader: faultHeader)
