@@ -16,7 +16,9 @@
 // every --itl-ms, each chunk its own read), per number of streams: chunks/s, the client's CPU
 // (user and system) per chunk, its heap allocations per chunk, its peak memory, how far the TTFT
 // and inter-token gaps it reports are from the times the simulator (another process,
-// `--timing-log`) wrote the tokens, and the client's send time (`send_s`: hand-off to the request
+// `--timing-log`) wrote the tokens, that TTFT error split on the shared wall clock into the
+// server's intake (the request written by the client to read by the simulator, where the
+// simulator's own TTFT starts) and the client's read (the first token written to read), and the client's send time (`send_s`: hand-off to the request
 // written, which TTFT leaves out); then an open loop at --rate requests/s (0: none): the rate achieved and the scheduling lag.
 //
 // Allocations are counted by `Benchmarks/allocation-counter.c`, preloaded: `client` and `paced`
@@ -318,21 +320,25 @@ struct ServerTiming: Decodable {
     var requestID: String?
     var firstTokenS: Double?
     var tokenWritesS: [Double]
+    var arrivalUnixS: Double
 
     enum CodingKeys: String, CodingKey {
         case requestID = "request_id"
         case firstTokenS = "first_token_s"
         case tokenWritesS = "token_writes_s"
+        case arrivalUnixS = "arrival_unix_s"
     }
 }
 
 /// Collects the measured requests' ids and timings from many tasks.
 final class TimingCollector: Sendable {
-    typealias Timing = (id: String, send: Double?, ttft: Double, gaps: [Double], chunks: Int)
+    /// `written` is when the request was written, on the wall clock (seconds since 1970).
+    typealias Timing = (id: String, send: Double?, written: Double?, ttft: Double, gaps: [Double], chunks: Int)
     private let results = Mutex<[Timing]>([])
     func add(_ result: RequestResult) {
         guard result.success, let id = result.requestID, let ttft = result.ttftS else { return }
-        results.withLock { $0.append((id, result.sendS, ttft, result.itlS, result.contentChunks)) }
+        let written = result.written?.date.timeIntervalSince1970
+        results.withLock { $0.append((id, result.sendS, written, ttft, result.itlS, result.contentChunks)) }
     }
     var all: [Timing] { results.withLock { $0 } }
 }
@@ -344,7 +350,7 @@ func pacedBenchmark(_ options: PacedOptions) async throws {
         "paced benchmark: llm-client's bench engine against serve-sim in another process, a token every \(options.itlMs) ms after \(options.ttftMs) ms (± \(options.ttftJitterMs) ms), \(options.tokens)-token answers, \(options.rounds) requests per stream"
     )
     print(
-        "  streams  chunks/s  CPU µs/chunk (user+sys)  allocs/chunk  peak MB  TTFT error p50/p99 ms  client send p50/p99 ms  ITL error p50/p99 ms  requests"
+        "  streams  chunks/s  CPU µs/chunk (user+sys)  allocs/chunk  peak MB  TTFT error p50/p99 ms  of it: server intake p50/p99, client read p50/p99  client send p50/p99 ms  ITL error p50/p99 ms  requests"
     )
     for streams in options.streams {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("paced-\(UUID().uuidString).jsonl")
@@ -387,11 +393,20 @@ func pacedBenchmark(_ options: PacedOptions) async throws {
             }
         }
         var ttftErrors: [Double] = []
+        // The TTFT error split on the wall clock the two processes share: the request's way in
+        // (the client's write to the simulator's read of it, which the simulator's own TTFT does
+        // not count) and the first token's way out (its write to the client's read of it).
+        var intakes: [Double] = []
+        var readings: [Double] = []
         let sendTimes = results.compactMap(\.send)
         var itlErrors: [Double] = []
         for result in results {
             guard let timing = serverTimings[result.id], let first = timing.firstTokenS else { continue }
             ttftErrors.append(abs(result.ttft - first))
+            if let written = result.written {
+                intakes.append(timing.arrivalUnixS - written)
+                readings.append(written + result.ttft - (timing.arrivalUnixS + first))
+            }
             let serverGaps = zip(timing.tokenWritesS.dropFirst(), timing.tokenWritesS).map { $0 - $1 }
             // An answer that ends by itself has vLLM's extra "stop" chunk, written with the last
             // token: the client's last gap (about 0) has no server write of its own.
@@ -400,15 +415,18 @@ func pacedBenchmark(_ options: PacedOptions) async throws {
             itlErrors += zip(clientGaps, serverGaps).map { abs($0 - $1) }
         }
         let ttft = DistributionSummary(values: ttftErrors).map { ($0.p50 * 1000, $0.p99 * 1000) } ?? (.nan, .nan)
+        let intake = DistributionSummary(values: intakes).map { ($0.p50 * 1000, $0.p99 * 1000) } ?? (.nan, .nan)
+        let reading = DistributionSummary(values: readings).map { ($0.p50 * 1000, $0.p99 * 1000) } ?? (.nan, .nan)
         let send = DistributionSummary(values: sendTimes).map { ($0.p50 * 1000, $0.p99 * 1000) } ?? (.nan, .nan)
         let itl = DistributionSummary(values: itlErrors).map { ($0.p50 * 1000, $0.p99 * 1000) } ?? (.nan, .nan)
         let perChunk = { (cpu: Double) in chunks > 0 ? cpu / Double(chunks) * 1e6 : .nan }
         print(
             String(
                 format:
-                    "  %7d  %8.0f  %6.1f (%5.1f + %5.1f)        %12@  %7.0f  %9.2f / %6.2f      %8.2f / %6.2f      %8.2f / %6.2f     %d ok, %d failed, %d matched",
+                    "  %7d  %8.0f  %6.1f (%5.1f + %5.1f)        %12@  %7.0f  %9.2f / %6.2f          %12.2f / %6.2f  %12.2f / %6.2f       %8.2f / %6.2f      %8.2f / %6.2f     %d ok, %d failed, %d matched",
                 streams, Double(chunks) / seconds, perChunk(user + system), perChunk(user), perChunk(system), perItem(allocated, chunks),
-                ProcessUsage.current().peakResidentMegabytes, ttft.0, ttft.1, send.0, send.1, itl.0, itl.1, level.summary.successful,
+                ProcessUsage.current().peakResidentMegabytes, ttft.0, ttft.1, intake.0, intake.1, reading.0, reading.1, send.0, send.1, itl.0, itl.1,
+                level.summary.successful,
                 level.summary.failed,
                 ttftErrors.count))
     }

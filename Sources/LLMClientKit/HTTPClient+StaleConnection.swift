@@ -30,6 +30,11 @@ extension HTTPClient {
         var attempt = 1
         while true {
             let reader = makeReader()
+            var request = request
+            // Over plain HTTP (always HTTP/1.1) the connection reads the answer into the reader.
+            let readerID = request.url.scheme == "http" ? ConnectionTap.register(reader) : nil
+            defer { readerID.map(ConnectionTap.unregister) }
+            if let readerID { request.headers.replaceOrAdd(name: ConnectionTap.readerHeader, value: readerID) }
             let task = execute(request: request, delegate: reader, deadline: deadline)
             do {
                 return try await withTaskCancellationHandler {

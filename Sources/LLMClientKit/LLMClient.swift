@@ -40,7 +40,7 @@ public final class LLMClient: Sendable {
         // each request's span attributes, about 14 allocations a request.
         httpConfiguration.tracing.tracer = nil
         // Each request's answer is timed from when it was written: stamped on its connection.
-        httpConfiguration.http1_1ConnectionDebugInitializer = { WriteStamp.install(on: $0) }
+        httpConfiguration.http1_1ConnectionDebugInitializer = { ConnectionTap.install(on: $0) }
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
     }
 
@@ -343,7 +343,10 @@ public final class LLMClient: Sendable {
             }
             result.latencyS = (now - origin).seconds
         }
-        if let written = reader.withState({ $0.written }) { result.sendS = (written - started).seconds }
+        if let written = reader.withState({ $0.written }) {
+            result.sendS = (written - started).seconds
+            result.written = MonotonicInstant(written)
+        }
         result.deriveRates()
         return Attempt(result: result, retryAfter: retryAfter)
     }

@@ -1,3 +1,5 @@
+public import Foundation
+import LLMSupport
 public import OpenAIAPI
 
 /// Why a request failed, so failures can be counted by kind. The README's "When things go wrong"
@@ -107,6 +109,10 @@ public struct RequestResult: Sendable, Codable, Hashable {
     /// or over HTTP/2 (no stamp there yet: its times count from the hand-off). The time limits
     /// (``ClientConfiguration``) count from the hand-off.
     public var sendS: Double?
+    /// When the request's last byte was written, on this machine's monotonic clock: to set this
+    /// result's times beside another record of the same exchange (a server's log on the same
+    /// machine). Held in memory only: not saved in result files, not part of equality.
+    public var written: MonotonicInstant?
     /// Seconds to the first token of the answer, after any thoughts (AIPerf's TTFO, GuideLLM's
     /// TTFOT); set only when thoughts came first (otherwise it is ``ttftS``).
     public var ttfoS: Double?
@@ -304,4 +310,19 @@ public struct RequestResult: Sendable, Codable, Hashable {
         if latencyS > 0, tokens > 0 { tokensPerSecond = Double(tokens) / latencyS }
         if let ttft = ttftS, tokens > 1 { tpotS = (latencyS - ttft) / Double(tokens - 1) }
     }
+}
+
+/// An instant on the monotonic clock that a result carries in memory only: two results that differ
+/// in it alone are equal.
+public struct MonotonicInstant: Sendable, Hashable {
+    /// The instant.
+    public let instant: ContinuousClock.Instant
+
+    public init(_ instant: ContinuousClock.Instant) { self.instant = instant }
+
+    /// The same instant on the wall clock (as of now: the two clocks drift apart over hours).
+    public var date: Date { Date() - (.now - instant).seconds }
+
+    public static func == (_: MonotonicInstant, _: MonotonicInstant) -> Bool { true }
+    public func hash(into _: inout Hasher) {}
 }

@@ -6,7 +6,8 @@ import Synchronization
 
 /// Reads one generation response on the connection's event loop, where its bytes arrive: a
 /// streamed answer is timed, parsed and accumulated piece by piece there, and the awaiting task
-/// is woken once, when the response has ended.
+/// is woken once, when the response has ended. Over HTTP/1.1 the connection's ``ConnectionTap``
+/// hands it the answer as it is decoded; otherwise (HTTP/2) async-http-client does, as its delegate.
 ///
 /// Each piece is stamped on arrival, before it is parsed, and no piece crosses to the cooperative
 /// thread pool: on paced streams (every token its own read) that hand-off, a task wake-up per
@@ -35,7 +36,7 @@ final class ResponseReader: HTTPClientResponseDelegate {
 
         var isSuccess: Bool { status.map { (200..<300).contains($0.code) } ?? false }
 
-        /// The request was written at `time` (``WriteStamp``, from the response head): the
+        /// The request was written at `time` (``ConnectionTap``, from the response head): the
         /// answer's times count from there. Without a stamp (an HTTP/2 connection) they count
         /// from the hand-off to the HTTP client: async-http-client's own notice of the write
         /// (`didSendRequest`) can come milliseconds late, and would make TTFT too short.
@@ -95,37 +96,49 @@ final class ResponseReader: HTTPClientResponseDelegate {
         try state.withLock { try body(&$0) }
     }
 
-    func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
+    /// Takes the answer's head, from the connection (``ConnectionTap``) or from async-http-client,
+    /// whichever comes first.
+    func receiveHead(_ head: HTTPResponseHead) {
         var headers = head.headers
-        let written = WriteStamp.instant(in: headers)
-        headers.remove(name: WriteStamp.header)
+        let written = ConnectionTap.instant(in: headers)
+        headers.remove(name: ConnectionTap.header)
         state.withLock { state in
+            guard state.status == nil else { return }
             if let written { state.requestWritten(at: written) }
             state.status = head.status
             state.headers = headers
         }
+    }
+
+    /// Takes a piece of the answer's body, stamped now, on the event loop that read it.
+    func receiveBody(_ buffer: ByteBuffer) throws {
+        let now = ContinuousClock.now
+        let content = try state.withLock { state -> Bool in
+            guard streaming, state.isSuccess else {
+                guard state.isSuccess else {
+                    // An error's explanation: its start is enough, the rest is dropped.
+                    state.body += buffer.readableBytesView.prefix(max(0, Self.largestErrorBody - state.body.count))
+                    return false
+                }
+                guard state.body.count + buffer.readableBytes <= Self.largestAnswer else {
+                    throw RequestFailure(kind: .invalidResponse, message: "the answer is larger than \(Self.largestAnswer / 1024 / 1024) MB")
+                }
+                state.body += buffer.readableBytesView
+                return false
+            }
+            return try buffer.withUnsafeReadableBytes { try state.readStream($0.assumingMemoryBound(to: UInt8.self), at: now) }
+        }
+        if streaming { watchdog.noteActivity(at: now, content: content) }
+    }
+
+    func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
+        receiveHead(head)
         return task.eventLoop.makeSucceededVoidFuture()
     }
 
     func didReceiveBodyPart(task: HTTPClient.Task<Void>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
-        let now = ContinuousClock.now
         do {
-            let content = try state.withLock { state -> Bool in
-                guard streaming, state.isSuccess else {
-                    guard state.isSuccess else {
-                        // An error's explanation: its start is enough, the rest is dropped.
-                        state.body += buffer.readableBytesView.prefix(max(0, Self.largestErrorBody - state.body.count))
-                        return false
-                    }
-                    guard state.body.count + buffer.readableBytes <= Self.largestAnswer else {
-                        throw RequestFailure(kind: .invalidResponse, message: "the answer is larger than \(Self.largestAnswer / 1024 / 1024) MB")
-                    }
-                    state.body += buffer.readableBytesView
-                    return false
-                }
-                return try buffer.withUnsafeReadableBytes { try state.readStream($0.assumingMemoryBound(to: UInt8.self), at: now) }
-            }
-            if streaming { watchdog.noteActivity(at: now, content: content) }
+            try receiveBody(buffer)
         } catch {
             return task.eventLoop.makeFailedFuture(error)
         }
