@@ -337,7 +337,7 @@ final class TimingCollector: Sendable {
     private let results = Mutex<[Timing]>([])
     func add(_ result: RequestResult) {
         guard result.success, let id = result.requestID, let ttft = result.ttftS else { return }
-        let written = result.written?.date.timeIntervalSince1970
+        let written = result.written.date?.timeIntervalSince1970
         results.withLock { $0.append((id, result.sendS, written, ttft, result.itlS, result.contentChunks)) }
     }
     var all: [Timing] { results.withLock { $0 } }

@@ -133,7 +133,9 @@ final class ConnectionTap: ChannelDuplexHandler, RemovableChannelHandler {
                 self.written = nil
                 head.headers.replaceOrAdd(name: Self.header, value: InstantText.text(of: written))
             }
-            if let reader {
+            // A redirect is async-http-client's to follow (with the same reader's name: the
+            // final answer is the one read) or to hand over as it is.
+            if let reader, !(300..<400).contains(head.status.code) {
                 reader.receiveHead(head)
                 tapping = true
             }

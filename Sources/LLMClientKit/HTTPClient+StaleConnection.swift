@@ -23,7 +23,9 @@ extension HTTPClient {
 
     /// Sends `request` with a delegate made by `makeDelegate` for each attempt, resending as
     /// ``executeResendingIfClosedUnanswered(_:deadline:)`` does when the connection closed before
-    /// the response's head arrived. Cancelling the calling task cancels the request.
+    /// the response's head arrived. Cancelling the calling task cancels the request. Over plain
+    /// HTTP the reader is registered for the connection's ``ConnectionTap`` (which `LLMClient`'s
+    /// configuration installs; without it the request would carry the tap's header to the server).
     func executeResendingIfClosedUnanswered(
         _ request: HTTPClient.Request, deadline: NIODeadline, reader makeReader: () -> ResponseReader
     ) async throws {

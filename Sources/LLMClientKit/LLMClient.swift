@@ -23,6 +23,8 @@ public final class LLMClient: Sendable {
         var httpConfiguration = HTTPClient.Configuration()
         // Time to first token, idle gaps and the whole request are watched per request (see
         // `Watchdog`), so each ends as its own kind of timeout; the pool only limits connecting.
+        // (No read timeout here: a body the connection's `ConnectionTap` reads never reaches
+        // async-http-client, whose idle-read timer would not see it.)
         httpConfiguration.timeout = .init(connect: TimeAmount(configuration.connectTimeout))
         var tls = TLSConfiguration.makeClientConfiguration()
         if configuration.insecureTLS { tls.certificateVerification = .none }

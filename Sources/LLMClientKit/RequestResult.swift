@@ -112,7 +112,7 @@ public struct RequestResult: Sendable, Codable, Hashable {
     /// When the request's last byte was written, on this machine's monotonic clock: to set this
     /// result's times beside another record of the same exchange (a server's log on the same
     /// machine). Held in memory only: not saved in result files, not part of equality.
-    public var written: MonotonicInstant?
+    public var written = MonotonicInstant()
     /// Seconds to the first token of the answer, after any thoughts (AIPerf's TTFO, GuideLLM's
     /// TTFOT); set only when thoughts came first (otherwise it is ``ttftS``).
     public var ttfoS: Double?
@@ -313,15 +313,15 @@ public struct RequestResult: Sendable, Codable, Hashable {
 }
 
 /// An instant on the monotonic clock that a result carries in memory only: two results that differ
-/// in it alone are equal.
+/// in it alone are equal (and hash alike), set or not.
 public struct MonotonicInstant: Sendable, Hashable {
-    /// The instant.
-    public let instant: ContinuousClock.Instant
+    /// The instant; nil when there is none.
+    public var instant: ContinuousClock.Instant?
 
-    public init(_ instant: ContinuousClock.Instant) { self.instant = instant }
+    public init(_ instant: ContinuousClock.Instant? = nil) { self.instant = instant }
 
     /// The same instant on the wall clock (as of now: the two clocks drift apart over hours).
-    public var date: Date { Date() - (.now - instant).seconds }
+    public var date: Date? { instant.map { Date() - (.now - $0).seconds } }
 
     public static func == (_: MonotonicInstant, _: MonotonicInstant) -> Bool { true }
     public func hash(into _: inout Hasher) {}

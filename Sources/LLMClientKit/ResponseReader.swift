@@ -26,6 +26,9 @@ final class ResponseReader: HTTPClientResponseDelegate {
         var events = 0
         /// The body's start, to show what came when it was not an event stream.
         var opening: [UInt8] = []
+        /// The request failed (async-http-client said so): what the connection still reads
+        /// before it closes is dropped, not given to a result already read.
+        var failed = false
         /// When the request's last byte was written to the connection.
         private(set) var written: ContinuousClock.Instant?
         private var parser = SSEParser()
@@ -114,6 +117,7 @@ final class ResponseReader: HTTPClientResponseDelegate {
     func receiveBody(_ buffer: ByteBuffer) throws {
         let now = ContinuousClock.now
         let content = try state.withLock { state -> Bool in
+            guard !state.failed else { return false }
             guard streaming, state.isSuccess else {
                 guard state.isSuccess else {
                     // An error's explanation: its start is enough, the rest is dropped.
@@ -143,6 +147,10 @@ final class ResponseReader: HTTPClientResponseDelegate {
             return task.eventLoop.makeFailedFuture(error)
         }
         return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didReceiveError(task: HTTPClient.Task<Void>, _ error: any Error) {
+        state.withLock { $0.failed = true }
     }
 
     func didFinishRequest(task: HTTPClient.Task<Void>) throws {

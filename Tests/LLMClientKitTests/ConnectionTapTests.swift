@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
@@ -146,5 +147,65 @@ import Testing
         try channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(string: Self.event)))
         #expect(try channel.readInbound(as: HTTPClientResponsePart.self) == nil)
         #expect(reader.withState { $0.stream.output }.isEmpty)
+    }
+
+    /// A redirect is async-http-client's: the reader gets the answer it leads to, on the request
+    /// async-http-client sends next (carrying the same reader's name).
+    @Test func aRedirectIsNotReadButTheAnswerItLeadsToIs() throws {
+        let reader = Self.reader()
+        let id = ConnectionTap.register(reader)
+        defer { ConnectionTap.unregister(id) }
+        let channel = EmbeddedChannel(handler: ConnectionTap())
+        defer { _ = try? channel.finish() }
+        try channel.writeOutbound(Self.request(reader: id))
+        try channel.writeInbound(HTTPClientResponsePart.head(HTTPResponseHead(version: .http1_1, status: .temporaryRedirect)))
+        try channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(string: "moved")))
+        try channel.writeInbound(HTTPClientResponsePart.end(nil))
+        #expect(try channel.readInbound(as: HTTPClientResponsePart.self) != nil)  // the head
+        #expect(try channel.readInbound(as: HTTPClientResponsePart.self) == .body(ByteBuffer(string: "moved")))
+        #expect(try channel.readInbound(as: HTTPClientResponsePart.self) == .end(nil))
+        #expect(reader.withState { $0.status } == nil)
+        try channel.writeOutbound(Self.request(reader: id))
+        try channel.writeInbound(Self.answerHead())
+        try channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(string: Self.event + "data: [DONE]\n\n")))
+        #expect(reader.withState { ($0.status, $0.stream.output) } == (.ok, "안녕"))
+    }
+
+    /// The next request on the connection has its own reader, or none.
+    @Test func eachRequestOnTheConnectionHasItsOwnReader() throws {
+        let first = Self.reader()
+        let second = Self.reader()
+        let ids = (ConnectionTap.register(first), ConnectionTap.register(second))
+        defer { [ids.0, ids.1].forEach(ConnectionTap.unregister) }
+        let channel = EmbeddedChannel(handler: ConnectionTap())
+        defer { _ = try? channel.finish() }
+        for id in [ids.0, ids.1] {
+            try channel.writeOutbound(Self.request(reader: id))
+            try channel.writeInbound(Self.answerHead())
+            try channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(string: Self.event)))
+            try channel.writeInbound(HTTPClientResponsePart.end(nil))
+        }
+        try channel.writeOutbound(Self.request(reader: nil))
+        try channel.writeInbound(Self.answerHead())
+        try channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(string: Self.event)))
+        #expect(first.withState { $0.stream.output } == "안녕")
+        #expect(second.withState { $0.stream.output } == "안녕")
+        while let part = try channel.readInbound(as: HTTPClientResponsePart.self) {
+            if case .body = part { return }
+        }
+        Issue.record("the unregistered request's body did not pass on")
+    }
+}
+
+/// A result's write instant is held in memory only, and is no part of what a result is.
+@Suite struct MonotonicInstantTests {
+    @Test func aResultEqualsItsSavedFormWhateverItsWriteInstant() throws {
+        var result = RequestResult(
+            request: GenerationRequest(index: 0, prompt: .text("안녕"), parameters: .init()), model: "m", startedAt: Timestamp())
+        result.written = MonotonicInstant(.now)
+        let read = try JSONDecoder().decode(RequestResult.self, from: JSONEncoder().encode(result))
+        #expect(read.written.instant == nil)
+        #expect(read == result)
+        #expect(read.hashValue == result.hashValue)
     }
 }
