@@ -117,6 +117,7 @@ let package = Package(
             dependencies: [
                 "LLMClientKit", "LLMSimulator", "LLMSupport", "TestSupport",
                 .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")]
         ),
