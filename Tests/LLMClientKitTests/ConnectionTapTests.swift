@@ -87,35 +87,42 @@ import Testing
         return .head(HTTPRequestHead(version: .http1_1, method: .POST, uri: "/v1/completions", headers: headers))
     }
 
-    static func answerHead() -> HTTPClientResponsePart {
-        .head(HTTPResponseHead(version: .http1_1, status: .ok, headers: ["content-type": "text/event-stream"]))
-    }
-
-    @Test func aRegisteredReadersAnswerIsReadOnTheConnection() throws {
+    /// Runs `body` with a registered reader, its name, and a channel through a tap.
+    static func withTappedReader(_ body: (ResponseReader, String, EmbeddedChannel) throws -> Void) throws {
         let reader = Self.reader()
         let id = ConnectionTap.register(reader)
         defer { ConnectionTap.unregister(id) }
         let channel = EmbeddedChannel(handler: ConnectionTap())
         defer { _ = try? channel.finish() }
-        try channel.writeOutbound(Self.request(reader: id))
-        // The reader's name never reaches the server.
-        guard case .head(let sent) = try channel.readOutbound(as: HTTPClientRequestPart.self) else { throw ConnectionTapTests.NoHead() }
-        #expect(!sent.headers.contains(name: ConnectionTap.readerHeader), "sent headers: \(sent.headers)")
-        try channel.writeInbound(Self.answerHead())
-        // A character split across two reads, and [DONE].
-        let bytes = Array((Self.event + Self.event + "data: [DONE]\n\n").utf8)
-        try channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(bytes: bytes[..<120])))
-        try channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(bytes: bytes[120...])))
-        try channel.writeInbound(HTTPClientResponsePart.end(nil))
-        // async-http-client sees the head (with the write's stamp) and the end, no body.
-        guard case .head(let head) = try channel.readInbound(as: HTTPClientResponsePart.self) else { throw ConnectionTapTests.NoHead() }
-        #expect(ConnectionTap.instant(in: head.headers) != nil)
-        #expect(try channel.readInbound(as: HTTPClientResponsePart.self) == .end(nil))
-        #expect(try channel.readInbound(as: HTTPClientResponsePart.self) == nil)
-        let (status, output, chunks, done) = reader.withState { ($0.status, $0.stream.output, $0.stream.contentChunks, $0.stream.sawDone) }
-        #expect(
-            status == .ok && output == "안녕안녕" && chunks == 2 && done,
-            "status \(String(describing: status)), output \(output), \(chunks) chunks, done \(done)")
+        try body(reader, id, channel)
+    }
+
+    static func answerHead() -> HTTPClientResponsePart {
+        .head(HTTPResponseHead(version: .http1_1, status: .ok, headers: ["content-type": "text/event-stream"]))
+    }
+
+    @Test func aRegisteredReadersAnswerIsReadOnTheConnection() throws {
+        try Self.withTappedReader { reader, id, channel in
+            try channel.writeOutbound(Self.request(reader: id))
+            // The reader's name never reaches the server.
+            guard case .head(let sent) = try channel.readOutbound(as: HTTPClientRequestPart.self) else { throw ConnectionTapTests.NoHead() }
+            #expect(!sent.headers.contains(name: ConnectionTap.readerHeader), "sent headers: \(sent.headers)")
+            try channel.writeInbound(Self.answerHead())
+            // A character split across two reads, and [DONE].
+            let bytes = Array((Self.event + Self.event + "data: [DONE]\n\n").utf8)
+            try channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(bytes: bytes[..<120])))
+            try channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(bytes: bytes[120...])))
+            try channel.writeInbound(HTTPClientResponsePart.end(nil))
+            // async-http-client sees the head (with the write's stamp) and the end, no body.
+            guard case .head(let head) = try channel.readInbound(as: HTTPClientResponsePart.self) else { throw ConnectionTapTests.NoHead() }
+            #expect(ConnectionTap.instant(in: head.headers) != nil)
+            #expect(try channel.readInbound(as: HTTPClientResponsePart.self) == .end(nil))
+            #expect(try channel.readInbound(as: HTTPClientResponsePart.self) == nil)
+            let (status, output, chunks, done) = reader.withState { ($0.status, $0.stream.output, $0.stream.contentChunks, $0.stream.sawDone) }
+            #expect(
+                status == .ok && output == "안녕안녕" && chunks == 2 && done,
+                "status \(String(describing: status)), output \(output), \(chunks) chunks, done \(done)")
+        }
     }
 
     @Test func anUnregisteredRequestsAnswerPassesWhole() throws {
@@ -132,43 +139,37 @@ import Testing
     }
 
     @Test func aReadersFailureFailsTheRequestAndTheRestIsDropped() throws {
-        let reader = Self.reader()
-        let id = ConnectionTap.register(reader)
-        defer { ConnectionTap.unregister(id) }
-        let channel = EmbeddedChannel(handler: ConnectionTap())
-        defer { _ = try? channel.finish() }
-        try channel.writeOutbound(Self.request(reader: id))
-        try channel.writeInbound(Self.answerHead())
-        _ = try channel.readInbound(as: HTTPClientResponsePart.self)
-        // A malformed chunk fails the request (async-http-client is told, and closes the connection).
-        #expect(throws: RequestFailure.self) {
-            try channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(string: "data: {not json\n\n")))
+        try Self.withTappedReader { reader, id, channel in
+            try channel.writeOutbound(Self.request(reader: id))
+            try channel.writeInbound(Self.answerHead())
+            _ = try channel.readInbound(as: HTTPClientResponsePart.self)
+            // A malformed chunk fails the request (async-http-client is told, and closes the connection).
+            #expect(throws: RequestFailure.self) {
+                try channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(string: "data: {not json\n\n")))
+            }
+            try channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(string: Self.event)))
+            #expect(try channel.readInbound(as: HTTPClientResponsePart.self) == nil)
+            #expect(reader.withState { $0.stream.output }.isEmpty)
         }
-        try channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(string: Self.event)))
-        #expect(try channel.readInbound(as: HTTPClientResponsePart.self) == nil)
-        #expect(reader.withState { $0.stream.output }.isEmpty)
     }
 
     /// A redirect is async-http-client's: the reader gets the answer it leads to, on the request
     /// async-http-client sends next (carrying the same reader's name).
     @Test func aRedirectIsNotReadButTheAnswerItLeadsToIs() throws {
-        let reader = Self.reader()
-        let id = ConnectionTap.register(reader)
-        defer { ConnectionTap.unregister(id) }
-        let channel = EmbeddedChannel(handler: ConnectionTap())
-        defer { _ = try? channel.finish() }
-        try channel.writeOutbound(Self.request(reader: id))
-        try channel.writeInbound(HTTPClientResponsePart.head(HTTPResponseHead(version: .http1_1, status: .temporaryRedirect)))
-        try channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(string: "moved")))
-        try channel.writeInbound(HTTPClientResponsePart.end(nil))
-        #expect(try channel.readInbound(as: HTTPClientResponsePart.self) != nil)  // the head
-        #expect(try channel.readInbound(as: HTTPClientResponsePart.self) == .body(ByteBuffer(string: "moved")))
-        #expect(try channel.readInbound(as: HTTPClientResponsePart.self) == .end(nil))
-        #expect(reader.withState { $0.status } == nil)
-        try channel.writeOutbound(Self.request(reader: id))
-        try channel.writeInbound(Self.answerHead())
-        try channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(string: Self.event + "data: [DONE]\n\n")))
-        #expect(reader.withState { ($0.status, $0.stream.output) } == (.ok, "안녕"))
+        try Self.withTappedReader { reader, id, channel in
+            try channel.writeOutbound(Self.request(reader: id))
+            try channel.writeInbound(HTTPClientResponsePart.head(HTTPResponseHead(version: .http1_1, status: .temporaryRedirect)))
+            try channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(string: "moved")))
+            try channel.writeInbound(HTTPClientResponsePart.end(nil))
+            #expect(try channel.readInbound(as: HTTPClientResponsePart.self) != nil)  // the head
+            #expect(try channel.readInbound(as: HTTPClientResponsePart.self) == .body(ByteBuffer(string: "moved")))
+            #expect(try channel.readInbound(as: HTTPClientResponsePart.self) == .end(nil))
+            #expect(reader.withState { $0.status } == nil)
+            try channel.writeOutbound(Self.request(reader: id))
+            try channel.writeInbound(Self.answerHead())
+            try channel.writeInbound(HTTPClientResponsePart.body(ByteBuffer(string: Self.event + "data: [DONE]\n\n")))
+            #expect(reader.withState { ($0.status, $0.stream.output) } == (.ok, "안녕"))
+        }
     }
 
     /// The next request on the connection has its own reader, or none.
