@@ -9,12 +9,14 @@
 // chunk and per request, the p99 scheduling lag at a fixed request rate with 1,000 streams in
 // flight, and the peak memory of a 100,000-request run.
 //
-//   swift run -c release llm-client-benchmarks paced [--streams 64,256,1000] [--itl-ms 20] [--ttft-ms 100] [--ttft-jitter-ms 0] [--tokens 64]
+//   swift run -c release llm-client-benchmarks paced [--streams 64,256,1000] [--itl-ms 20] [--ttft-ms 100] [--ttft-jitter-ms 0] [--tokens 64] [--no-floor]
 //       [--rounds 4] [--rate 2000] [--rate-seconds 5]
 //
 // `paced`: the client's cost and accuracy on streams paced as real servers pace them (a token
 // every --itl-ms, each chunk its own read), per number of streams: chunks/s, the client's CPU
-// (user and system) per chunk, its heap allocations per chunk, its peak memory, how far the TTFT
+// (user and system) per chunk, the machine's floor beside it (`paced-floor.c`, a C epoll loop that
+// only reads, against the same simulator after the client's level; --no-floor skips it) and the
+// client's multiple of it, its heap allocations per chunk, its peak memory, how far the TTFT
 // and inter-token gaps it reports are from the times the simulator (another process,
 // `--timing-log`) wrote the tokens, that TTFT error split on the shared wall clock into the
 // server's intake (the request written by the client to read by the simulator, where the
@@ -79,26 +81,48 @@ func allocations(since before: UInt64?) -> UInt64? {
     return now - before
 }
 
+/// Builds `Benchmarks/<source>` with `cc -O2` into this binary's folder; nil when it cannot.
+func compile(_ source: String, to output: String, options: [String] = []) -> URL? {
+    let sourceFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent(source)
+    let outputFile = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        .appendingPathComponent(output)
+    let compiler = Process()
+    compiler.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    compiler.arguments = ["cc", "-O2"] + options + ["-o", outputFile.path, sourceFile.path]
+    guard (try? compiler.run()) != nil else { return nil }
+    compiler.waitUntilExit()
+    return compiler.terminationStatus == 0 ? outputFile : nil
+}
+
+/// The machine's floor at `streams` paced streams: `paced-floor.c`'s CPU per read against the
+/// simulator on `port` (nil when it cannot be built or run).
+func floorMicroseconds(_ floor: URL?, port: Int, streams: Int, rounds: Int) -> Double? {
+    guard let floor else { return nil }
+    let process = Process()
+    process.executableURL = floor
+    process.arguments = ["127.0.0.1", String(port), String(streams), String(rounds)]
+    var environment = ProcessInfo.processInfo.environment
+    environment["LD_PRELOAD"] = nil
+    process.environment = environment
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    guard (try? process.run()) != nil else { return nil }
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    // "... reads in 5.5 s, 11.65 us CPU per read (user + sys), ..."
+    guard process.terminationStatus == 0, let range = output.range(of: " us CPU per read") else { return nil }
+    return Double(output[..<range.lowerBound].split(separator: " ").last ?? "")
+}
+
 /// Runs this benchmark again with `allocation-counter.c` built and preloaded, unless it already
 /// is, it was asked not to be (LLMC_NO_ALLOCATION_COUNTER=1), or there is no C compiler (then
 /// allocations are not counted and say so).
 func preloadTheAllocationCounter() {
     let environment = ProcessInfo.processInfo.environment
     guard allocations() == nil, environment["LLMC_NO_ALLOCATION_COUNTER"] == nil else { return }
-    let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("allocation-counter.c")
-    let library = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        .appendingPathComponent("liballocation-counter.so")
-    let compiler = Process()
-    compiler.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    compiler.arguments = ["cc", "-O2", "-shared", "-fPIC", "-o", library.path, source.path]
-    guard (try? compiler.run()) != nil,
-        ({
-            compiler.waitUntilExit()
-            return compiler.terminationStatus == 0
-        })()
-    else {
-        print("(allocations not counted: cannot build \(source.path) with cc)")
+    guard let library = compile("allocation-counter.c", to: "liballocation-counter.so", options: ["-shared", "-fPIC"]) else {
+        print("(allocations not counted: cannot build Benchmarks/allocation-counter.c with cc)")
         return
     }
     setenv("LD_PRELOAD", ([library.path] + (environment["LD_PRELOAD"].map { [$0] } ?? [])).joined(separator: ":"), 1)
@@ -287,10 +311,16 @@ struct PacedOptions {
     var rounds = 4
     var rate = 2000.0
     var rateSeconds = 5.0
+    /// Whether each level also measures the machine's floor (`paced-floor.c`) against the same simulator.
+    var floor = true
 
     init(_ arguments: ArraySlice<String>) {
         var iterator = arguments.makeIterator()
         while let name = iterator.next() {
+            if name == "--no-floor" {
+                floor = false
+                continue
+            }
             let value = iterator.next() ?? ""
             switch name {
             case "--streams": streams = value.split(separator: ",").compactMap { Int($0) }
@@ -346,11 +376,13 @@ final class TimingCollector: Sendable {
 func pacedBenchmark(_ options: PacedOptions) async throws {
     SystemLimits.raiseOpenFileLimit()
     let workload = Workload.synthetic(count: 100, inputTokens: 32, outputTokens: options.tokens, korean: true, seed: 1)
+    let floorProgram = options.floor ? compile("paced-floor.c", to: "paced-floor") : nil
+    if options.floor, floorProgram == nil { print("(no floor: cannot build Benchmarks/paced-floor.c with cc)") }
     print(
         "paced benchmark: llm-client's bench engine against serve-sim in another process, a token every \(options.itlMs) ms after \(options.ttftMs) ms (± \(options.ttftJitterMs) ms), \(options.tokens)-token answers, \(options.rounds) requests per stream"
     )
     print(
-        "  streams  chunks/s  CPU µs/chunk (user+sys)  allocs/chunk  peak MB  TTFT error p50/p99 ms  of it: server intake p50/p99, client read p50/p99  client send p50/p99 ms  ITL error p50/p99 ms  requests"
+        "  streams  chunks/s  CPU µs/chunk (user+sys)  floor µs/read (client ×)  allocs/chunk  peak MB  TTFT error p50/p99 ms  of it: server intake p50/p99, client read p50/p99  client send p50/p99 ms  ITL error p50/p99 ms  requests"
     )
     for streams in options.streams {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("paced-\(UUID().uuidString).jsonl")
@@ -380,6 +412,7 @@ func pacedBenchmark(_ options: PacedOptions) async throws {
             let allocated = allocations(since: allocationsBefore)
             return (level, (ContinuousClock.now - start).seconds, after.user - before.user, after.system - before.system, allocated)
         }
+        let floor = floorMicroseconds(floorProgram, port: port, streams: streams, rounds: options.rounds)
         server.terminate()
         server.waitUntilExit()
         let (level, seconds, user, system, allocated) = measured
@@ -423,8 +456,10 @@ func pacedBenchmark(_ options: PacedOptions) async throws {
         print(
             String(
                 format:
-                    "  %7d  %8.0f  %6.1f (%5.1f + %5.1f)        %12@  %7.0f  %9.2f / %6.2f          %12.2f / %6.2f  %12.2f / %6.2f       %8.2f / %6.2f      %8.2f / %6.2f     %d ok, %d failed, %d matched",
-                streams, Double(chunks) / seconds, perChunk(user + system), perChunk(user), perChunk(system), perItem(allocated, chunks),
+                    "  %7d  %8.0f  %6.1f (%5.1f + %5.1f)  %@        %12@  %7.0f  %9.2f / %6.2f          %12.2f / %6.2f  %12.2f / %6.2f       %8.2f / %6.2f      %8.2f / %6.2f     %d ok, %d failed, %d matched",
+                streams, Double(chunks) / seconds, perChunk(user + system), perChunk(user), perChunk(system),
+                floor.map { String(format: "%13.1f (%4.1f)", $0, perChunk(user + system) / $0) } ?? "          n/a       ",
+                perItem(allocated, chunks),
                 ProcessUsage.current().peakResidentMegabytes, ttft.0, ttft.1, intake.0, intake.1, reading.0, reading.1, send.0, send.1, itl.0, itl.1,
                 level.summary.successful,
                 level.summary.failed,
